@@ -1,0 +1,164 @@
+/*
+ * period.c -- mapping dates and timestamps to period indexes
+ *
+ * kam counts purchase periods as integers: day = days since 2000-01-01,
+ * week = ISO weeks (Monday to Sunday) since Monday 2000-01-03, month =
+ * months since January 2000, quarter and year likewise.  Timestamps with time
+ * zone are floored in the session time zone; dates and timestamps without
+ * time zone are floored as they are, so their results never depend on the
+ * session (a sharded deployment runs its remote sessions in UTC).
+ */
+#include "kam.h"
+
+#include <math.h>
+
+#include "datatype/timestamp.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+
+static const char *const period_names[KAM_N_PERIODS] = {
+	"day", "week", "month", "quarter", "year"
+};
+
+KamPeriod
+kam_period_parse(const char *name, const char *argname)
+{
+	for (int i = 0; i < KAM_N_PERIODS; i++)
+	{
+		if (pg_strcasecmp(name, period_names[i]) == 0)
+			return (KamPeriod) i;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("%s must be day, week, month, quarter or year, got \"%s\"", argname, name),
+			 errhint("Periods are named in English, e.g. 'month'.")));
+	pg_unreachable();
+}
+
+KamPeriod
+kam_period_from_text(text *t, const char *argname)
+{
+	char	   *s = text_to_cstring(t);
+	KamPeriod	p = kam_period_parse(s, argname);
+
+	pfree(s);
+	return p;
+}
+
+const char *
+kam_period_name(KamPeriod p)
+{
+	Assert(p >= 0 && p < KAM_N_PERIODS);
+	return period_names[p];
+}
+
+static inline int32
+floor_div(int32 a, int32 b)
+{
+	return (a >= 0) ? a / b : -((-a + b - 1) / b);
+}
+
+/* period index from a day number (days since 2000-01-01) */
+static int32
+period_of_day(int32 day, KamPeriod p)
+{
+	int			y,
+				m,
+				d;
+
+	switch (p)
+	{
+		case KAM_PERIOD_DAY:
+			return day;
+		case KAM_PERIOD_WEEK:
+			/* 2000-01-01 was a Saturday; weeks start on Monday 2000-01-03 */
+			return floor_div(day - 2, 7);
+		default:
+			break;
+	}
+	j2date(day + POSTGRES_EPOCH_JDATE, &y, &m, &d);
+	switch (p)
+	{
+		case KAM_PERIOD_MONTH:
+			return (y - 2000) * 12 + (m - 1);
+		case KAM_PERIOD_QUARTER:
+			return (y - 2000) * 4 + (m - 1) / 3;
+		default:
+			return y - 2000;
+	}
+}
+
+int32
+kam_period_of_date(DateADT d, KamPeriod p, const char *argname)
+{
+	if (DATE_NOT_FINITE(d))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("%s must be a finite date", argname),
+				 errhint("Filter out rows with infinite dates.")));
+	return period_of_day(d, p);
+}
+
+int32
+kam_period_of_timestamp(Timestamp ts, KamPeriod p, const char *argname)
+{
+	int64		day;
+
+	if (TIMESTAMP_NOT_FINITE(ts))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("%s must be a finite timestamp", argname),
+				 errhint("Filter out rows with infinite timestamps.")));
+	day = ts / USECS_PER_DAY;
+	if (ts < 0 && ts % USECS_PER_DAY != 0)
+		day--;
+	return period_of_day((int32) day, p);
+}
+
+int32
+kam_period_of_timestamptz(TimestampTz ts, KamPeriod p, const char *argname)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+	int			tz;
+
+	if (TIMESTAMP_NOT_FINITE(ts))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("%s must be a finite timestamp", argname),
+				 errhint("Filter out rows with infinite timestamps.")));
+	if (timestamp2tm(ts, &tz, &tm, &fsec, NULL, NULL) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("%s is out of range", argname)));
+	return period_of_day(date2j(tm.tm_year, tm.tm_mon, tm.tm_mday) - POSTGRES_EPOCH_JDATE, p);
+}
+
+/* first day of period `index` */
+DateADT
+kam_period_start(int32 index, KamPeriod p)
+{
+	int32		y,
+				m;
+
+	switch (p)
+	{
+		case KAM_PERIOD_DAY:
+			return index;
+		case KAM_PERIOD_WEEK:
+			return index * 7 + 2;
+		case KAM_PERIOD_MONTH:
+			y = 2000 + floor_div(index, 12);
+			m = index - floor_div(index, 12) * 12 + 1;
+			break;
+		case KAM_PERIOD_QUARTER:
+			y = 2000 + floor_div(index, 4);
+			m = (index - floor_div(index, 4) * 4) * 3 + 1;
+			break;
+		default:
+			y = 2000 + index;
+			m = 1;
+			break;
+	}
+	return date2j(y, m, 1) - POSTGRES_EPOCH_JDATE;
+}

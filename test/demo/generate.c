@@ -1,0 +1,393 @@
+/*
+ * generate.c -- kam's seeded demo data generator
+ *
+ * Writes customers.csv, orders.csv and visits.csv for a B2B seller over three
+ * years (2023-01-01 .. 2025-12-31).  The process is "buy till you die":
+ *
+ *   - customers arrive uniformly over the three years;
+ *   - each has a size s ~ lognormal(0, 1.4); order amounts scale with s^0.6 and
+ *     order rates with s^0.5, which gives a heavy-tailed, roughly 80/20 revenue
+ *     distribution;
+ *   - orders follow a Poisson process (rate lambda, gamma distributed across
+ *     customers); after each order the customer leaves with probability p,
+ *     p ~ beta(1.2, 30) across customers, so customers leave over time;
+ *   - account managers own portfolios; key accounts get sales visits over the
+ *     last 26 weeks, more for bigger accounts, with per-account compliance.
+ *
+ * The same arguments always give the same files (every customer has its own
+ * random stream derived from the seed and its id).  The base order rate is
+ * calibrated by bisection on a sample so that the total is close to -o.
+ *
+ * usage: generate [-c customers] [-o orders] [-s seed] [-d outdir]
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DAYS 1096				/* 2023-01-01 .. 2025-12-31 */
+#define VISIT_DAYS 182			/* visits over the last 26 weeks */
+#define N_MANAGERS 24
+
+typedef struct
+{
+	uint64_t	s[4];
+} Rng;
+
+static uint64_t
+splitmix(uint64_t *x)
+{
+	uint64_t	z = (*x += 0x9E3779B97F4A7C15ULL);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+static void
+rng_init(Rng *r, uint64_t seed, uint64_t stream)
+{
+	uint64_t	x = seed * 0x100000001B3ULL ^ (stream + 0x632BE59BD9B4E019ULL);
+
+	for (int i = 0; i < 4; i++)
+		r->s[i] = splitmix(&x);
+}
+
+static uint64_t
+rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+/* xoshiro256** */
+static uint64_t
+rng_next(Rng *r)
+{
+	uint64_t	result = rotl(r->s[1] * 5, 7) * 9;
+	uint64_t	t = r->s[1] << 17;
+
+	r->s[2] ^= r->s[0];
+	r->s[3] ^= r->s[1];
+	r->s[1] ^= r->s[2];
+	r->s[0] ^= r->s[3];
+	r->s[2] ^= t;
+	r->s[3] = rotl(r->s[3], 45);
+	return result;
+}
+
+/* uniform in (0, 1) */
+static double
+unif(Rng *r)
+{
+	return ((rng_next(r) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+}
+
+static double
+normal(Rng *r)
+{
+	return sqrt(-2.0 * log(unif(r))) * cos(6.283185307179586 * unif(r));
+}
+
+/* Marsaglia-Tsang gamma with shape k, scale 1 */
+static double
+gamma_rand(Rng *r, double k)
+{
+	double		d,
+				c;
+
+	if (k < 1.0)
+		return gamma_rand(r, k + 1.0) * pow(unif(r), 1.0 / k);
+	d = k - 1.0 / 3.0;
+	c = 1.0 / sqrt(9.0 * d);
+	for (;;)
+	{
+		double		x = normal(r),
+					v = 1.0 + c * x,
+					u;
+
+		if (v <= 0)
+			continue;
+		v = v * v * v;
+		u = unif(r);
+		if (log(u) < 0.5 * x * x + d - d * v + d * log(v))
+			return d * v;
+	}
+}
+
+static double
+beta_rand(Rng *r, double a, double b)
+{
+	double		x = gamma_rand(r, a);
+
+	return x / (x + gamma_rand(r, b));
+}
+
+static int
+poisson(Rng *r, double mean)
+{
+	int			n = 0;
+	double		t = 0;
+
+	for (;;)
+	{
+		t += -log(unif(r)) / mean;
+		if (t > 1.0)
+			return n;
+		n++;
+	}
+}
+
+typedef struct
+{
+	double		size;
+	double		arrival;
+	double		rate;			/* orders per day, before the base factor */
+	double		dropout;
+	double		margin_rate;
+	double		avg_amount;
+	int			manager;
+} Customer;
+
+static void
+draw_customer(Rng *r, Customer *c)
+{
+	c->arrival = unif(r) * DAYS;
+	c->size = exp(1.4 * normal(r));
+	c->rate = gamma_rand(r, 1.5) / 1.5 * pow(c->size, 0.5);
+	c->dropout = beta_rand(r, 1.2, 30.0);
+	c->margin_rate = 0.15 + 0.30 * unif(r);
+	c->avg_amount = 120.0 * pow(c->size, 0.6);
+	c->manager = (int) (unif(r) * N_MANAGERS);
+}
+
+/*
+ * Simulate one customer's orders with base rate factor `base`; calls emit for
+ * each order unless emit is NULL.  Returns the number of orders and the day of
+ * the last one in *last.
+ */
+typedef void (*EmitFn) (void *ctx, const Customer *c, double day, Rng *r);
+
+static int
+simulate(uint64_t seed, long id, double base, EmitFn emit, void *ctx,
+		 Customer *c, double *last)
+{
+	Rng			r;
+	double		t;
+	int			n = 0;
+
+	rng_init(&r, seed, (uint64_t) id);
+	draw_customer(&r, c);
+	t = c->arrival;
+	for (;;)
+	{
+		n++;
+		*last = t;
+		if (emit)
+			emit(ctx, c, t, &r);
+		if (unif(&r) < c->dropout)
+			break;
+		t += -log(unif(&r)) / (base * c->rate);
+		if (t >= DAYS)
+			break;
+	}
+	return n;
+}
+
+static double
+calibrate(uint64_t seed, long customers, long orders)
+{
+	double		lo = 1e-4,
+				hi = 5.0,
+				target = (double) orders / customers;
+	long		sample = customers < 4000 ? customers : 4000;
+
+	for (int it = 0; it < 40; it++)
+	{
+		double		mid = sqrt(lo * hi),
+					total = 0,
+					last;
+		Customer	c;
+
+		for (long i = 1; i <= sample; i++)
+			total += simulate(seed, i * (customers / sample), mid, NULL, NULL, &c, &last);
+		if (total / sample < target)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return sqrt(lo * hi);
+}
+
+static const char *first_names[N_MANAGERS] = {
+	"Ana", "Ben", "Carla", "David", "Elif", "Femi", "Grace", "Hugo",
+	"Ines", "Jonas", "Kenji", "Lena", "Marta", "Nils", "Olga", "Pablo",
+	"Quinn", "Rosa", "Sami", "Tara", "Umar", "Vera", "Wen", "Yusuf"
+};
+static const char *last_names[N_MANAGERS] = {
+	"Silva", "Okafor", "Rossi", "Berg", "Kaya", "Adeyemi", "Lee", "Martin",
+	"Costa", "Weber", "Sato", "Novak", "Ruiz", "Dahl", "Ivanova", "Garcia",
+	"Walsh", "Moreau", "Haddad", "Singh", "Farouk", "Klein", "Zhang", "Demir"
+};
+static const char *syllables[16] = {
+	"Al", "Bor", "Cen", "Dra", "Eko", "Fal", "Gri", "Hel",
+	"Ion", "Jun", "Kor", "Lum", "Mar", "Nex", "Orb", "Pra"
+};
+static const char *suffixes[8] = {
+	"GmbH", "Ltd", "Inc", "SA", "BV", "AG", "LLC", "Oy"
+};
+
+/* day number since 2023-01-01 -> "YYYY-MM-DD" (2024 is the only leap year in range) */
+static void
+format_day(long day, char *out)
+{
+	static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int			y = 2023,
+				m = 1,
+				d = (int) day;
+
+	while (d >= ((y == 2024) ? 366 : 365))
+	{
+		d -= (y == 2024) ? 366 : 365;
+		y++;
+	}
+	while (d >= mdays[m - 1] + (m == 2 && y == 2024))
+	{
+		d -= mdays[m - 1] + (m == 2 && y == 2024);
+		m++;
+	}
+	snprintf(out, 32, "%04d-%02d-%02d", y, m, d + 1);
+}
+
+typedef struct
+{
+	FILE	   *orders;
+	long		next_order;
+	long		customer;
+} OrderCtx;
+
+static void
+emit_order(void *arg, const Customer *c, double day, Rng *r)
+{
+	OrderCtx   *ctx = arg;
+	long		d = (long) floor(day);
+	int			secs = 8 * 3600 + (int) (unif(r) * 10 * 3600);
+	double		amount = round(c->avg_amount * exp(0.4 * normal(r) - 0.08) * 100.0) / 100.0;
+	double		margin;
+	char		date[32];
+
+	if (amount < 1.0)
+		amount = 1.0;
+	margin = round(amount * c->margin_rate * 100.0) / 100.0;
+	format_day(d, date);
+	fprintf(ctx->orders, "%ld,%ld,%s %02d:%02d:%02d+00,%.2f,%.2f\n",
+			ctx->next_order++, ctx->customer, date,
+			secs / 3600, secs / 60 % 60, secs % 60, amount, margin);
+}
+
+static FILE *
+open_out(const char *dir, const char *name)
+{
+	char		path[4096];
+	FILE	   *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (!f)
+	{
+		fprintf(stderr, "generate: cannot write %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+	return f;
+}
+
+int
+main(int argc, char **argv)
+{
+	long		customers = 20000,
+				orders = 500000;
+	uint64_t	seed = 42;
+	const char *dir = ".";
+	int			opt;
+	double		base;
+	FILE	   *fc,
+			   *fo,
+			   *fv;
+	OrderCtx	ctx;
+	long		visit_id = 1;
+
+	while ((opt = getopt(argc, argv, "c:o:s:d:")) != -1)
+	{
+		switch (opt)
+		{
+			case 'c':
+				customers = atol(optarg);
+				break;
+			case 'o':
+				orders = atol(optarg);
+				break;
+			case 's':
+				seed = strtoull(optarg, NULL, 10);
+				break;
+			case 'd':
+				dir = optarg;
+				break;
+			default:
+				fprintf(stderr, "usage: generate [-c customers] [-o orders] [-s seed] [-d outdir]\n");
+				return 2;
+		}
+	}
+	if (customers < 1 || orders < customers)
+	{
+		fprintf(stderr, "generate: need at least one customer and one order per customer\n");
+		return 2;
+	}
+
+	base = calibrate(seed, customers, orders);
+	fc = open_out(dir, "customers.csv");
+	fo = open_out(dir, "orders.csv");
+	fv = open_out(dir, "visits.csv");
+	ctx.orders = fo;
+	ctx.next_order = 1;
+
+	for (long id = 1; id <= customers; id++)
+	{
+		Customer	c;
+		double		last;
+		Rng			r;
+		double		weekly;
+
+		ctx.customer = id;
+		simulate(seed, id, base, emit_order, &ctx, &c, &last);
+		rng_init(&r, seed ^ 0xC0FFEE, (uint64_t) id);
+		fprintf(fc, "%ld,%s%s%s %s,%s %s\n", id,
+				syllables[rng_next(&r) % 16], syllables[rng_next(&r) % 16],
+				syllables[rng_next(&r) % 16], suffixes[rng_next(&r) % 8],
+				first_names[c.manager], last_names[c.manager]);
+
+		/* visits: only to accounts still buying in the visit window */
+		weekly = c.size > 12 ? 2.0 : c.size > 5 ? 1.0 : c.size > 2 ? 0.25 : 0.0;
+		if (weekly > 0 && last >= DAYS - VISIT_DAYS)
+		{
+			int			n = poisson(&r, weekly * (VISIT_DAYS / 7.0) * (0.4 + 0.8 * unif(&r)));
+
+			for (int v = 0; v < n; v++)
+			{
+				long		day = DAYS - VISIT_DAYS + (long) (unif(&r) * VISIT_DAYS);
+				int			secs = 9 * 3600 + (int) (unif(&r) * 8 * 3600);
+				char		date[32];
+
+				format_day(day, date);
+				fprintf(fv, "%ld,%ld,%s %02d:%02d:00+00\n", visit_id++, id,
+						date, secs / 3600, secs / 60 % 60);
+			}
+		}
+	}
+	fclose(fc);
+	fclose(fo);
+	fclose(fv);
+	return 0;
+}
