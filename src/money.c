@@ -1,0 +1,158 @@
+/*
+ * money.c -- exact sums of amounts in 128-bit nano-units (see money.h)
+ */
+#include "money.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "kam.h"
+
+typedef PG_INT128_TYPE i128;
+
+#define NANO 1000000000.0
+#define MAX_AMOUNT 1e18
+
+static inline i128
+get(const KamSum *s)
+{
+	return (i128) (((PG_INT128_TYPE) s->hi << 64) | (PG_INT128_TYPE) s->lo);
+}
+
+static inline void
+put(KamSum *s, i128 v)
+{
+	s->hi = (int64) (v >> 64);
+	s->lo = (uint64) v;
+}
+
+static pg_noinline void
+sum_overflow(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("sum of amounts is out of range"),
+			 errdetail("kam sums amounts exactly; totals must stay within about 1.7e20."),
+			 errhint("Check the amount column for wrong units or corrupt values.")));
+}
+
+void
+kam_sum_add(KamSum *acc, double amount, const char *argname)
+{
+	i128		v;
+
+	KAM_CHECK_FINITE(amount, argname);
+	if (unlikely(fabs(amount) > MAX_AMOUNT))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s must be between -1e18 and 1e18, got %g", argname, amount),
+				 errhint("Check the amount column for wrong units or corrupt values.")));
+	if (__builtin_add_overflow(get(acc), (i128) rint(amount * NANO), &v))
+		sum_overflow();
+	put(acc, v);
+}
+
+void
+kam_sum_merge(KamSum *acc, const KamSum *other)
+{
+	i128		v;
+
+	if (__builtin_add_overflow(get(acc), get(other), &v))
+		sum_overflow();
+	put(acc, v);
+}
+
+void
+kam_sum_sub(KamSum *acc, const KamSum *other)
+{
+	i128		v;
+
+	if (__builtin_sub_overflow(get(acc), get(other), &v))
+		sum_overflow();
+	put(acc, v);
+}
+
+/* exact decimal text: [-]digits.nnnnnnnnn */
+char *
+kam_sum_to_cstring(const KamSum *s)
+{
+	i128		v = get(s);
+	unsigned PG_INT128_TYPE u = (v < 0) ? -(unsigned PG_INT128_TYPE) v : (unsigned PG_INT128_TYPE) v;
+	char		digits[64];
+	int			n = 0;
+	char	   *out = palloc(64);
+	char	   *p = out;
+
+	do
+	{
+		digits[n++] = '0' + (int) (u % 10);
+		u /= 10;
+	} while (u != 0);
+	while (n < 10)
+		digits[n++] = '0';
+	if (v < 0)
+		*p++ = '-';
+	while (n > 9)
+		*p++ = digits[--n];
+	*p++ = '.';
+	while (n > 0)
+		*p++ = digits[--n];
+	*p = '\0';
+	return out;
+}
+
+/* parses what kam_sum_to_cstring writes; false on malformed input */
+bool
+kam_sum_from_cstring(const char *str, KamSum *out, char **endptr)
+{
+	const char *p = str;
+	bool		neg = false;
+	unsigned PG_INT128_TYPE u = 0;
+	int			frac = -1;
+	int			ndigits = 0;
+
+	if (*p == '-')
+	{
+		neg = true;
+		p++;
+	}
+	for (;; p++)
+	{
+		if (*p >= '0' && *p <= '9')
+		{
+			if (frac >= 0 && ++frac > 9)
+				return false;
+			if (++ndigits > 38)
+				return false;
+			u = u * 10 + (*p - '0');
+		}
+		else if (*p == '.' && frac < 0)
+			frac = 0;
+		else
+			break;
+	}
+	if (ndigits == 0)
+		return false;
+	for (frac = (frac < 0) ? 0 : frac; frac < 9; frac++)
+	{
+		if (u > ((unsigned PG_INT128_TYPE) 1 << 126) / 10)
+			return false;
+		u *= 10;
+	}
+	if (u > ((unsigned PG_INT128_TYPE) 1 << 126))
+		return false;
+	put(out, neg ? -(i128) u : (i128) u);
+	if (endptr)
+		*endptr = (char *) p;
+	return true;
+}
+
+double
+kam_sum_to_double(const KamSum *s)
+{
+	char	   *str = kam_sum_to_cstring(s);
+	double		d = strtod(str, NULL);
+
+	pfree(str);
+	return d;
+}
