@@ -93,7 +93,9 @@ INSERT INTO @extschema@.setting_defaults (name, value, type, min_value, max_valu
 	('rfm_period', 'day', 'period', NULL, NULL,
 	 'Period in which kam.customer_summary counts frequency, recency and T (lifetimes'' freq).'),
 	('period', 'month', 'period', NULL, NULL,
-	 'Reporting period of the retention and tier-movement views.');
+	 'Reporting period of the retention and tier-movement views.'),
+	('churn_after', '1', 'integer', 1, 1000,
+	 'A customer counts as lost after this many inactive periods in a row (retention, survival).');
 
 CREATE FUNCTION @extschema@.setting(p_name text)
 RETURNS text
