@@ -41,7 +41,7 @@ BEGIN
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'unknown kam setting "%"', p_name
 			USING ERRCODE = 'invalid_parameter_value',
-				  HINT = 'The settings there are are listed in kam.current_settings.';
+				  HINT = 'The available settings are listed in kam.current_settings.';
 	END IF;
 	IF p_value IS NULL THEN
 		RETURN true;
@@ -113,7 +113,7 @@ RETURNS date
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT COALESCE(@extschema@.setting('as_of')::pg_catalog.date, pg_catalog.current_date)
+	SELECT COALESCE(@extschema@.setting('as_of')::pg_catalog.date, CURRENT_DATE)
 $$;
 
 CREATE FUNCTION @extschema@.set(p_name text, p_value text)
