@@ -1,0 +1,240 @@
+#!/usr/bin/env bash
+# Partial-state equivalence, for every kam aggregate (found in pg_aggregate, so
+# aggregates that land later are covered): the result over a whole table must
+# equal the result computed from per-part partial states merged together, by
+#   1. partitionwise aggregation: the table split into 4 hash partitions,
+#      enable_partitionwise_aggregate = on, a Partial Aggregate per partition
+#      combined by the aggregate's combine function (EXPLAIN must show it);
+#   2. parallel query forced: partial states built in workers, serialized when
+#      the state is internal, combined in the leader (EXPLAIN must show it);
+#   3. explicit states, when the state type is a real SQL type (what Citus does):
+#      a twin aggregate with the same transition function and no final function
+#      gives each part's state; the state goes through its text form and back;
+#      an aggregate whose transition function is the combine function merges
+#      the states and finalizes with the final function.
+# Each is checked ungrouped and grouped (GROUP BY customer_id % 5).  Arguments
+# are chosen from per-type candidate columns and constants (the first
+# combinations that run without error on the data).  A self-test aggregate
+# with a wrong combine function must be caught (partitionwise and explicit
+# states), and one with a right one must pass: the check can fail.
+set -euo pipefail
+source "$(dirname "$0")/../lib.sh"
+db=kam_partial_$$
+work=$(mktemp -d "${KAM_TMP:-/tmp}/partial.XXXXXX")
+trap 'kam_psql -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1; [ -n "${KAM_KEEP_TMP:-}" ] || rm -rf "$work"' EXIT
+kam_psql -d postgres -c "CREATE DATABASE $db TEMPLATE ${KAM_DEMO_DB:-kam_demo}" >/dev/null
+if [ "$(kam_psql -d postgres -At -c "SHOW server_version_num")" -ge 160000 ]; then
+	force=debug_parallel_query
+else
+	force=force_parallel_mode
+fi
+
+kam_psql -d "$db" >/dev/null <<'SQL'
+SET client_min_messages = warning;
+CREATE SCHEMA pt;
+-- 20,000 demo orders, whole and split in 4 hash partitions
+CREATE TABLE pt.src AS
+SELECT order_id, customer_id, ordered_at, amount::float8 AS amount, margin::float8 AS margin,
+	   (customer_id % 5)::int AS g
+  FROM demo.orders WHERE order_id % 25 = 0;
+CREATE TABLE pt.parts (LIKE pt.src) PARTITION BY HASH (order_id);
+CREATE TABLE pt.parts_0 PARTITION OF pt.parts FOR VALUES WITH (MODULUS 4, REMAINDER 0);
+CREATE TABLE pt.parts_1 PARTITION OF pt.parts FOR VALUES WITH (MODULUS 4, REMAINDER 1);
+CREATE TABLE pt.parts_2 PARTITION OF pt.parts FOR VALUES WITH (MODULUS 4, REMAINDER 2);
+CREATE TABLE pt.parts_3 PARTITION OF pt.parts FOR VALUES WITH (MODULUS 4, REMAINDER 3);
+INSERT INTO pt.parts SELECT * FROM pt.src;
+ANALYZE pt.src, pt.parts;
+
+-- self-test aggregates: an order-independent one with a right combine
+-- function, and one whose combine function is wrong (subtracts)
+CREATE SCHEMA pt_selftest;
+CREATE AGGREGATE pt_selftest.good_max(float8) (SFUNC = float8larger, STYPE = float8,
+	COMBINEFUNC = float8larger, PARALLEL = SAFE);
+CREATE AGGREGATE pt_selftest.bad_combine(float8) (SFUNC = float8pl, STYPE = float8,
+	COMBINEFUNC = float8mi, PARALLEL = SAFE);
+
+-- candidate argument expressions for a type (o is a row of pt.src or pt.parts)
+CREATE FUNCTION pt.candidates(t regtype) RETURNS text[] LANGUAGE sql IMMUTABLE AS $$
+	SELECT CASE
+		WHEN t = 'timestamptz'::regtype THEN ARRAY['o.ordered_at', $q$'2025-12-31 00:00+00'::timestamptz$q$]
+		WHEN t = 'timestamp'::regtype THEN ARRAY[$q$(o.ordered_at AT TIME ZONE 'UTC')$q$, $q$'2025-12-31'::timestamp$q$]
+		WHEN t = 'date'::regtype THEN ARRAY[$q$(o.ordered_at AT TIME ZONE 'UTC')::date$q$, $q$'2025-12-31'::date$q$]
+		WHEN t = 'float8'::regtype THEN ARRAY['o.amount', 'o.margin']
+		WHEN t = 'float4'::regtype THEN ARRAY['o.amount::float4']
+		WHEN t = 'numeric'::regtype THEN ARRAY['o.amount::numeric']
+		WHEN t = 'int4'::regtype THEN ARRAY['1', '12', '(o.customer_id % 10)::int4']
+		WHEN t = 'int8'::regtype THEN ARRAY['o.customer_id']
+		WHEN t = 'int2'::regtype THEN ARRAY['1::int2']
+		WHEN t = 'text'::regtype THEN ARRAY['o.customer_id::text', $q$'month'$q$, $q$'day'$q$, $q$'year'$q$]
+		WHEN t = 'bool'::regtype THEN ARRAY['true', 'false']
+		WHEN t = 'interval'::regtype THEN ARRAY[$q$'1 month'::interval$q$]
+		WHEN t = ANY (ARRAY['anyelement', 'anycompatible']::regtype[]) THEN ARRAY['o.customer_id']
+	END
+$$;
+
+-- one line per (aggregate, arguments) to check: the first 2 argument
+-- combinations that run without error and give a non-NULL result
+CREATE FUNCTION pt.plan() RETURNS TABLE (agg text, args text, stype regtype, sfunc regproc,
+		combinefn regproc, finalfn regproc, finalextra boolean, initval text, argtypes text, note text)
+LANGUAGE plpgsql AS $$
+DECLARE
+	a record;
+	combo text[];
+	res text;
+	found_n int;
+BEGIN
+	FOR a IN
+		SELECT p.oid::regprocedure AS fn, p.oid::regproc::text AS name,
+			   ARRAY(SELECT unnest(p.proargtypes::oid[]::regtype[])) AS types,  -- 1-based
+			   g.aggtranstype::regtype AS st, g.aggtransfn, g.aggcombinefn, g.aggfinalfn, g.aggfinalextra,
+			   g.agginitval
+		  FROM pg_proc p JOIN pg_aggregate g ON g.aggfnoid = p.oid
+		 WHERE p.pronamespace = ANY (ARRAY['kam'::regnamespace, 'pt_selftest'::regnamespace])
+		   AND g.aggkind = 'n'
+		 ORDER BY 2, 1::text
+	LOOP
+		IF a.aggcombinefn = 0 THEN
+			agg := a.name; args := NULL; note := 'no combine function: cannot be partially aggregated';
+			RETURN NEXT; CONTINUE;
+		END IF;
+		found_n := 0;
+		FOR combo IN
+			WITH RECURSIVE c(i, exprs) AS (
+				SELECT 1, ARRAY[]::text[]
+				UNION ALL
+				SELECT c.i + 1, c.exprs || e
+				  FROM c, unnest(pt.candidates(a.types[c.i])) e
+				 WHERE c.i <= coalesce(array_length(a.types, 1), 0))
+			SELECT exprs FROM c WHERE i = coalesce(array_length(a.types, 1), 0) + 1 LIMIT 300
+		LOOP
+			BEGIN
+				EXECUTE format('SELECT %s(%s)::text FROM pt.src o', a.name, array_to_string(combo, ', ')) INTO res;
+			EXCEPTION WHEN OTHERS THEN
+				res := NULL;
+			END;
+			CONTINUE WHEN res IS NULL;
+			agg := a.name; args := array_to_string(combo, ', '); stype := a.st; sfunc := a.aggtransfn;
+			combinefn := a.aggcombinefn; finalfn := a.aggfinalfn; finalextra := a.aggfinalextra;
+			initval := a.agginitval; argtypes := array_to_string(a.types::text[], ', '); note := NULL;
+			RETURN NEXT;
+			found_n := found_n + 1;
+			EXIT WHEN found_n >= 2;
+		END LOOP;
+		IF found_n = 0 THEN
+			agg := a.name; args := NULL;
+			note := 'no argument combination from the candidates ran without error: not covered';
+			RETURN NEXT;
+		END IF;
+	END LOOP;
+END
+$$;
+SQL
+
+kam_psql -d "$db" -At -F $'\x1f' -c "SELECT agg, coalesce(args, ''), coalesce(stype::text, ''), coalesce(sfunc::text, ''),
+	coalesce(combinefn::text, ''), coalesce(nullif(finalfn::oid, 0)::regproc::text, ''), coalesce(finalextra::text, ''),
+	coalesce(initval, ''), coalesce(argtypes, ''), coalesce(note, '') FROM pt.plan()" >"$work/plan.tsv"
+
+# Build one psql script that writes every result to its own file.
+script=$work/run.sql
+printf '\\pset tuples_only on\n\\pset format unaligned\n' >"$script"
+n=0
+covered=0
+fail=0
+while IFS=$'\x1f' read -r agg args stype sfunc combinefn finalfn finalextra initval argtypes note; do
+	if [ -n "$note" ]; then
+		echo "note    $agg: $note"
+		case $note in no\ combine*) [[ $agg == pt_selftest.* ]] || fail=1 ;; esac
+		continue
+	fi
+	n=$((n + 1))
+	echo "$n	$agg	$args	$stype" >>"$work/index.tsv"
+	for shape in whole grouped; do
+		if [ $shape = whole ]; then
+			sel="$agg($args)::text"; grp=""; ord=""
+		else
+			sel="o.g, $agg($args)::text"; grp="GROUP BY 1"; ord="ORDER BY 1"
+		fi
+		cat >>"$script" <<EOF
+\\o $work/$n.$shape.ref
+SELECT $sel FROM pt.src o $grp $ord;
+SET enable_partitionwise_aggregate = on;
+\\o $work/$n.$shape.pw
+SELECT $sel FROM pt.parts o $grp $ord;
+\\o $work/$n.$shape.pw.plan
+EXPLAIN (COSTS OFF) SELECT $sel FROM pt.parts o $grp $ord;
+RESET enable_partitionwise_aggregate;
+SET $force = on; SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0; SET max_parallel_workers_per_gather = 2;
+SET parallel_leader_participation = off;
+\\o $work/$n.$shape.par
+SELECT $sel FROM pt.src o $grp $ord;
+\\o $work/$n.$shape.par.plan
+EXPLAIN (COSTS OFF) SELECT $sel FROM pt.src o $grp $ord;
+RESET ALL;
+EOF
+		# explicit states through their text form (a real state type only)
+		if [ "$stype" != internal ] && [ "$finalextra" != true ]; then
+			if [ $shape = whole ]; then
+				inner="SELECT @P@ AS k, pt.twin_$n($args) s FROM pt.parts_@P@ o"
+				outer="SELECT pt.merge_$n(s::text::$stype ORDER BY k DESC)::text FROM (@Q@) x"
+			else
+				inner="SELECT @P@ AS k, o.g, pt.twin_$n($args) s FROM pt.parts_@P@ o GROUP BY 2"
+				outer="SELECT g, pt.merge_$n(s::text::$stype ORDER BY k DESC)::text FROM (@Q@) x GROUP BY 1 ORDER BY 1"
+			fi
+			parts=$(for p in 0 1 2 3; do printf '%s' "${inner//@P@/$p}"; [ $p = 3 ] || printf ' UNION ALL '; done)
+			if [ $shape = whole ]; then
+				init=${initval:+, INITCOND = '$initval'}
+				fin=${finalfn:+, FINALFUNC = $finalfn}
+				cat >>"$script" <<EOF
+\\o
+CREATE AGGREGATE pt.twin_$n($argtypes) (SFUNC = $sfunc, STYPE = $stype$init);
+CREATE AGGREGATE pt.merge_$n($stype) (SFUNC = $combinefn, STYPE = $stype$init$fin);
+EOF
+			fi
+			printf '\\o %s\n%s;\n' "$work/$n.$shape.exp" "${outer//@Q@/$parts}" >>"$script"
+		fi
+	done
+done <"$work/plan.tsv"
+echo '\o' >>"$script"
+
+kam_psql -d "$db" -f "$script" >"$work/run.log" 2>&1 || { cat "$work/run.log"; exit 1; }
+
+selftest_ok=1
+while IFS=$'\t' read -r n agg args stype; do
+	for shape in whole grouped; do
+		bad=()
+		cmp -s "$work/$n.$shape.ref" "$work/$n.$shape.pw" || bad+=("partitionwise result differs")
+		grep -q "Partial" "$work/$n.$shape.pw.plan" || bad+=("no Partial Aggregate in the partitionwise plan")
+		cmp -s "$work/$n.$shape.ref" "$work/$n.$shape.par" || bad+=("parallel result differs")
+		grep -q "Partial" "$work/$n.$shape.par.plan" || bad+=("no Partial Aggregate in the parallel plan")
+		if [ -f "$work/$n.$shape.exp" ]; then
+			cmp -s "$work/$n.$shape.ref" "$work/$n.$shape.exp" || bad+=("explicit merged states differ")
+		fi
+		label="$agg($args) $shape"
+		if [[ $agg == pt_selftest.bad_combine ]]; then
+			# partitionwise and explicit states must notice the wrong combine function
+			# (parallel may not: which worker gets which rows depends on a race)
+			if ((${#bad[@]} < 2)); then
+				echo "FAILED  self-test: the wrong combine function of $label went unnoticed (${bad[*]:-})"
+				selftest_ok=0
+			fi
+			((${#bad[@]} < 2)) || echo "ok      self-test: the wrong combine function of $label was caught (${bad[*]})"
+			continue
+		fi
+		if ((${#bad[@]})); then
+			echo "FAILED  $label: ${bad[*]}"
+			diff "$work/$n.$shape.ref" "$work/$n.$shape.pw" | head -5 || true
+			fail=1
+		else
+			echo "ok      $label [partitionwise, parallel$([ -f "$work/$n.$shape.exp" ] && echo ", explicit $stype states")]"
+			[[ $agg == pt_selftest.* ]] || covered=$((covered + 1))
+		fi
+	done
+done <"$work/index.tsv"
+((selftest_ok)) || fail=1
+echo "$covered kam aggregate checks passed"
+((fail == 0)) || exit 1
+if ((covered == 0)); then
+	echo "no kam aggregate to check yet (the self-test passed)"
+	exit 77
+fi
