@@ -162,3 +162,24 @@ kam_period_start(int32 index, KamPeriod p)
 	}
 	return date2j(y, m, 1) - POSTGRES_EPOCH_JDATE;
 }
+
+PG_FUNCTION_INFO_V1(kam_period_floor);
+PG_FUNCTION_INFO_V1(kam_period_next);
+
+/* kam.period_start(d date, period text): first day of d's period */
+Datum
+kam_period_floor(PG_FUNCTION_ARGS)
+{
+	KamPeriod	p = kam_period_from_text(PG_GETARG_TEXT_PP(1), "period");
+
+	PG_RETURN_DATEADT(kam_period_start(kam_period_of_date(PG_GETARG_DATEADT(0), p, "d"), p));
+}
+
+/* kam.next_period_start(d date, period text): first day of the period after d's */
+Datum
+kam_period_next(PG_FUNCTION_ARGS)
+{
+	KamPeriod	p = kam_period_from_text(PG_GETARG_TEXT_PP(1), "period");
+
+	PG_RETURN_DATEADT(kam_period_start(kam_period_of_date(PG_GETARG_DATEADT(0), p, "d") + 1, p));
+}
