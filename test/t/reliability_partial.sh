@@ -199,6 +199,35 @@ echo '\o' >>"$script"
 
 kam_psql -d "$db" -f "$script" >"$work/run.log" 2>&1 || { cat "$work/run.log"; exit 1; }
 
+# The user-level roll-up path: per-part states stored as text, merged with
+# kam.rfm_merge and finished with kam.rfm_summary, against kam.rfm over the
+# whole table, customer by customer.
+if [ "$(kam_psql -d "$db" -At -c "SELECT to_regprocedure('kam.rfm_merge(kam.rfm_state)') IS NOT NULL
+	AND to_regprocedure('kam.rfm_summary(kam.rfm_state, timestamptz)') IS NOT NULL")" = t ]; then
+	diffs=$(kam_psql -d "$db" -At <<'SQL'
+CREATE TEMP TABLE stored (part regclass, customer_id bigint, state text);
+INSERT INTO stored
+SELECT o.tableoid::regclass, o.customer_id, kam.rfm_state(o.ordered_at, o.amount)::text
+  FROM pt.parts o GROUP BY 1, 2;
+WITH merged AS (
+	SELECT customer_id, kam.rfm_summary(kam.rfm_merge(state::kam.rfm_state), '2025-12-31 00:00+00') AS r
+	  FROM stored GROUP BY 1),
+whole AS (
+	SELECT customer_id, kam.rfm(o.ordered_at, o.amount, '2025-12-31 00:00+00') AS r
+	  FROM pt.src o GROUP BY 1)
+SELECT (SELECT count(*) FROM stored) || ' ' || count(*) FILTER (WHERE m.r::text IS DISTINCT FROM w.r::text)
+  FROM merged m FULL JOIN whole w USING (customer_id);
+SQL
+)
+	if [ "${diffs#* }" = 0 ] && [ "${diffs% *}" -gt 0 ]; then
+		echo "ok      kam.rfm_state per part -> text -> kam.rfm_merge -> kam.rfm_summary equals kam.rfm (${diffs% *} stored states)"
+		covered=$((covered + 1))
+	else
+		echo "FAILED  kam.rfm_state -> rfm_merge -> rfm_summary differs from kam.rfm for ${diffs#* } customers"
+		fail=1
+	fi
+fi
+
 selftest_ok=1
 while IFS=$'\t' read -r n agg args stype; do
 	for shape in whole grouped; do
