@@ -31,24 +31,28 @@ cat >"$KAM_TMP/pg.supp" <<'SUPP'
    padding written to files, sockets and shared memory
    Memcheck:Param
    write(buf)
+   obj:*
    ...
 }
 {
    padding sent
    Memcheck:Param
    sendto(msg)
+   obj:*
    ...
 }
 {
    padding written with pwrite
    Memcheck:Param
    pwrite64(buf)
+   obj:*
    ...
 }
 {
    epoll
    Memcheck:Param
    epoll_pwait(sigmask)
+   obj:*
    ...
 }
 SUPP
@@ -58,9 +62,17 @@ kam_as_server_user valgrind --quiet --trace-children=yes --track-origins=yes --r
 	"$PG_BIN/postgres" -D "$data" -c listen_addresses= -c unix_socket_directories="$sock" -c port=5432 \
 	-c fsync=off -c max_parallel_workers=4 -c extension_destdir="$KAM_STAGE" \
 	>"$KAM_TMP/server.log" 2>&1 &
+vgpid=$!
 export PGHOST=$sock PGPORT=5432 PGUSER=postgres
-for _ in $(seq 300); do "$PG_BIN/pg_isready" -q && break; sleep 1; done
-cleanup_vg() { kill -INT "$(head -n 1 "$data/postmaster.pid")" 2>/dev/null || true; sleep 5; kam_cleanup; }
+for _ in $(seq 300); do
+	"$PG_BIN/pg_isready" -q && break
+	kill -0 $vgpid 2>/dev/null || { cat "$KAM_TMP/server.log" "$vg"/*.log >&2; exit 1; }
+	sleep 1
+done
+cleanup_vg() {
+	if [ -f "$data/postmaster.pid" ]; then kill -INT "$(head -n 1 "$data/postmaster.pid")" 2>/dev/null || true; sleep 5; fi
+	kam_cleanup
+}
 trap cleanup_vg EXIT
 
 mapfile -t REGRESS < <(cd "$KAM_ROOT/sql" && ls *.sql | sed 's/\.sql$//' | sort)
@@ -80,7 +92,7 @@ kam_errors=$(cat "$vg"/*.log | awk -v pat="\\\\((${files}):[0-9]+\\\\)" '
 	/^==[0-9]+== *$/ { if (block ~ pat) { print block; n++ } block = ""; next }
 	{ block = block $0 "\n" }
 	END { if (block ~ pat) { print block; n++ } }')
-all=$(grep -c "^==[0-9]*== \(Invalid\|Conditional\|Use of uninit\|Syscall param\|Mismatched\|Source and dest\)" "$vg"/*.log | awk -F: '{s += $2} END {print s + 0}')
+all=$( (grep -c "^==[0-9]*== \(Invalid\|Conditional\|Use of uninit\|Syscall param\|Mismatched\|Source and dest\)" "$vg"/*.log || true) | awk -F: '{s += $2} END {print s + 0}')
 echo "valgrind: $(($(date +%s) - start)) s, $all memcheck errors in all, those through kam's code:"
 if [ -n "$kam_errors" ]; then
 	echo "$kam_errors"
