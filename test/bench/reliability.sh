@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Memory at scale (not run by make check):
-#   bash test/bench/reliability.sh [customers] [orders]     (default 1000000 10000000)
+#   bash test/bench/reliability.sh     (also run by make bench)
+#   KAM_BENCH_CUSTOMERS (1,000,000) / KAM_BENCH_ORDERS (10,000,000): scale
 # Loads the seeded demo data set at that scale into a throwaway cluster and
 # runs kam.rfm grouped by customer over all orders, once with the default
 # work_mem (4MB) and hash_mem_multiplier (2) and once with work_mem = 64kB,
@@ -9,7 +10,7 @@
 # session and reports the memory contexts' total and VmRSS before and after.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
-customers=${1:-1000000} orders=${2:-10000000}
+customers=${KAM_BENCH_CUSTOMERS:-1000000} orders=${KAM_BENCH_ORDERS:-10000000}
 kam_ensure_deps
 kam_workdir
 trap kam_cleanup EXIT
