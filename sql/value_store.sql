@@ -1,15 +1,22 @@
 -- Model store (kam.models), kam.fit_models() and kam.customer_value:
--- settings, exact read-back, and every rejected input.
+-- settings, exact read-back, and every rejected input (with its SQLSTATE).
 SET extra_float_digits = 0;
+\set SHOW_CONTEXT never
 
 -- settings and their ranges
 SELECT name, value, default_value, type FROM kam.current_settings WHERE name LIKE 'clv%' ORDER BY name;
 SELECT kam.set('clv_months', '0');
+\echo :LAST_ERROR_SQLSTATE
 SELECT kam.set('clv_months', '1201');
+\echo :LAST_ERROR_SQLSTATE
 SELECT kam.set('clv_discount', '-0.01');
+\echo :LAST_ERROR_SQLSTATE
 SELECT kam.set('clv_discount', 'NaN');
+\echo :LAST_ERROR_SQLSTATE
 SELECT kam.set('clv_margin_ratio', '1.5');
+\echo :LAST_ERROR_SQLSTATE
 SELECT kam.set('clv_periods_per_month', '0');
+\echo :LAST_ERROR_SQLSTATE
 -- periods per month follow rfm_period (365.25 / 12 days a month) unless set
 SELECT p, kam.period_days(p), 30.4375 / kam.period_days(p) AS per_month
   FROM unnest(ARRAY['day', 'week', 'month', 'quarter', 'year']) p;
@@ -28,6 +35,7 @@ SELECT (kam.save_model('spend', ROW(6.25, 3.74, 15.44, -1.5, 946, 9, true)::kam.
 SELECT (kam.save_model('pnbd', ROW(0.553, 10.578, 0.606, 11.669, -9595.0, 2357, 20, true)::kam.paretonbd, 'week')).name;
 SELECT (kam.save_model('regular', ROW(0.704, 1.182, -1611.2, 1000, 8, true)::kam.sbg)).name;
 SELECT kam.stored_bgnbd('weekly') AS weekly_as_day_model;
+\echo :LAST_ERROR_SQLSTATE
 SELECT kam.set('rfm_period', 'week');
 SELECT kam.stored_bgnbd('weekly') = ROW(0.1 + 0.2, 1e-300, 1.0 / 3, 7e22, -9582.429, 2357, 12, true)::kam.bgnbd
 	   AS bgnbd_exact,
@@ -43,18 +51,27 @@ SELECT name, model_type, period, rows FROM kam.models ORDER BY name;
 -- rejected: no such model, wrong type, empty or NULL name, NULL or
 -- unconverged model, unknown period
 SELECT kam.stored_bgnbd();
+\echo :LAST_ERROR_SQLSTATE
 SELECT kam.stored_sbg('nope');
+\echo :LAST_ERROR_SQLSTATE
 SELECT kam.stored_bgnbd('spend');
+\echo :LAST_ERROR_SQLSTATE
 SELECT kam.save_model('', ROW(6.25, 3.74, 15.44, -1.5, 946, 9, true)::kam.gammagamma);
+\echo :LAST_ERROR_SQLSTATE
 SELECT kam.save_model(NULL, ROW(6.25, 3.74, 15.44, -1.5, 946, 9, true)::kam.gammagamma);
+\echo :LAST_ERROR_SQLSTATE
 SELECT kam.save_model('x', NULL::kam.gammagamma);
+\echo :LAST_ERROR_SQLSTATE
 SELECT kam.save_model('x', ROW(6.25, 3.74, 15.44, -1.5, 946, 500, false)::kam.gammagamma);
+\echo :LAST_ERROR_SQLSTATE
 SELECT kam.save_model('x', ROW(0.2, 4, 0.8, 2.4, -1, 10, 3, true)::kam.bgnbd, 'fortnight');
+\echo :LAST_ERROR_SQLSTATE
 SELECT count(*) AS models FROM kam.models;
 DELETE FROM kam.models;
 
 -- fit_models needs the orders bound ...
 SELECT * FROM kam.fit_models();
+\echo :LAST_ERROR_SQLSTATE
 -- ... and orders on or before as_of.  A small seeded history over 2024: 400
 -- customers buying at exponentially distributed rates, dropping out after
 -- each repeat purchase with a customer-specific probability (md5 as the
@@ -86,6 +103,7 @@ SELECT kam.bind_customers('vs_customers', 'customer_id', 'name', 'manager');
 SELECT kam.bind_orders('vs_orders', 'customer_id', 'ordered_at', 'amount', 'margin');
 SELECT kam.set('as_of', '2023-12-31');
 SELECT * FROM kam.fit_models();
+\echo :LAST_ERROR_SQLSTATE
 SELECT kam.set('as_of', '2024-12-31');
 SELECT name, model_type, period, as_of, rows, (parameters->>'converged')::boolean AS converged
   FROM kam.fit_models();
@@ -107,6 +125,7 @@ SELECT count(*) AS customers, count(p_alive) AS scored,
 -- a model fitted on days is not scored on weeks
 SELECT kam.set('rfm_period', 'week');
 SELECT sum(clv_12m) FROM kam.customer_value;
+\echo :LAST_ERROR_SQLSTATE
 SELECT kam.reset('rfm_period');
 SELECT kam.unbind('orders'), kam.unbind('customers');
 DROP TABLE vs_orders, vs_customers;

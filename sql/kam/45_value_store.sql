@@ -77,7 +77,12 @@ AS $$
 DECLARE
 	m @extschema@.models;
 BEGIN
-	IF p_name IS NULL OR p_name = '' THEN
+	IF p_name IS NULL THEN
+		RAISE EXCEPTION 'model name must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'Name the model, e.g. ''bgnbd''.';
+	END IF;
+	IF p_name = '' THEN
 		RAISE EXCEPTION 'model name must not be empty'
 			USING ERRCODE = 'invalid_parameter_value',
 				  HINT = 'Name the model, e.g. ''bgnbd''.';

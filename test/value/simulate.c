@@ -22,10 +22,12 @@
  *              (t = 1, 2, ...); each customer is observed for H periods, H
  *              uniform in 1..hmax.  Line: rep,period,churned (churned: the
  *              period it ended in; otherwise period = H, right-censored)
- *   summary    BG/NBD purchases plus Gamma-Gamma spend, for benchmarks:
- *              Line: x,t_x,T,m with m = 0 when x = 0.
+ *   summary    BG/NBD purchases plus Gamma-Gamma spend in whole days, as
+ *              kam.customer_summary has them (purchases on one day merge),
+ *              for benchmarks: Line: x,t_x,T,m with m = 0 when x = 0 and T
+ *              uniform on the whole days tmin..tmax.
  *
- * For bgnbd, paretonbd and summary, T (the time since the first purchase) is
+ * For bgnbd and paretonbd, T (the time since the first purchase) is
  * uniform on [tmin, tmax]; time 0 is the first purchase, which is not counted.
  *
  * Every customer has its own random stream derived from the seed, the
@@ -167,6 +169,36 @@ bgnbd_draw(Rng *rng, double r, double alpha, double a, double b, double T, doubl
 	return x;
 }
 
+/*
+ * BG/NBD purchases in whole days, as a per-customer summary counts them:
+ * purchases on the day of the previous one merge with it (lifetimes'
+ * summary_data_from_transaction_data), so x counts distinct later days and
+ * *last is the day of the last one.  Day 0 is the first purchase; T is whole.
+ */
+static int
+bgnbd_days(Rng *rng, double r, double alpha, double a, double b, double T, int *last)
+{
+	double		lambda = gamma_rand(rng, r) / alpha;
+	double		p = beta_rand(rng, a, b);
+	double		t = 0;
+	int			x = 0;
+
+	*last = 0;
+	for (;;)
+	{
+		t += expo(rng) / lambda;
+		if (floor(t) > T)
+			break;
+		if ((int) floor(t) == *last)
+			continue;
+		x++;
+		*last = (int) floor(t);
+		if (unif(rng) < p)
+			break;
+	}
+	return x;
+}
+
 /* mean of x Gamma(p, rate nu) transaction values, nu ~ Gamma(q, rate v) */
 static double
 spend_draw(Rng *rng, double p, double q, double v, int x)
@@ -292,9 +324,11 @@ main(int argc, char **argv)
 			}
 			else
 			{
-				T = par[7] + (par[8] - par[7]) * unif(&rng);
-				x = bgnbd_draw(&rng, par[0], par[1], par[2], par[3], T, &tx);
-				printf("%d,%.17g,%.17g,%.17g\n", x, tx, T,
+				int			days;
+
+				T = floor(par[7] + (par[8] - par[7] + 1) * unif(&rng));
+				x = bgnbd_days(&rng, par[0], par[1], par[2], par[3], T, &days);
+				printf("%d,%d,%.0f,%.17g\n", x, days, T,
 					   x > 0 ? spend_draw(&rng, par[4], par[5], par[6], x) : 0.0);
 			}
 		}
