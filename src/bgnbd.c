@@ -82,7 +82,7 @@ bgnbd_objective(const double *theta, double *grad, void *arg)
 {
 	KamRft	   *d = (KamRft *) arg;
 	double		r = exp(theta[0]),
-				alpha = exp(theta[1]),
+				alpha = exp(theta[1]) * d->scale,
 				a = exp(theta[2]),
 				b = exp(theta[3]);
 	double		la = log(a),
@@ -209,12 +209,13 @@ kam_bgnbd_final(PG_FUNCTION_ARGS)
 
 	/* start: r = 1, alpha from the mean purchase rate, a = b = 1 */
 	theta[0] = 0.0;
-	theta[1] = log(d.sum_wt / d.sum_wx);
+	theta[1] = log(d.sum_wt / d.sum_wx / d.scale);
 	theta[2] = 0.0;
 	theta[3] = 0.0;
 	kam_minimize(bgnbd_objective, &d, NPAR, theta, &res);
 	for (i = 0; i < NPAR; i++)
 		params[i] = exp(theta[i]);
+	params[1] *= d.scale;
 	PG_RETURN_DATUM(kam_fit_result(fcinfo, params, NPAR, -res.f * d.wsum, d.wsum,
 								   &res, "bgnbd_fit"));
 }

@@ -435,6 +435,7 @@ kam_rft_build(KamFitState *st, KamRft *d, const char *fname)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s needs at least one customer with t > 0", fname),
 				 errhint("Customers must have been observed for some time.")));
+	d->scale = d->sum_wt / d->wsum;
 	return true;
 }
 

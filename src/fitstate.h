@@ -69,6 +69,7 @@ typedef struct KamRft
 	double		wsum;			/* total weight (customers) */
 	double		sum_wx;			/* sum of w x */
 	double		sum_wt;			/* sum of w T */
+	double		scale;			/* mean T: the unit of alpha (and beta) */
 } KamRft;
 
 extern bool kam_rft_build(KamFitState *st, KamRft *d, const char *fname);

@@ -40,6 +40,7 @@ typedef struct GGData
 	double	   *w;
 	double		wsum;
 	double		wlogx;			/* sum of w x ln x */
+	double		scale;			/* mean spend: the unit of v */
 } GGData;
 
 static void
@@ -98,7 +99,7 @@ gg_objective(const double *theta, double *grad, void *arg)
 	GGData	   *d = (GGData *) arg;
 	double		p = exp(theta[0]),
 				q = exp(theta[1]),
-				v = exp(theta[2]);
+				v = exp(theta[2]) * d->scale;
 	double		lv = log(v),
 				lg_q = lgamma(q),
 				ps_q = grad ? kam_digamma(q) : 0.0;
@@ -206,10 +207,12 @@ kam_gammagamma_final(PG_FUNCTION_ARGS)
 	/* start: p = 1, q = 2, v = mean spend (so the prior mean v p/(q-1) fits) */
 	theta[0] = 0.0;
 	theta[1] = log(2.0);
-	theta[2] = log(wm / d.wsum);
+	d.scale = wm / d.wsum;
+	theta[2] = 0.0;
 	kam_minimize(gg_objective, &d, NPAR, theta, &res);
 	for (i = 0; i < NPAR; i++)
 		params[i] = exp(theta[i]);
+	params[2] *= d.scale;
 	PG_RETURN_DATUM(kam_fit_result(fcinfo, params, NPAR, -res.f * d.wsum, d.wsum,
 								   &res, "gammagamma_fit"));
 }

@@ -3,7 +3,10 @@
  *
  * The fits minimize the negative mean log-likelihood over the logarithms of
  * the (positive) model parameters, so the search is unconstrained and scale
- * free.  The main method is BFGS on the inverse Hessian with a backtracking
+ * free (parameters measured in time or money units are divided by the data's
+ * mean T or mean spend first).  A log parameter beyond +-ln 1e8 counts as
+ * divergence: the likelihood is treated as undefined there, so a fit whose
+ * optimum lies at infinity stops at that wall and reports non-convergence.  The main method is BFGS on the inverse Hessian with a backtracking
  * line search (Armijo condition; the update is skipped when the curvature
  * condition s'y > 0 fails, which keeps the inverse Hessian positive
  * definite).  When BFGS cannot reach a point where the gradient vanishes, a
@@ -23,7 +26,10 @@
 #define GTOL			1e-9	/* max |gradient| of the mean log-likelihood */
 #define GTOL_FLAT		1e-6	/* accepted when no step can improve f */
 #define MAXSTEP			3.0		/* largest move of a log parameter per step */
-#define THETA_LIMIT		40.0	/* |log parameter| beyond this is divergence */
+#define DIVERGED		13.82	/* |log parameter| > ln 1e6 at the end: the
+								 * supremum is at the boundary */
+#define THETA_LIMIT		18.42	/* |log parameter| > ln 1e8: divergence (the
+								 * fits scale their scale parameters by the data) */
 
 static double
 max_abs(const double *v, int n)
@@ -341,5 +347,6 @@ kam_minimize(KamObjective fn, void *arg, int n, double *theta, KamOptimResult *r
 	}
 	res->f = f;
 	res->gradmax = isfinite(f) ? max_abs(g, n) : INFINITY;
-	res->converged = ok && isfinite(f);
+	res->diverged = !(max_abs(theta, n) <= DIVERGED);
+	res->converged = ok && isfinite(f) && !res->diverged;
 }

@@ -22,6 +22,7 @@ typedef struct KamOptimResult
 	int			iterations;		/* BFGS iterations + Nelder-Mead iterations */
 	bool		converged;
 	bool		used_fallback;	/* Nelder-Mead was needed */
+	bool		diverged;		/* a parameter ran off to 0 or infinity */
 } KamOptimResult;
 
 extern void kam_minimize(KamObjective fn, void *arg, int n, double *theta,

@@ -58,8 +58,8 @@ sbg_add(FunctionCallInfo fcinfo, KamFitState *st, double w)
 	if (churned ? period < 1 : period < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("period must be >= %d for a %s customer, got %d",
-						churned ? 1 : 0, churned ? "churned" : "active", period),
+				 errmsg("period must be >= %d for %s customer, got %d",
+						churned ? 1 : 0, churned ? "a churned" : "an active", period),
 				 errhint("period is the period in which a contract ended (1 = no renewal), or the number of periods an active customer has been observed.")));
 	key[0] = period;
 	key[1] = churned ? 1.0 : 0.0;

@@ -82,7 +82,13 @@ kam_fit_result(FunctionCallInfo fcinfo, const double *params, int nparams,
 	values[nparams + 1] = Float8GetDatum(n);
 	values[nparams + 2] = Int32GetDatum(res->iterations);
 	values[nparams + 3] = BoolGetDatum(res->converged);
-	if (!res->converged)
+	if (res->diverged)
+		ereport(WARNING,
+				(errmsg("%s did not converge: a parameter runs off to 0 or infinity", fname),
+				 errdetail("The likelihood keeps increasing toward the boundary of the parameter space (%d iterations).",
+						   res->iterations),
+				 errhint("The data do not identify the model (for example no sign of heterogeneity or of dropout); do not use these parameters.")));
+	else if (!res->converged)
 		ereport(WARNING,
 				(errmsg("%s did not converge", fname),
 				 errdetail("The largest gradient component of the mean log-likelihood is %g after %d iterations.",
