@@ -69,11 +69,29 @@ time_arg(FunctionCallInfo fcinfo, int n, InputKind kind)
 	return PG_GETARG_INT64(n);
 }
 
+/*
+ * Period of argument n.  With use_cache (the transition function's order
+ * timestamps only: fn_extra then holds a KamTzCache), timestamptz values go
+ * through the call site's cached UTC offset; as_of, once per group, does not,
+ * so it can't evict the cache.
+ */
 static int32
-time_period(FunctionCallInfo fcinfo, int n, InputKind kind, KamPeriod p, const char *argname)
+time_period(FunctionCallInfo fcinfo, int n, InputKind kind, KamPeriod p, const char *argname,
+			bool use_cache)
 {
 	if (kind == INPUT_DATE)
 		return kam_period_of_date(PG_GETARG_DATEADT(n), p, argname);
+	if (kind == INPUT_TIMESTAMPTZ && use_cache)
+	{
+		KamTzCache *cache = (KamTzCache *) fcinfo->flinfo->fn_extra;
+
+		if (cache == NULL)
+		{
+			cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(KamTzCache));
+			fcinfo->flinfo->fn_extra = cache;
+		}
+		return kam_period_of_timestamptz_cached(PG_GETARG_TIMESTAMPTZ(n), p, argname, cache);
+	}
 	return period_of(PG_GETARG_INT64(n), kind, p, argname);
 }
 
@@ -132,9 +150,26 @@ rfm_copy(const RfmState *s, int32 cap)
 
 	memcpy((char *) c + sizeof(int32), (const char *) s + sizeof(int32),
 		   RFM_HDRSZ - sizeof(int32));
-	c->cap = cap;
 	memcpy(c->entries, s->entries, (Size) s->n * sizeof(RfmEntry));
 	return c;
+}
+
+/*
+ * The capacity to grow a state of n entries to: up to 8 kB, what fills the
+ * next power-of-two allocation exactly (the allocator rounds requests up to
+ * one anyway); beyond, 1.5 times more.
+ */
+static int32
+grown_capacity(int32 n)
+{
+	Size		want = RFM_SIZE(n + 1);
+	Size		size = 128;
+
+	if (want > 8192)
+		return (n > RFM_MAX_ENTRIES / 3 * 2) ? RFM_MAX_ENTRIES : n + n / 2;
+	while (size < want)
+		size *= 2;
+	return (int32) ((size - RFM_HDRSZ) / sizeof(RfmEntry));
 }
 
 /* Adds one row; returns the state, which moved if it had to grow. */
@@ -169,8 +204,14 @@ rfm_add(RfmState *s, int32 period, int64 ts, double amount)
 
 	if (i == n || s->entries[i].period != period)
 	{
-		if (n == s->cap)
-			s = rfm_copy(s, n < 4 ? 4 : (n > RFM_MAX_ENTRIES / 2 ? RFM_MAX_ENTRIES : n * 2));
+		if (n == RFM_CAP(s))
+		{
+			if (n == RFM_MAX_ENTRIES)
+				ereport(ERROR,
+						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						 errmsg("a kam.rfm_state can hold at most %d purchase periods", RFM_MAX_ENTRIES)));
+			s = rfm_copy(s, grown_capacity(n));
+		}
 		if (i < n)
 			memmove(&s->entries[i + 1], &s->entries[i], (Size) (n - i) * sizeof(RfmEntry));
 		e = &s->entries[i];
@@ -226,7 +267,7 @@ rfm_accumulate(FunctionCallInfo fcinfo, InputKind kind, bool with_as_of)
 
 	if (s == NULL)
 	{
-		s = rfm_alloc(4, period, kind == INPUT_TIMESTAMPTZ ? 0 : RFM_LOCAL);
+		s = rfm_alloc(grown_capacity(0), period, kind == INPUT_TIMESTAMPTZ ? 0 : RFM_LOCAL);
 		if (with_as_of)
 		{
 			if (PG_ARGISNULL(3))
@@ -236,7 +277,7 @@ rfm_accumulate(FunctionCallInfo fcinfo, InputKind kind, bool with_as_of)
 						 errhint("Pass the date the summary is computed as of, e.g. current_date.")));
 			s->flags |= RFM_HAS_AS_OF;
 			s->as_of = time_arg(fcinfo, 3, kind);
-			s->as_of_period = time_period(fcinfo, 3, kind, period, "as_of");
+			s->as_of_period = time_period(fcinfo, 3, kind, period, "as_of", false);
 		}
 	}
 	else if (with_as_of && (PG_ARGISNULL(3) || time_arg(fcinfo, 3, kind) != s->as_of))
@@ -249,7 +290,7 @@ rfm_accumulate(FunctionCallInfo fcinfo, InputKind kind, bool with_as_of)
 		PG_RETURN_POINTER(s);
 	amount = PG_GETARG_FLOAT8(2);
 	KAM_CHECK_FINITE(amount, "amount");
-	p = time_period(fcinfo, 1, kind, period, "ordered_at");
+	p = time_period(fcinfo, 1, kind, period, "ordered_at", true);
 	if (with_as_of && p > s->as_of_period)
 		PG_RETURN_POINTER(s);
 	PG_RETURN_POINTER(rfm_add(s, p, time_arg(fcinfo, 1, kind), amount));
@@ -334,7 +375,7 @@ kam_rfm_combine(PG_FUNCTION_ARGS)
 		else
 			i++, j++;
 	}
-	if (total > a->cap)
+	if (total > RFM_CAP(a))
 		a = rfm_copy(a, total);
 
 	if (b->n > 0 && (a->n == 0 || b->first_ts < a->first_ts))
@@ -457,7 +498,7 @@ rfm_summary_at(FunctionCallInfo fcinfo, InputKind kind)
 {
 	RfmState   *s = PG_GETARG_RFM(0);
 
-	return rfm_summarize(fcinfo, s, time_period(fcinfo, 1, kind, (KamPeriod) s->period, "as_of"));
+	return rfm_summarize(fcinfo, s, time_period(fcinfo, 1, kind, (KamPeriod) s->period, "as_of", false));
 }
 
 Datum

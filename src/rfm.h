@@ -7,8 +7,9 @@
  * mergeable: two states of the same customer combine by merging their entry
  * lists, whatever the order or the split of the rows.
  *
- * In memory a state may carry spare entries (cap > n) so that the transition
- * function can add periods in place; VARSIZE always covers cap entries.
+ * In memory a state may carry spare entries so that the transition function
+ * can add periods in place; VARSIZE covers them (RFM_CAP), and capacities are
+ * chosen to fill the allocator's power-of-two chunks exactly.
  */
 #ifndef KAM_RFM_H
 #define KAM_RFM_H
@@ -37,7 +38,6 @@ typedef struct RfmState
 	uint8		flags;
 	uint8		unused;
 	int32		n;				/* entries in use */
-	int32		cap;			/* entries allocated */
 	int32		as_of_period;	/* period index of as_of (RFM_HAS_AS_OF) */
 	int64		as_of;			/* as_of as given (RFM_HAS_AS_OF) */
 	int64		first_ts;		/* earliest timestamp of all rows */
@@ -47,6 +47,7 @@ typedef struct RfmState
 #define RFM_VERSION 1
 #define RFM_HDRSZ offsetof(RfmState, entries)
 #define RFM_SIZE(cap) (RFM_HDRSZ + (Size) (cap) * sizeof(RfmEntry))
+#define RFM_CAP(s) ((int32) ((VARSIZE(s) - RFM_HDRSZ) / sizeof(RfmEntry)))
 #define RFM_MAX_ENTRIES ((int32) ((MaxAllocSize - RFM_HDRSZ) / sizeof(RfmEntry)))
 
 #define DatumGetRfmState(d) ((RfmState *) PG_DETOAST_DATUM(d))

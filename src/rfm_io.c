@@ -36,7 +36,6 @@ rfm_alloc(int32 cap, KamPeriod period, uint8 flags)
 	s->version = RFM_VERSION;
 	s->period = (uint8) period;
 	s->flags = flags;
-	s->cap = cap;
 	return s;
 }
 

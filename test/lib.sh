@@ -113,6 +113,8 @@ kam_cleanup() {
 	kam_cluster_stop
 	if [ -n "${KAM_TMP:-}" ] && [ -z "${KAM_KEEP_TMP:-}" ]; then
 		rm -rf "$KAM_TMP"
+	elif [ -n "${KAM_TMP:-}" ]; then
+		kam_log "kam: kept $KAM_TMP"
 	fi
 }
 
