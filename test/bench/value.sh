@@ -65,5 +65,5 @@ SELECT v.label AS "step", round(r.seconds::numeric, 3) AS seconds,
 			   (4, 'kam.clv, 12 months, every customer'),
 			   (5, 'p_alive + expected_purchases + expected_spend, every customer')) v(step, label)
 	USING (step)
- ORDER BY step;
+ ORDER BY r.step;
 SQL
