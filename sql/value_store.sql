@@ -75,8 +75,8 @@ SELECT * FROM kam.fit_models();
 -- ... and orders on or before as_of.  A small seeded history over 2024: 400
 -- customers buying at exponentially distributed rates, dropping out after
 -- each repeat purchase with a customer-specific probability (md5 as the
--- random source, so the data is the same everywhere), and one customer
--- without orders.
+-- random source, so the data is the same everywhere), one customer without
+-- orders and one whose repeat purchase was refunded.
 CREATE FUNCTION vs_u(c int, tag text) RETURNS float8 LANGUAGE sql IMMUTABLE
 	AS $$ SELECT (('x' || substr(md5(c || tag), 1, 8))::bit(32)::bigint + 0.5) / 4294967296.0 $$;
 CREATE TABLE vs_orders (customer_id int, ordered_at timestamptz, amount numeric(10,2), margin numeric(10,2));
@@ -97,8 +97,10 @@ SELECT o.c, timestamptz '2024-01-01 00:00+00' + o.day * interval '1 day',
 	   round((cust.size * (0.5 + vs_u(o.c, 'amt' || o.k)))::numeric, 2),
 	   round((cust.size * (0.5 + vs_u(o.c, 'amt' || o.k)) * (0.1 + 0.4 * vs_u(o.c, 'margin')))::numeric, 2)
   FROM o JOIN cust USING (c);
+-- customer 402 returned its repeat purchase: mean repeat spend -50
+INSERT INTO vs_orders VALUES (402, '2024-03-01 12:00+00', 50, 10), (402, '2024-04-01 12:00+00', -50, -10);
 CREATE TABLE vs_customers AS
-SELECT c AS customer_id, 'Customer ' || c AS name, 'Manager ' || c % 3 AS manager FROM generate_series(1, 401) c;
+SELECT c AS customer_id, 'Customer ' || c AS name, 'Manager ' || c % 3 AS manager FROM generate_series(1, 402) c;
 SELECT kam.bind_customers('vs_customers', 'customer_id', 'name', 'manager');
 SELECT kam.bind_orders('vs_orders', 'customer_id', 'ordered_at', 'amount', 'margin');
 SELECT kam.set('as_of', '2023-12-31');
@@ -121,7 +123,14 @@ SELECT count(*) AS customers, count(p_alive) AS scored,
 		   FILTER (WHERE s.orders > 0) AS purchases_90_days,
 	   bool_and(v.historical_margin = s.margin AND v.historical_revenue = s.revenue)
 		   FILTER (WHERE s.orders > 0) AS history
-  FROM kam.customer_value v JOIN kam.customer_summary s USING (customer_id);
+  FROM kam.customer_value v JOIN kam.customer_summary s USING (customer_id)
+ WHERE customer_id <> 402;
+-- not positive mean repeat spend: left out of the spend fit (349 rows above),
+-- scored for purchases, no spend or CLV
+SELECT s.frequency, s.monetary, v.p_alive > 0 AS p_alive, v.expected_purchases_90d > 0 AS purchases,
+	   v.expected_spend, v.clv_12m
+  FROM kam.customer_value v JOIN kam.customer_summary s USING (customer_id)
+ WHERE customer_id = 402;
 -- a model fitted on days is not scored on weeks
 SELECT kam.set('rfm_period', 'week');
 SELECT sum(clv_12m) FROM kam.customer_value;

@@ -287,7 +287,9 @@ $$;
 -- ---------------------------------------------------------------------------
 -- kam.customer_value: one row per customer, scored with the stored models
 -- 'bgnbd' and 'gammagamma'.  Customers without orders get NULL scores (the
--- models describe customers from their first purchase on).  clv_12m is in
+-- models describe customers from their first purchase on); repeat customers
+-- whose mean repeat spend is not positive (refunds) get NULL expected_spend
+-- and clv_12m, which the Gamma-Gamma model does not define.  clv_12m is in
 -- margin: the expected revenue over clv_months months, discounted monthly,
 -- times the customer's own margin ratio (margin / revenue) when margins are
 -- bound, else the clv_margin_ratio setting.
@@ -305,8 +307,10 @@ SELECT s.customer_id,
 			THEN @extschema@.expected_purchases(m.bg, m.horizon_90d, s.frequency::integer,
 												s.recency::float8, s.t::float8) END AS expected_purchases_90d,
 	   CASE WHEN s.orders OPERATOR(pg_catalog.>) 0
+				 AND (s.frequency OPERATOR(pg_catalog.=) 0 OR s.monetary OPERATOR(pg_catalog.>) 0)
 			THEN @extschema@.expected_spend(m.gg, s.frequency::integer, s.monetary::float8) END AS expected_spend,
 	   CASE WHEN s.orders OPERATOR(pg_catalog.>) 0
+				 AND (s.frequency OPERATOR(pg_catalog.=) 0 OR s.monetary OPERATOR(pg_catalog.>) 0)
 			THEN @extschema@.clv(m.bg, m.gg, s.frequency::integer, s.recency::float8, s.t::float8,
 								 s.monetary::float8, m.months, m.discount, m.periods_per_month)
 				 OPERATOR(pg_catalog.*)
