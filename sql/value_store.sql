@@ -31,7 +31,7 @@ SELECT kam.reset('clv_periods_per_month'), kam.reset('rfm_period');
 SELECT name, model_type, period, as_of, rows, log_likelihood
   FROM kam.save_model('weekly', ROW(0.1 + 0.2, 1e-300, 1.0 / 3, 7e22, -9582.429, 2357, 12, true)::kam.bgnbd,
 					  'week', '2025-12-31');
-SELECT (kam.save_model('spend', ROW(6.25, 3.74, 15.44, -1.5, 946, 9, true)::kam.gammagamma)).name;
+SELECT (kam.save_model('spend', ROW(6.25, 3.74, 15.44, -1.5, 946, 9, true)::kam.gammagamma, 'week')).name;
 SELECT (kam.save_model('pnbd', ROW(0.553, 10.578, 0.606, 11.669, -9595.0, 2357, 20, true)::kam.paretonbd, 'week')).name;
 SELECT (kam.save_model('regular', ROW(0.704, 1.182, -1611.2, 1000, 8, true)::kam.sbg)).name;
 SELECT kam.stored_bgnbd('weekly') AS weekly_as_day_model;

@@ -24,9 +24,10 @@ INSERT INTO @extschema@.setting_defaults (name, value, type, min_value, max_valu
 -- with jsonb_populate_record (kam.stored_bgnbd() and friends).  save_model()
 -- writes the floats with extra_float_digits = 3, their shortest exact form,
 -- whatever the session's setting, so the round trip is bit-exact.  period is
--- the unit of time of the BG/NBD and Pareto/NBD rates (the rfm_period the
--- data was summarized in); scoring refuses a model whose unit differs from
--- the current rfm_period.
+-- the rfm_period the data was summarized in: the unit of time of the BG/NBD
+-- and Pareto/NBD rates, and for Gamma-Gamma the period whose purchases merge
+-- into one spend; scoring refuses a model whose period differs from the
+-- current rfm_period.
 -- ---------------------------------------------------------------------------
 CREATE TABLE @extschema@.models (
 	name text PRIMARY KEY CHECK (name <> ''),
@@ -138,14 +139,16 @@ AS $$
 	SELECT @extschema@.save_model_jsonb(name, 'paretonbd', pg_catalog.to_jsonb(model), period, as_of, description)
 $$;
 
-CREATE FUNCTION @extschema@.save_model(name text, model @extschema@.gammagamma,
+-- period: the rfm_period whose per-period purchase sums the spend was fitted
+-- on (purchases in one period merge), or NULL when that does not matter.
+CREATE FUNCTION @extschema@.save_model(name text, model @extschema@.gammagamma, period text DEFAULT NULL,
 									   as_of date DEFAULT NULL, description text DEFAULT NULL)
 RETURNS @extschema@.models
 LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, pg_temp
 SET extra_float_digits = 3
 AS $$
-	SELECT @extschema@.save_model_jsonb(name, 'gammagamma', pg_catalog.to_jsonb(model), NULL, as_of, description)
+	SELECT @extschema@.save_model_jsonb(name, 'gammagamma', pg_catalog.to_jsonb(model), period, as_of, description)
 $$;
 
 CREATE FUNCTION @extschema@.save_model(name text, model @extschema@.sbg,
@@ -279,7 +282,7 @@ BEGIN
 	END IF;
 	RETURN NEXT @extschema@.save_model('bgnbd', bg, unit, day,
 		'BG/NBD purchase model fitted by kam.fit_models() on kam.customer_summary');
-	RETURN NEXT @extschema@.save_model('gammagamma', gg, day,
+	RETURN NEXT @extschema@.save_model('gammagamma', gg, unit, day,
 		'Gamma-Gamma spend model fitted by kam.fit_models() on kam.customer_summary');
 END
 $$;

@@ -32,7 +32,7 @@ BEGIN
 	   OR (SELECT rows FROM kam.models WHERE name = 'bgnbd') <> n_orders
 	   OR (SELECT rows FROM kam.models WHERE name = 'gammagamma') <> n_repeat
 	   OR (SELECT as_of FROM kam.models WHERE name = 'bgnbd') <> kam.as_of()
-	   OR (SELECT period FROM kam.models WHERE name = 'bgnbd') <> 'day'
+	   OR (SELECT count(*) FROM kam.models WHERE period = 'day') <> 2
 	   OR NOT (SELECT bool_and((parameters->>'converged')::boolean) FROM kam.models) THEN
 		RAISE EXCEPTION 'kam.models is not what kam.fit_models() should have stored';
 	END IF;
