@@ -131,13 +131,31 @@ SELECT s.frequency, s.monetary, v.p_alive > 0 AS p_alive, v.expected_purchases_9
 	   v.expected_spend, v.clv_12m
   FROM kam.customer_value v JOIN kam.customer_summary s USING (customer_id)
  WHERE customer_id = 402;
+-- a fit that does not converge leaves the stored models as they were:
+-- clockwork orders at fixed intervals show no dropout, and BG/NBD's a and b
+-- run off to infinity
+CREATE TABLE vs_clockwork AS
+SELECT c AS customer_id, timestamptz '2024-01-01 10:00+00' + (first_day + k * gap) * interval '1 day' AS ordered_at,
+	   20 + (c * 37 + k * 11) % 80 AS amount
+  FROM generate_series(1, 400) c,
+	   LATERAL (SELECT (c * 7919) % 200 AS first_day, 3 + (c * 104729) % 40 AS gap,
+					   CASE WHEN c % 10 = 0 THEN 0 ELSE (c * 31) % 13 END AS n) p,
+	   LATERAL generate_series(0, p.n) k
+ WHERE first_day + k * gap < 360;
+SELECT kam.bind_orders('vs_clockwork', 'customer_id', 'ordered_at', 'amount');
+\set VERBOSITY terse
+SELECT * FROM kam.fit_models();
+\echo :LAST_ERROR_SQLSTATE
+\set VERBOSITY default
+SELECT name, as_of, rows FROM kam.models ORDER BY name;
+SELECT kam.bind_orders('vs_orders', 'customer_id', 'ordered_at', 'amount', 'margin');
 -- a model fitted on days is not scored on weeks
 SELECT kam.set('rfm_period', 'week');
 SELECT sum(clv_12m) FROM kam.customer_value;
 \echo :LAST_ERROR_SQLSTATE
 SELECT kam.reset('rfm_period');
 SELECT kam.unbind('orders'), kam.unbind('customers');
-DROP TABLE vs_orders, vs_customers;
+DROP TABLE vs_orders, vs_customers, vs_clockwork;
 DROP FUNCTION vs_u(int, text);
 SELECT kam.reset('as_of');
 DELETE FROM kam.models;
