@@ -148,6 +148,18 @@ SELECT * FROM kam.fit_models();
 \echo :LAST_ERROR_SQLSTATE
 \set VERBOSITY default
 SELECT name, as_of, rows FROM kam.models ORDER BY name;
+-- ... and so does a spend model without a finite mean: customers' spend
+-- levels spread over five orders of magnitude give q < 1
+CREATE TABLE vs_heavy AS
+SELECT customer_id, ordered_at,
+	   round((power(10, 5 * vs_u(customer_id, 'scale')) * (0.5 + vs_u(customer_id, ordered_at::text)))::numeric, 2) AS amount
+  FROM vs_orders;
+SELECT kam.bind_orders('vs_heavy', 'customer_id', 'ordered_at', 'amount');
+\set VERBOSITY terse
+SELECT * FROM kam.fit_models();
+\echo :LAST_ERROR_SQLSTATE
+\set VERBOSITY default
+SELECT name, as_of, rows FROM kam.models ORDER BY name;
 SELECT kam.bind_orders('vs_orders', 'customer_id', 'ordered_at', 'amount', 'margin');
 -- a model fitted on days is not scored on weeks
 SELECT kam.set('rfm_period', 'week');
@@ -155,7 +167,7 @@ SELECT sum(clv_12m) FROM kam.customer_value;
 \echo :LAST_ERROR_SQLSTATE
 SELECT kam.reset('rfm_period');
 SELECT kam.unbind('orders'), kam.unbind('customers');
-DROP TABLE vs_orders, vs_customers, vs_clockwork;
+DROP TABLE vs_orders, vs_customers, vs_clockwork, vs_heavy;
 DROP FUNCTION vs_u(int, text);
 SELECT kam.reset('as_of');
 DELETE FROM kam.models;

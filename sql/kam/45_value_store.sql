@@ -232,8 +232,8 @@ $$;
 -- Fits BG/NBD on every customer with orders and Gamma-Gamma on the repeat
 -- customers with a positive mean repeat spend, from kam.customer_summary as of
 -- kam.as_of(), and stores them as 'bgnbd' and 'gammagamma'.  All or nothing:
--- a fit that fails or does not converge raises an error and the stored models
--- stay as they were.
+-- a fit that fails or does not converge, or a spend model without a finite
+-- mean (q <= 1), raises an error and the stored models stay as they were.
 CREATE FUNCTION @extschema@.fit_models()
 RETURNS SETOF @extschema@.models
 LANGUAGE plpgsql VOLATILE
@@ -279,6 +279,13 @@ BEGIN
 				  DETAIL = format('It stopped after %s iterations at p %s, q %s, v %s.',
 								  gg.iterations, gg.p, gg.q, gg.v),
 				  HINT = 'The stored models are unchanged; check the mean repeat spend (monetary).';
+	END IF;
+	IF gg.q <= 1 THEN
+		RAISE EXCEPTION 'the Gamma-Gamma fit on kam.customer_summary has q <= 1, so its mean spend is infinite'
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = format('p %s, q %s, v %s: kam.customer_value could not score any customer with it.',
+								  gg.p, gg.q, gg.v),
+				  HINT = 'The spend varies too much between customers for the model; the stored models are unchanged.';
 	END IF;
 	RETURN NEXT @extschema@.save_model('bgnbd', bg, unit, day,
 		'BG/NBD purchase model fitted by kam.fit_models() on kam.customer_summary');
