@@ -187,6 +187,12 @@ bfgs(KamObjective fn, void *arg, int n, double *theta, double *f, double *g,
 			*f = fn_new;
 			return true;
 		}
+		if (max_abs(theta, n) > DIVERGED && *f - fn_new <= 1e-10 * fabs(fn_new))
+		{
+			/* creeping off to the boundary: the supremum is at infinity */
+			*f = fn_new;
+			return false;
+		}
 		*f = fn_new;
 	}
 	return false;
