@@ -133,7 +133,7 @@ series_tail(double a, double b, double c, double z, double t1)
 	ereport(ERROR,
 			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 			 errmsg("hypergeometric series 2F1(%g, %g; %g; %g) did not converge", a, b, c, z),
-			 errhint("The horizon is too long for the model's time scale; use a shorter horizon.")));
+			 errhint("The argument is too close to 1: use a shorter horizon or a larger discount rate.")));
 	return 0.0;					/* keep compiler quiet */
 }
 
@@ -209,7 +209,7 @@ kam_hyp2f1m1_over_b_multi(double a, double b, double c, const double *z, int nz,
 			ereport(ERROR,
 					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 					 errmsg("hypergeometric series 2F1(%g, %g; %g; z) did not converge", a, b + 1.0, c),
-					 errhint("The horizon is too long for the model's time scale; use a shorter horizon.")));
+					 errhint("The argument is too close to 1: use a shorter horizon or a larger discount rate.")));
 		if (((int64) k & 0xffff) == 0)
 			CHECK_FOR_INTERRUPTS();
 	}
