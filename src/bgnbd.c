@@ -256,6 +256,32 @@ kam_bgnbd_expected_alive(const double *m, int x, double T, double t)
 	return (a + b + x - 1.0) * (-L * kam_exprel((a - 1.0) * L) - exp((a - 1.0) * L) * H);
 }
 
+/* kam_bgnbd_expected_alive at n horizons t[0..n-1] (n <= KAM_HYP_MAXZ) */
+void
+kam_bgnbd_expected_alive_multi(const double *m, int x, double T, const double *t,
+							   int n, double *out)
+{
+	double		r = m[0],
+				alpha = m[1],
+				a = m[2],
+				b = m[3];
+	double		z[KAM_HYP_MAXZ] = {0},
+				H[KAM_HYP_MAXZ];
+	int			j;
+
+	Assert(n >= 1 && n <= KAM_HYP_MAXZ);
+	for (j = 0; j < n; j++)
+		z[j] = t[j] / (alpha + T + t[j]);
+	kam_hyp2f1m1_over_b_multi(a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z, n, H);
+	for (j = 0; j < n; j++)
+	{
+		double		L = -log1p(t[j] / (alpha + T));
+
+		out[j] = (t[j] == 0.0) ? 0.0 :
+			(a + b + x - 1.0) * (-L * kam_exprel((a - 1.0) * L) - exp((a - 1.0) * L) * H[j]);
+	}
+}
+
 Datum
 kam_bgnbd_expected_purchases(PG_FUNCTION_ARGS)
 {

@@ -19,6 +19,7 @@
 #include "fmgr.h"
 
 #include "kam.h"
+#include "specfun.h"
 #include "value.h"
 
 PG_FUNCTION_INFO_V1(kam_bgnbd_clv);
@@ -28,12 +29,13 @@ PG_FUNCTION_INFO_V1(kam_clv_simple_n);
 
 #define MAX_MONTHS 1200
 
-typedef double (*ExpectedAlive) (const double *m, int x, double T, double t);
+typedef void (*ExpectedAliveMulti) (const double *m, int x, double T,
+									const double *t, int n, double *out);
 typedef double (*PAlive) (const double *m, int x, double tx, double T);
 
 static Datum
 clv_common(FunctionCallInfo fcinfo, int npar, const char *typname,
-		   ExpectedAlive expected, PAlive palive)
+		   ExpectedAliveMulti expected, PAlive palive)
 {
 	double		m[4],
 				gg[3];
@@ -49,7 +51,10 @@ clv_common(FunctionCallInfo fcinfo, int npar, const char *typname,
 				prev = 0.0,
 				disc = 1.0,
 				clv = 0.0;
-	int			i;
+	double		h[KAM_HYP_MAXZ],
+				e[KAM_HYP_MAXZ];
+	int			i,
+				j;
 
 	kam_model_get(fcinfo, 0, npar, m, typname);
 	kam_model_get(fcinfo, 1, 3, gg, "gammagamma");
@@ -75,13 +80,20 @@ clv_common(FunctionCallInfo fcinfo, int npar, const char *typname,
 
 	spend = kam_gammagamma_spend(gg, x, monetary);
 	pa = palive(m, x, tx, T);
-	for (i = 1; i <= months; i++)
+	/* E(i f) for i = 1..months, in chunks sharing one series evaluation */
+	for (i = 1; i <= months; i += KAM_HYP_MAXZ)
 	{
-		double		e = expected(m, x, T, i * f);
+		int			n = Min(KAM_HYP_MAXZ, months - i + 1);
 
-		disc /= (1.0 + d);
-		clv += (e - prev) * disc;
-		prev = e;
+		for (j = 0; j < n; j++)
+			h[j] = (i + j) * f;
+		expected(m, x, T, h, n, e);
+		for (j = 0; j < n; j++)
+		{
+			disc /= (1.0 + d);
+			clv += (e[j] - prev) * disc;
+			prev = e[j];
+		}
 	}
 	PG_RETURN_FLOAT8(spend * pa * clv);
 }
@@ -89,13 +101,13 @@ clv_common(FunctionCallInfo fcinfo, int npar, const char *typname,
 Datum
 kam_bgnbd_clv(PG_FUNCTION_ARGS)
 {
-	return clv_common(fcinfo, 4, "bgnbd", kam_bgnbd_expected_alive, kam_bgnbd_p_alive);
+	return clv_common(fcinfo, 4, "bgnbd", kam_bgnbd_expected_alive_multi, kam_bgnbd_p_alive);
 }
 
 Datum
 kam_paretonbd_clv(PG_FUNCTION_ARGS)
 {
-	return clv_common(fcinfo, 4, "paretonbd", kam_paretonbd_expected_alive,
+	return clv_common(fcinfo, 4, "paretonbd", kam_paretonbd_expected_alive_multi,
 					  kam_paretonbd_p_alive);
 }
 

@@ -70,6 +70,7 @@ rebuild_slots(KamFitState *st)
 	int64		i;
 
 	memset(st->slots, 0, sizeof(int32) * 2 * st->capacity);
+	st->slots_valid = true;
 	for (i = 0; i < st->nentries; i++)
 	{
 		uint64		h = key_hash(st->entries[i].key, st->nkeys) & mask;
@@ -119,6 +120,8 @@ lookup(KamFitState *st, const double *key)
 	uint64		h;
 	KamFitEntry *e;
 
+	if (!st->slots_valid)
+		rebuild_slots(st);
 	if (st->nentries >= st->capacity)
 		grow(st);
 	mask = (uint64) (2 * st->capacity - 1);
@@ -126,7 +129,7 @@ lookup(KamFitState *st, const double *key)
 	while (st->slots[h] != 0)
 	{
 		e = &st->entries[st->slots[h] - 1];
-		if (memcmp(e->key, key, sizeof(double) * st->nkeys) == 0)
+		if (e->key[0] == key[0] && e->key[1] == key[1] && e->key[2] == key[2])
 			return e;
 		h = (h + 1) & mask;
 	}
@@ -170,11 +173,9 @@ kam_fit_weight_arg(FunctionCallInfo fcinfo, int argno)
 	return w;
 }
 
-static int
-entry_cmp(const void *a, const void *b)
+static inline int
+entry_cmp(const KamFitEntry *ea, const KamFitEntry *eb)
 {
-	const KamFitEntry *ea = a;
-	const KamFitEntry *eb = b;
 	int			i;
 
 	for (i = 0; i < KAM_FIT_MAXKEY; i++)
@@ -185,6 +186,42 @@ entry_cmp(const void *a, const void *b)
 			return 1;
 	}
 	return 0;
+}
+
+#if PG_VERSION_NUM >= 140000
+/* an inlined, specialized sort (the final functions sort every entry) */
+#define ST_SORT sort_entries
+#define ST_ELEMENT_TYPE KamFitEntry
+#define ST_COMPARE(a, b) entry_cmp(a, b)
+#define ST_SCOPE static
+#define ST_DECLARE
+#define ST_DEFINE
+#include "lib/sort_template.h"
+#else
+static int
+entry_cmp_void(const void *a, const void *b)
+{
+	return entry_cmp((const KamFitEntry *) a, (const KamFitEntry *) b);
+}
+
+static void
+sort_entries(KamFitEntry *entries, size_t n)
+{
+	qsort(entries, n, sizeof(KamFitEntry), entry_cmp_void);
+}
+#endif
+
+/*
+ * A weight (>= 0) as float8: v nano-units, v / 1e9 correctly rounded.  When
+ * v < 2^53 both v and 1e9 are exact doubles and IEEE division rounds
+ * correctly; otherwise go through the exact decimal text (money.c).
+ */
+double
+kam_fit_weight(const KamSum *w)
+{
+	if (w->hi == 0 && w->lo < (UINT64CONST(1) << 53))
+		return (double) w->lo / 1e9;
+	return kam_sum_to_double(w);
 }
 
 /*
@@ -198,23 +235,12 @@ kam_fitstate_sort(KamFitState *st)
 	int64		i,
 				j = 0;
 
-	qsort(st->entries, st->nentries, sizeof(KamFitEntry), entry_cmp);
+	sort_entries(st->entries, st->nentries);
 	for (i = 0; i < st->nentries; i++)
-		if (kam_sum_to_double(&st->entries[i].weight) > 0.0)
+		if (kam_fit_weight(&st->entries[i].weight) > 0.0)
 			st->entries[j++] = st->entries[i];
 	st->nentries = j;
-	rebuild_slots(st);
-}
-
-double
-kam_fitstate_total_weight(const KamFitState *st)
-{
-	KamSum		total = KAM_SUM_ZERO;
-	int64		i;
-
-	for (i = 0; i < st->nentries; i++)
-		kam_sum_merge(&total, &st->entries[i].weight);
-	return kam_sum_to_double(&total);
+	st->slots_valid = false;
 }
 
 Datum
@@ -333,36 +359,98 @@ double_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* sorted distinct values of vals[0..n-1] (sorted in place); returns the count */
-static int
-unique_sorted(double *vals, int n)
+/*
+ * Dense ranks of a column of values: ValueRanks collects the distinct
+ * values in a small hash table (a fit's recency and T columns hold few
+ * distinct values among many entries), sorts them, and maps each entry to
+ * the rank of its value.
+ */
+typedef struct ValueRanks
 {
-	int			i,
-				k = 0;
+	int			cap;			/* hash slots, a power of 2 */
+	int			n;				/* distinct values */
+	double	   *vals;			/* distinct values, first-seen order */
+	int		   *slots;			/* value index + 1, 0 = empty */
+} ValueRanks;
 
-	qsort(vals, n, sizeof(double), double_cmp);
-	for (i = 0; i < n; i++)
-		if (k == 0 || vals[i] != vals[k - 1])
-			vals[k++] = vals[i];
-	return k;
+static int
+value_insert(ValueRanks *vr, double v)
+{
+	uint64		bits;
+	uint64		h;
+
+	if (2 * (vr->n + 1) > vr->cap)
+	{
+		int			i;
+
+		vr->cap *= 2;
+		pfree(vr->slots);
+		vr->slots = palloc0(sizeof(int) * vr->cap);
+		vr->vals = repalloc(vr->vals, sizeof(double) * vr->cap / 2);
+		for (i = 0; i < vr->n; i++)
+		{
+			memcpy(&bits, &vr->vals[i], sizeof(bits));
+			h = mix64(bits) & (vr->cap - 1);
+			while (vr->slots[h] != 0)
+				h = (h + 1) & (vr->cap - 1);
+			vr->slots[h] = i + 1;
+		}
+	}
+	memcpy(&bits, &v, sizeof(bits));
+	h = mix64(bits) & (vr->cap - 1);
+	while (vr->slots[h] != 0)
+	{
+		if (vr->vals[vr->slots[h] - 1] == v)
+			return vr->slots[h] - 1;
+		h = (h + 1) & (vr->cap - 1);
+	}
+	vr->vals[vr->n] = v;
+	vr->slots[h] = ++vr->n;
+	return vr->n - 1;
 }
 
-static int
-find_value(const double *vals, int n, double v)
+/*
+ * Replace the first-seen indexes idx[0..n-1] by ranks in ascending value
+ * order; vals (returned, length vr->n) holds the sorted distinct values.
+ */
+static double *
+value_ranks(ValueRanks *vr, int *idx, int n)
 {
-	int			lo = 0,
-				hi = n - 1;
+	double	   *sorted = palloc(sizeof(double) * Max(vr->n, 1));
+	int		   *rank = palloc(sizeof(int) * Max(vr->n, 1));
+	int			i;
 
-	while (lo < hi)
+	memcpy(sorted, vr->vals, sizeof(double) * vr->n);
+	qsort(sorted, vr->n, sizeof(double), double_cmp);
+	for (i = 0; i < vr->n; i++)
 	{
-		int			mid = (lo + hi) / 2;
+		int			lo = 0,
+					hi = vr->n - 1;
 
-		if (vals[mid] < v)
-			lo = mid + 1;
-		else
-			hi = mid;
+		while (lo < hi)
+		{
+			int			mid = (lo + hi) / 2;
+
+			if (sorted[mid] < vr->vals[i])
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		rank[i] = lo;
 	}
-	return lo;
+	for (i = 0; i < n; i++)
+		idx[i] = rank[idx[i]];
+	pfree(rank);
+	return sorted;
+}
+
+static void
+value_init(ValueRanks *vr)
+{
+	vr->cap = 64;
+	vr->n = 0;
+	vr->vals = palloc(sizeof(double) * vr->cap / 2);
+	vr->slots = palloc0(sizeof(int) * vr->cap);
 }
 
 /*
@@ -372,6 +460,8 @@ find_value(const double *vals, int n, double v)
 bool
 kam_rft_build(KamFitState *st, KamRft *d, const char *fname)
 {
+	ValueRanks	vr,
+				vt;
 	int			n,
 				i,
 				j;
@@ -388,19 +478,8 @@ kam_rft_build(KamFitState *st, KamRft *d, const char *fname)
 	d->xv = palloc(sizeof(double) * n);
 	d->xstart = palloc(sizeof(int) * (n + 1));
 	d->wx = palloc0(sizeof(double) * n);
-	d->Rv = palloc(sizeof(double) * n);
-	d->Tv = palloc(sizeof(double) * n);
-	for (i = 0; i < n; i++)
-	{
-		d->Rv[i] = st->entries[i].key[1];
-		d->Tv[i] = st->entries[i].key[2];
-	}
-	d->nR = unique_sorted(d->Rv, n);
-	d->nT = unique_sorted(d->Tv, n);
-	d->logR = palloc(sizeof(double) * d->nR);
-	d->invR = palloc(sizeof(double) * d->nR);
-	d->logT = palloc(sizeof(double) * d->nT);
-	d->invT = palloc(sizeof(double) * d->nT);
+	value_init(&vr);
+	value_init(&vt);
 
 	j = -1;
 	for (i = 0; i < n; i++)
@@ -409,9 +488,9 @@ kam_rft_build(KamFitState *st, KamRft *d, const char *fname)
 
 		if ((i & 0xffff) == 0)
 			CHECK_FOR_INTERRUPTS();
-		d->w[i] = kam_sum_to_double(&e->weight);
-		d->ri[i] = find_value(d->Rv, d->nR, e->key[1]);
-		d->ti[i] = find_value(d->Tv, d->nT, e->key[2]);
+		d->w[i] = kam_fit_weight(&e->weight);
+		d->ri[i] = value_insert(&vr, e->key[1]);
+		d->ti[i] = value_insert(&vt, e->key[2]);
 		if (j < 0 || e->key[0] != d->xv[j])
 		{
 			j++;
@@ -425,6 +504,14 @@ kam_rft_build(KamFitState *st, KamRft *d, const char *fname)
 	}
 	d->nx = j + 1;
 	d->xstart[d->nx] = n;
+	d->nR = vr.n;
+	d->Rv = value_ranks(&vr, d->ri, n);
+	d->nT = vt.n;
+	d->Tv = value_ranks(&vt, d->ti, n);
+	d->logR = palloc(sizeof(double) * d->nR);
+	d->invR = palloc(sizeof(double) * d->nR);
+	d->logT = palloc(sizeof(double) * d->nT);
+	d->invT = palloc(sizeof(double) * d->nT);
 	if (!(d->sum_wx > 0.0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -33,13 +33,14 @@ typedef struct KamFitState
 	int64		capacity;		/* entries allocated; slots = 2 * capacity */
 	KamFitEntry *entries;
 	int32	   *slots;			/* open addressing: entry index + 1, 0 = empty */
+	bool		slots_valid;	/* false after a sort: rebuilt on next lookup */
 } KamFitState;
 
 extern KamFitState *kam_fitstate_get(FunctionCallInfo fcinfo, int nkeys, const char *fname);
 extern void kam_fitstate_add(KamFitState *st, const double *key, double weight);
 extern double kam_fit_weight_arg(FunctionCallInfo fcinfo, int argno);
 extern void kam_fitstate_sort(KamFitState *st);
-extern double kam_fitstate_total_weight(const KamFitState *st);
+extern double kam_fit_weight(const KamSum *w);
 
 #endif							/* KAM_FITSTATE_H */
 

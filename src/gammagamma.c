@@ -182,7 +182,7 @@ kam_gammagamma_final(PG_FUNCTION_ARGS)
 		const KamFitEntry *e = &st->entries[i];
 		double		x = e->key[0];
 
-		d.w[i] = kam_sum_to_double(&e->weight);
+		d.w[i] = kam_fit_weight(&e->weight);
 		d.m[i] = e->key[1];
 		if (j < 0 || x != d.xv[j])
 		{

@@ -11,7 +11,8 @@
  * condition s'y > 0 fails, which keeps the inverse Hessian positive
  * definite).  When BFGS cannot reach a point where the gradient vanishes, a
  * derivative-free Nelder-Mead search restarts from its best point, and BFGS
- * polishes the result.  The fit is reported converged only when the final
+ * polishes the result (unless BFGS was walking off to the boundary, which
+ * Nelder-Mead cannot cure).  The fit is reported converged only when the final
  * gradient is (numerically) zero.
  */
 #include "postgres.h"
@@ -21,8 +22,8 @@
 #include "miscadmin.h"
 #include "optim.h"
 
-#define BFGS_MAXITER	500
-#define NM_MAXITER		4000
+#define BFGS_MAXITER	200
+#define NM_MAXITER		1000
 #define GTOL			1e-9	/* max |gradient| of the mean log-likelihood */
 #define GTOL_FLAT		1e-6	/* accepted when no step can improve f */
 #define MAXSTEP			3.0		/* largest move of a log parameter per step */
@@ -186,6 +187,12 @@ bfgs(KamObjective fn, void *arg, int n, double *theta, double *f, double *g,
 			*f = fn_new;
 			return true;
 		}
+		if (max_abs(theta, n) > DIVERGED && *f - fn_new <= 1e-10 * fabs(fn_new))
+		{
+			/* creeping off to the boundary: the supremum is at infinity */
+			*f = fn_new;
+			return false;
+		}
 		*f = fn_new;
 	}
 	return false;
@@ -328,7 +335,14 @@ kam_minimize(KamObjective fn, void *arg, int n, double *theta, KamOptimResult *r
 	res->used_fallback = false;
 
 	ok = bfgs(fn, arg, n, theta, &f, g, &res->iterations);
-	if (!ok)
+	if (!ok && isfinite(f) && max_abs(theta, n) > DIVERGED)
+	{
+		/*
+		 * BFGS walked off toward the boundary: the supremum is at infinity
+		 * and a derivative-free search would only walk further.
+		 */
+	}
+	else if (!ok)
 	{
 		double		f_bfgs = f;
 		double		best[KAM_OPTIM_MAXPAR];

@@ -326,6 +326,16 @@ kam_paretonbd_expected_alive(const double *m, int x, double T, double t)
 	return (r + x) * (beta + T) / (alpha + T) * (-L) * kam_exprel((s - 1.0) * L);
 }
 
+void
+kam_paretonbd_expected_alive_multi(const double *m, int x, double T, const double *t,
+								   int n, double *out)
+{
+	int			j;
+
+	for (j = 0; j < n; j++)
+		out[j] = kam_paretonbd_expected_alive(m, x, T, t[j]);
+}
+
 Datum
 kam_paretonbd_expected_purchases(PG_FUNCTION_ARGS)
 {

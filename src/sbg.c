@@ -170,7 +170,7 @@ kam_sbg_final(PG_FUNCTION_ARGS)
 	{
 		d.t[i] = st->entries[i].key[0];
 		d.churned[i] = st->entries[i].key[1] != 0.0;
-		d.w[i] = kam_sum_to_double(&st->entries[i].weight);
+		d.w[i] = kam_fit_weight(&st->entries[i].weight);
 		d.wsum += d.w[i];
 		if (d.churned[i])
 			wchurn += d.w[i];

@@ -84,11 +84,27 @@ kam_exprel(double u)
 }
 
 /*
+ * True when every ratio (a + j)(b + j) / ((c + j)(j + 1)), j >= k, lies in
+ * (0, 1): then the terms after k shrink at least like z^j and the tail
+ * after a term t is at most |t| z / (1 - z).  (The ratio's numerator minus
+ * denominator is linear in j with slope a + b - c - 1.)
+ */
+static inline bool
+ratios_below_one(double a, double b, double c, double k)
+{
+	double		slope = a + b - c - 1.0;
+
+	return a + k > 0.0 && b + k > 0.0 && slope <= 0.0 && k * slope + a * b - c < 0.0;
+}
+
+/*
  * Sum of the series sum_{k >= 1} prod_{j < k} rho_j with
  * rho_j = (a + j)(b + j) / ((c + j)(j + 1)) z, starting from t1 (the k = 1
  * term).  The ratio tends to z from either side; once it is monotone the tail
  * after a term t is at most |t| q / (1 - q) with q = max(rho, z), and we stop
- * when that is below 1e-17 of the sum.  z < 1 is required.
+ * when that is below 1e-17 of the sum.  Monotonicity is certain once all
+ * later ratios are below 1 (ratios_below_one: q = z), otherwise assumed past
+ * k > |a| + |b| + |c| + 2.  z < 1 is required.
  */
 static double
 series_tail(double a, double b, double c, double z, double t1)
@@ -106,7 +122,8 @@ series_tail(double a, double b, double c, double z, double t1)
 		t *= rho;
 		sum += t;
 		q = Max(fabs(rho), z);
-		if (k > kmin && q < 1.0 && fabs(t) * q <= 1e-17 * (1.0 - q) * fabs(sum))
+		if ((k > kmin || ratios_below_one(a, b, c, k)) && q < 1.0 &&
+			fabs(t) * q <= 1e-17 * (1.0 - q) * fabs(sum))
 			return sum;
 		if (t == 0.0)
 			return sum;
@@ -116,7 +133,7 @@ series_tail(double a, double b, double c, double z, double t1)
 	ereport(ERROR,
 			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 			 errmsg("hypergeometric series 2F1(%g, %g; %g; %g) did not converge", a, b, c, z),
-			 errhint("The horizon is too long for the model's time scale; use a shorter horizon.")));
+			 errhint("The argument is too close to 1: use a shorter horizon or a larger discount rate.")));
 	return 0.0;					/* keep compiler quiet */
 }
 
@@ -135,6 +152,67 @@ kam_hyp2f1m1_over_b(double a, double b, double c, double z)
 	if (t1 == 0.0)
 		return 0.0;
 	return series_tail(a, b, c, z, t1);
+}
+
+/*
+ * kam_hyp2f1m1_over_b at several z at once (out[j] for z[j], z ascending):
+ * the series coefficients do not depend on z, so each is computed once for
+ * all z.  The smallest z converges first; each series is checked with the
+ * stopping rule of series_tail when it is the smallest one left, and the
+ * others keep summing meanwhile (a branch-free, vectorizable inner loop).
+ */
+void
+kam_hyp2f1m1_over_b_multi(double a, double b, double c, const double *z, int nz,
+						  double *out)
+{
+	double		zk[KAM_HYP_MAXZ];
+	double		coef = a / c;	/* (a)_k (b+1)_{k-1} / ((c)_k k!) at k = 1 */
+	double		kmin = fabs(a) + fabs(b) + fabs(c) + 2.0;
+	double		k;
+	int			j,
+				first = 0;
+
+	Assert(nz <= KAM_HYP_MAXZ);
+	for (j = 0; j < nz; j++)
+	{
+		out[j] = 0.0;
+		zk[j] = z[j];
+	}
+	if (coef == 0.0)
+		return;
+	while (first < nz && z[first] == 0.0)
+		first++;
+	for (k = 1.0; first < nz; k += 1.0)
+	{
+		double		ratio = (a + k) * (b + k) / ((c + k) * (k + 1.0));
+		bool		monotone = k > kmin || ratios_below_one(a, b, c, k);
+
+		for (j = first; j < nz; j++)
+		{
+			out[j] += coef * zk[j];
+			zk[j] *= z[j];
+		}
+		/* zk[j] is now z^(k+1): the term just added is coef z^k */
+		while (first < nz)
+		{
+			double		t = coef * zk[first] / z[first];
+			double		q = Max(fabs(ratio * z[first]), z[first]);
+
+			if (t == 0.0 ||
+				(monotone && q < 1.0 && fabs(t) * q <= 1e-17 * (1.0 - q) * fabs(out[first])))
+				first++;
+			else
+				break;
+		}
+		coef *= ratio;
+		if (k >= 1e8)
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("hypergeometric series 2F1(%g, %g; %g; z) did not converge", a, b + 1.0, c),
+					 errhint("The argument is too close to 1: use a shorter horizon or a larger discount rate.")));
+		if (((int64) k & 0xffff) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
 }
 
 /*

@@ -19,6 +19,10 @@ extern double kam_exprel(double u);
 extern double kam_hyp2f1(double a, double b, double c, double z);
 extern double kam_hyp2f1m1_over_b(double a, double b, double c, double z);
 
+#define KAM_HYP_MAXZ 64
+extern void kam_hyp2f1m1_over_b_multi(double a, double b, double c, const double *z,
+									  int nz, double *out);
+
 #define KAM_GL_N 8
 extern const double kam_gl_nodes[KAM_GL_N];
 extern const double kam_gl_weights[KAM_GL_N];

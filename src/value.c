@@ -17,6 +17,26 @@
 #include "value.h"
 
 /*
+ * Scoring functions are called once per customer with the same model: the
+ * parameters read from a model are cached in fn_extra together with a copy
+ * of the model tuple, and reused while the tuple's bytes are unchanged.
+ */
+#define MODEL_CACHE_SLOTS 2
+
+typedef struct ModelCacheEntry
+{
+	int			argno;			/* -1: unused */
+	uint32		len;
+	char	   *data;
+	double		params[KAM_OPTIM_MAXPAR];
+} ModelCacheEntry;
+
+typedef struct ModelCache
+{
+	ModelCacheEntry e[MODEL_CACHE_SLOTS];
+} ModelCache;
+
+/*
  * The first nparams attributes of the model composite at argno, each a
  * positive finite float8 (a model built by hand must be a valid one).
  */
@@ -25,13 +45,36 @@ kam_model_get(FunctionCallInfo fcinfo, int argno, int nparams, double *out,
 			  const char *typname)
 {
 	HeapTupleHeader th = PG_GETARG_HEAPTUPLEHEADER(argno);
+	uint32		len = HeapTupleHeaderGetDatumLength(th);
+	ModelCache *cache = (ModelCache *) fcinfo->flinfo->fn_extra;
+	ModelCacheEntry *ce = NULL;
 	TupleDesc	desc;
 	HeapTupleData tuple;
 	int			i;
 
+	Assert(nparams <= KAM_OPTIM_MAXPAR);
+	if (cache == NULL)
+	{
+		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ModelCache));
+		for (i = 0; i < MODEL_CACHE_SLOTS; i++)
+			cache->e[i].argno = -1;
+		fcinfo->flinfo->fn_extra = cache;
+	}
+	for (i = 0; i < MODEL_CACHE_SLOTS; i++)
+		if (cache->e[i].argno == argno || cache->e[i].argno == -1)
+		{
+			ce = &cache->e[i];
+			break;
+		}
+	if (ce && ce->argno == argno && ce->len == len && memcmp(ce->data, th, len) == 0)
+	{
+		memcpy(out, ce->params, sizeof(double) * nparams);
+		return;
+	}
+
 	desc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(th),
 								  HeapTupleHeaderGetTypMod(th));
-	tuple.t_len = HeapTupleHeaderGetDatumLength(th);
+	tuple.t_len = len;
 	ItemPointerSetInvalid(&tuple.t_self);
 	tuple.t_tableOid = InvalidOid;
 	tuple.t_data = th;
@@ -57,6 +100,20 @@ kam_model_get(FunctionCallInfo fcinfo, int argno, int nparams, double *out,
 					 errhint("Use a model returned by the fit aggregate.")));
 	}
 	ReleaseTupleDesc(desc);
+
+	if (ce)
+	{
+		if (ce->data == NULL || ce->len < len)
+		{
+			if (ce->data)
+				pfree(ce->data);
+			ce->data = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, len);
+		}
+		memcpy(ce->data, th, len);
+		ce->len = len;
+		ce->argno = argno;
+		memcpy(ce->params, out, sizeof(double) * nparams);
+	}
 }
 
 /* The fit's composite result; a WARNING when the optimizer did not converge. */
