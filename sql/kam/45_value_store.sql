@@ -269,9 +269,9 @@ BEGIN
 			 FROM @extschema@.customer_summary s
 			WHERE s.frequency > 0 AND s.monetary > 0);
 	IF gg IS NULL THEN
-		RAISE EXCEPTION 'no customer has a repeat purchase on or before %', day
+		RAISE EXCEPTION 'no repeat customer has a positive mean repeat spend on or before %', day
 			USING ERRCODE = 'no_data_found',
-				  HINT = 'The Gamma-Gamma spend model needs customers with frequency > 0.';
+				  HINT = 'The Gamma-Gamma spend model needs customers with frequency > 0 and monetary > 0.';
 	END IF;
 	IF gg.converged IS NOT TRUE THEN
 		RAISE EXCEPTION 'the Gamma-Gamma fit on kam.customer_summary did not converge'

@@ -4,7 +4,7 @@
 -- have probably left (P(alive) < 0.5).
 \pset footer off
 \echo
-\echo '--- lifetime value: models fitted as of the as-of date ---'
+\echo 'Lifetime value: BG/NBD (purchases) and Gamma-Gamma (spend) fitted as of the as-of date:'
 SELECT name, model_type AS model, rows AS customers, round(log_likelihood::numeric, 1) AS log_likelihood,
        CASE WHEN model_type = 'bgnbd'
             THEN format('r %s, alpha %s, a %s, b %s (per %s)',
@@ -16,7 +16,7 @@ SELECT name, model_type AS model, rows AS customers, round(log_likelihood::numer
   FROM kam.fit_models();
 
 \echo
-\echo '--- top 10 accounts by CLV (margin, next clv_months months, discounted) ---'
+\echo 'Top 10 accounts by CLV (margin over the next 12 months, discounted 1% a month):'
 SELECT customer_id, name, account_manager,
        round(historical_revenue::numeric, 0) AS revenue_to_date,
        round(p_alive::numeric, 3) AS p_alive,
@@ -28,7 +28,7 @@ SELECT customer_id, name, account_manager,
  LIMIT 10;
 
 \echo
-\echo '--- value at risk: accounts with P(alive) < 0.5 ---'
+\echo 'Value at risk: accounts that have probably left (P(alive) < 0.5):'
 SELECT count(*) FILTER (WHERE p_alive < 0.5) AS accounts_at_risk,
        round(100.0 * count(*) FILTER (WHERE p_alive < 0.5) / count(*), 1) AS pct_of_accounts,
        round((100 * sum(historical_revenue) FILTER (WHERE p_alive < 0.5) / sum(historical_revenue))::numeric, 1)
