@@ -237,8 +237,8 @@ kam_bgnbd_p_alive(const double *m, int x, double tx, double T)
 }
 
 /* E[purchases in (T, T + t] | alive, x, T] */
-double
-kam_bgnbd_expected_alive(const double *m, int x, double T, double t)
+static double
+bgnbd_expected_alive(const double *m, int x, double T, double t)
 {
 	double		r = m[0],
 				alpha = m[1],
@@ -256,7 +256,7 @@ kam_bgnbd_expected_alive(const double *m, int x, double T, double t)
 	return (a + b + x - 1.0) * (-L * kam_exprel((a - 1.0) * L) - exp((a - 1.0) * L) * H);
 }
 
-/* kam_bgnbd_expected_alive at n horizons t[0..n-1] (n <= KAM_HYP_MAXZ) */
+/* bgnbd_expected_alive at n horizons t[0..n-1] (n <= KAM_HYP_MAXZ) */
 void
 kam_bgnbd_expected_alive_multi(const double *m, int x, double T, const double *t,
 							   int n, double *out)
@@ -294,7 +294,7 @@ kam_bgnbd_expected_purchases(PG_FUNCTION_ARGS)
 	kam_model_get(fcinfo, 0, NPAR, m, "bgnbd");
 	kam_check_horizon(horizon, "horizon");
 	kam_check_rft(x, tx, T);
-	PG_RETURN_FLOAT8(kam_bgnbd_expected_alive(m, x, T, horizon) *
+	PG_RETURN_FLOAT8(bgnbd_expected_alive(m, x, T, horizon) *
 					 kam_bgnbd_p_alive(m, x, tx, T));
 }
 

@@ -22,14 +22,7 @@ const double kam_gl_weights[KAM_GL_N] = {
 	0.3626837833783620, 0.3137066458778873, 0.2223810344533745, 0.1012285362903763
 };
 
-/* ln Gamma(x) for x > 0 (the C library's, accurate to a few ulps) */
-double
-kam_lgamma(double x)
-{
-	return lgamma(x);
-}
-
-/* ln B(a, b) for a, b > 0 */
+/* ln B(a, b) for a, b > 0, from the C library's ln Gamma (a few ulps) */
 double
 kam_lbeta(double a, double b)
 {

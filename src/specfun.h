@@ -1,7 +1,7 @@
 /*
  * specfun.h -- special functions for kam's lifetime-value models
  *
- * Log-gamma and log-beta, digamma, log-sum-exp, expm1(u)/u, the Gauss
+ * Log-beta (ln Gamma is the C library's lgamma), digamma, log-sum-exp, expm1(u)/u, the Gauss
  * hypergeometric function 2F1 for 0 <= z < 1 (by its series, switched to
  * Euler's transformation when that converges faster), and 8-point
  * Gauss-Legendre nodes for the integrals of the Pareto/NBD likelihood.
@@ -11,7 +11,6 @@
 
 #include "postgres.h"
 
-extern double kam_lgamma(double x);
 extern double kam_lbeta(double a, double b);
 extern double kam_digamma(double x);
 extern double kam_logsumexp2(double a, double b);
