@@ -12,6 +12,7 @@ SELECT kam.as_of() = current_date AS as_of_is_today;
 
 CREATE TABLE shop_orders (id int, cust text, ts timestamp, total numeric(10,2), note text);
 CREATE TABLE shop_customers (cust text PRIMARY KEY, title text, rep text);
+INSERT INTO shop_customers VALUES ('c1', 'Acme', 'Ana');
 -- errors name the argument and the column, and nothing is created
 SELECT kam.bind_orders('shop_orders', 'customer', 'ts', 'total');
 SELECT kam.bind_orders('shop_orders', 'cust', 'note', 'total');
@@ -32,6 +33,12 @@ SELECT count(*) AS views_without_security_invoker FROM pg_class c
    AND NOT coalesce('security_invoker=true' = ANY (c.reloptions), false);
 SELECT attname, atttypid::regtype FROM pg_attribute
  WHERE attrelid = 'kam.orders'::regclass AND attnum > 0 ORDER BY attnum;
+-- name and manager columns are optional
+SELECT kam.bind_customers('shop_customers', 'cust');
+SELECT * FROM kam.customers;
+SELECT kam.bind_customers('shop_customers', 'cust', manager_column => 'rep');
+SELECT attname, atttypid::regtype FROM pg_attribute
+ WHERE attrelid = 'kam.customers'::regclass AND attnum > 0 ORDER BY attnum;
 SELECT kam.unbind('visits');
 SELECT kam.unbind('customers');
 SELECT kam.unbind('orders');

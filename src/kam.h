@@ -11,6 +11,9 @@
 
 #include "postgres.h"
 #include "fmgr.h"
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"
+#endif
 #include "utils/date.h"
 #include "utils/timestamp.h"
 
