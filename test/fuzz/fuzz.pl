@@ -407,11 +407,18 @@ sub check {
 		printf "%-50s %7d %7d  %s\n", $e, $calls{$e}, $ne, $codes;
 	}
 	printf "%d calls, %d errors, documented SQLSTATEs: %s\n", $total, $nerr, join(' ', sort keys %$allowed);
-	my $shown = 0;
+	# one line per (entry, SQLSTATE): how often, and the first call that raised it
+	my (%first, %count);
 	for my $b (@bad) {
-		last if ++$shown > 30;
-		printf "BAD %s at line %d: %s %s (%s)%s\n", $b->{entry}, $b->{line}, $b->{code}, $b->{msg}, $b->{why},
-		  $b->{location} ? " at $b->{location}" : '';
+		my $k = "$b->{entry} $b->{code}";
+		$first{$k} //= $b;
+		$count{$k}++;
+	}
+	for my $k (sort keys %first) {
+		my $b = $first{$k};
+		my $msg = length($b->{msg}) > 160 ? substr($b->{msg}, 0, 160) . '...' : $b->{msg};
+		printf "BAD %s: %s %s, %d times, first at line %d: %s%s\n", $b->{entry}, $b->{code}, $b->{why}, $count{$k},
+		  $b->{line}, $msg, $b->{location} ? " (at $b->{location})" : '';
 	}
 	printf "KNOWN %s (%d times, listed in the known-findings file)\n", $_, $known_seen{$_} for sort keys %known_seen;
 	print "BAD: the connection to the server was lost (a backend crashed)\n" if $crashed;

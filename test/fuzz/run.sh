@@ -18,11 +18,11 @@ set -euo pipefail
 FUZZ_DIR=$(cd "$(dirname "$0")" && pwd)
 source "$FUZZ_DIR/../lib.sh"
 
-calls=3000 seed=${KAM_FUZZ_SEED:-20251231} timeout=5s
+calls=3000 seed=${KAM_FUZZ_SEED:-20251231} timeout=10s
 while (($#)); do
 	case $1 in
 	--short) calls=3000 ;;
-	--long) calls=100000 timeout=10s ;;
+	--long) calls=100000 ;;
 	--seed) seed=$2; shift ;;
 	--calls) calls=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
