@@ -86,9 +86,9 @@ kill -INT "$(head -n 1 "$data/postmaster.pid")"
 for _ in $(seq 120); do [ -f "$data/postmaster.pid" ] || break; sleep 1; done
 
 # An error block is the run of lines between blank "==pid==" lines; keep those
-# with a frame in one of kam's source files.
+# with a frame in one of kam's source files (or in kam.so, without debug info).
 files=$(cd "$KAM_ROOT/src" && ls *.c | paste -sd'|')
-kam_errors=$(cat "$vg"/*.log | awk -v pat="\\\\((${files}):[0-9]+\\\\)" '
+kam_errors=$(cat "$vg"/*.log | awk -v pat="\\\\((${files}):[0-9]+\\\\)|kam[.]so\\\\)" '
 	/^==[0-9]+== *$/ { if (block ~ pat) { print block; n++ } block = ""; next }
 	{ block = block $0 "\n" }
 	END { if (block ~ pat) { print block; n++ } }')
