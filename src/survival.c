@@ -77,16 +77,20 @@ typedef struct KmExpanded
 	int32		cap;
 } KmExpanded;
 
-/* one line of the curve, as survfit reports it */
-typedef struct KmStep
+/* a walk along the curve in ascending time order, as survfitkm does */
+typedef struct KmWalk
 {
+	const KmSurvival *s;
+	int32		i;				/* next entry */
+	int64		next_at_risk;	/* subjects with time >= entries[i].time */
+	/* the line just stepped onto */
 	double		time;
 	int64		n_risk;
 	int64		n_event;
 	int64		n_censor;
 	double		surv;
 	double		var;			/* Greenwood sum: var(log S) */
-} KmStep;
+} KmWalk;
 
 #define DatumGetKmSurvivalP(d) ((KmSurvival *) PG_DETOAST_DATUM(d))
 #define PG_GETARG_KMSURVIVAL_P(n) DatumGetKmSurvivalP(PG_GETARG_DATUM(n))
@@ -165,6 +169,7 @@ km_merge_runs(const KmEntry *a, int32 na, const KmEntry *b, int32 nb, KmEntry *o
 
 	while (i < na || j < nb)
 	{
+		CHECK_FOR_INTERRUPTS();
 		if (j >= nb || (i < na && a[i].time < b[j].time))
 			out[k++] = a[i++];
 		else if (i >= na || b[j].time < a[i].time)
@@ -189,6 +194,7 @@ km_sort_fold(KmEntry *e, int32 n)
 	qsort(e, n, sizeof(KmEntry), km_entry_cmp);
 	for (int32 i = 1; i < n; i++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		if (e[i].time == e[k].time)
 			km_add_counts(&e[k], &e[i]);
 		else
@@ -299,6 +305,7 @@ km_union_size(const KmEntry *a, int32 na, const KmEntry *b, int32 nb)
 
 	while (i < na || j < nb)
 	{
+		CHECK_FOR_INTERRUPTS();
 		if (j >= nb || (i < na && a[i].time < b[j].time))
 			i++;
 		else if (i >= na || b[j].time < a[i].time)
@@ -514,6 +521,7 @@ km_survival_in(PG_FUNCTION_ARGS)
 		char	   *end;
 		const char *problem;
 
+		CHECK_FOR_INTERRUPTS();
 		if (n == cap)
 		{
 			if (cap >= KM_MAX_ENTRIES)
@@ -569,7 +577,10 @@ km_survival_out(PG_FUNCTION_ARGS)
 	appendStringInfoChar(&buf, '{');
 	for (int32 i = 0; i < s->n; i++)
 	{
-		char	   *t = float8out_internal(s->entries[i].time);
+		char	   *t;
+
+		CHECK_FOR_INTERRUPTS();
+		t = float8out_internal(s->entries[i].time);
 
 		appendStringInfo(&buf, "%s(%s," INT64_FORMAT "," INT64_FORMAT ")",
 						 i > 0 ? "," : "", t, s->entries[i].events, s->entries[i].censored);
@@ -597,6 +608,7 @@ km_survival_recv(PG_FUNCTION_ARGS)
 	{
 		const char *problem;
 
+		CHECK_FOR_INTERRUPTS();
 		s->entries[i].time = pq_getmsgfloat8(buf);
 		if (s->entries[i].time == 0)
 			s->entries[i].time = 0;
@@ -623,6 +635,7 @@ km_survival_send(PG_FUNCTION_ARGS)
 	pq_sendint32(&buf, s->n);
 	for (int32 i = 0; i < s->n; i++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		pq_sendfloat8(&buf, s->entries[i].time);
 		pq_sendint64(&buf, s->entries[i].events);
 		pq_sendint64(&buf, s->entries[i].censored);
@@ -681,36 +694,44 @@ km_combine(PG_FUNCTION_ARGS)
  * ------------------------------------------------------------------------
  */
 
-/* walks the curve in time order, as survfitkm does; fills steps[0..n) */
-static KmStep *
-km_steps(const KmSurvival *s)
+static void
+km_walk_init(KmWalk *w, const KmSurvival *s)
 {
-	KmStep	   *steps = palloc(s->n * sizeof(KmStep));
-	int64		at_risk = km_total(s);
-	double		surv = 1.0;
-	double		var = 0.0;
+	w->s = s;
+	w->i = 0;
+	w->next_at_risk = km_total(s);
+	w->surv = 1.0;
+	w->var = 0.0;
+}
 
-	for (int32 i = 0; i < s->n; i++)
+/*
+ * Steps onto the next distinct time; false at the end.  S *= (n - d) / n and
+ * V += d / (n (n - d)) at times with events, in the operations and order of
+ * survfitkm.c, so the values are R's to the last bit.
+ */
+static bool
+km_walk_next(KmWalk *w)
+{
+	const KmEntry *e;
+
+	if (w->i >= w->s->n)
+		return false;
+	CHECK_FOR_INTERRUPTS();
+	e = &w->s->entries[w->i++];
+	w->time = e->time;
+	w->n_risk = w->next_at_risk;
+	w->n_event = e->events;
+	w->n_censor = e->censored;
+	if (e->events > 0)
 	{
-		const KmEntry *e = &s->entries[i];
+		double		nr = (double) w->n_risk;
+		double		d = (double) e->events;
 
-		if (e->events > 0)
-		{
-			double		nr = (double) at_risk;
-			double		d = (double) e->events;
-
-			surv *= (nr - d) / nr;
-			var += d / (nr * (nr - d));
-		}
-		steps[i].time = e->time;
-		steps[i].n_risk = at_risk;
-		steps[i].n_event = e->events;
-		steps[i].n_censor = e->censored;
-		steps[i].surv = surv;
-		steps[i].var = var;
-		at_risk -= e->events + e->censored;
+		w->surv *= (nr - d) / nr;
+		w->var += d / (nr * (nr - d));
 	}
-	return steps;
+	w->next_at_risk -= e->events + e->censored;
+	return true;
 }
 
 /* S(t): right-continuous, so S(t) includes the events at t */
@@ -719,29 +740,23 @@ km_survival_at(PG_FUNCTION_ARGS)
 {
 	KmSurvival *s = PG_GETARG_KMSURVIVAL_P(0);
 	double		t = PG_GETARG_FLOAT8(1);
-	int64		at_risk;
-	double		surv = 1.0;
+	KmWalk		w;
 
 	if (isnan(t))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("t must be a number, got NaN"),
 				 errhint("Pass the time at which to read the survival curve.")));
-	at_risk = km_total(s);
-	for (int32 i = 0; i < s->n && s->entries[i].time <= t; i++)
-	{
-		const KmEntry *e = &s->entries[i];
-
-		if (e->events > 0)
-			surv *= ((double) at_risk - (double) e->events) / (double) at_risk;
-		at_risk -= e->events + e->censored;
-	}
-	PG_RETURN_FLOAT8(surv);
+	km_walk_init(&w, s);
+	while (w.i < s->n && s->entries[w.i].time <= t)
+		(void) km_walk_next(&w);
+	PG_RETURN_FLOAT8(w.surv);
 }
 
 /*
- * The p-quantile of the failure distribution, as R's quantile.survfit / findq: with F = 1 - S on the distinct values of F
- * (each at its first time, F = 0 at time 0), q = (x1 + x2) / 2 where x1 is
+ * The p-quantile of the failure distribution, as R's quantile.survfit /
+ * findq: with F = 1 - S on the distinct values of F (each at its first time,
+ * F = 0 at time 0), q = (x1 + x2) / 2 where x1 is
  * the first time with F + tol >= p and x2 the first with F - tol >= p; when
  * no x2 exists and the last F is within tol of p, x2 is the last time of the
  * curve.  So q is the smallest time with S <= 1 - p, except that a curve
@@ -751,7 +766,7 @@ km_survival_at(PG_FUNCTION_ARGS)
 static double
 km_quantile_internal(const KmSurvival *s, double p, bool *isnull)
 {
-	KmStep	   *steps;
+	KmWalk		w;
 	double		x1 = 0,
 				x2 = 0,
 				fprev = 0,
@@ -770,10 +785,10 @@ km_quantile_internal(const KmSurvival *s, double p, bool *isnull)
 	}
 	/* the start point: F = 0 at time 0 */
 	have1 = (0 + KM_TOL >= p);
-	steps = km_steps(s);
-	for (int32 i = 0; i < s->n && !have2; i++)
+	km_walk_init(&w, s);
+	while (!have2 && km_walk_next(&w))
 	{
-		double		f = 1 - steps[i].surv;
+		double		f = 1 - w.surv;
 
 		if (f == fprev)
 			continue;			/* duplicated(y): only the first time counts */
@@ -781,27 +796,25 @@ km_quantile_internal(const KmSurvival *s, double p, bool *isnull)
 		fmax = f;
 		if (!have1 && f + KM_TOL >= p)
 		{
-			x1 = steps[i].time;
+			x1 = w.time;
 			have1 = true;
 		}
 		if (f - KM_TOL >= p)
 		{
-			x2 = steps[i].time;
+			x2 = w.time;
 			have2 = true;
 		}
 	}
 	if (!have2)
 	{
-		/* the loop saw every F, so fmax is the largest; findq's NA cases */
+		/* the walk saw every F, so fmax is the largest; findq's NA cases */
 		if (fmax < p || !have1 || !(fabs(p - fmax) < KM_TOL))
 		{
-			pfree(steps);
 			*isnull = true;
 			return 0;
 		}
-		x2 = steps[s->n - 1].time;	/* xmax: the last time of the curve */
+		x2 = s->entries[s->n - 1].time; /* xmax: the last time of the curve */
 	}
-	pfree(steps);
 	return (x1 + x2) / 2;
 }
 
@@ -836,28 +849,27 @@ Datum
 km_median(PG_FUNCTION_ARGS)
 {
 	KmSurvival *s = PG_GETARG_KMSURVIVAL_P(0);
-	KmStep	   *steps = km_steps(s);
-	int32		i,
-				j;
-	double		result;
+	KmWalk		w;
+	double		t1,
+				s1;
 
-	for (i = 0; i < s->n && !(steps[i].surv < 0.5 + KM_TOL); i++)
-		;
-	if (i == s->n)
+	km_walk_init(&w, s);
+	do
 	{
-		pfree(steps);
-		PG_RETURN_NULL();
-	}
-	result = steps[i].time;
-	if (fabs(steps[i].surv - 0.5) < KM_TOL)
+		if (!km_walk_next(&w))
+			PG_RETURN_NULL();
+	} while (!(w.surv < 0.5 + KM_TOL));
+	t1 = w.time;
+	s1 = w.surv;
+	if (fabs(s1 - 0.5) < KM_TOL)
 	{
-		for (j = i + 1; j < s->n && !(steps[j].surv < steps[i].surv); j++)
-			;
-		if (j < s->n)
-			result = (steps[i].time + steps[j].time) / 2;
+		while (km_walk_next(&w))
+		{
+			if (w.surv < s1)
+				PG_RETURN_FLOAT8((t1 + w.time) / 2);
+		}
 	}
-	pfree(steps);
-	PG_RETURN_FLOAT8(result);
+	PG_RETURN_FLOAT8(t1);
 }
 
 /*
@@ -957,7 +969,7 @@ km_curve(PG_FUNCTION_ARGS)
 	KmSurvival *s = PG_GETARG_KMSURVIVAL_P(0);
 	double		conf = PG_GETARG_FLOAT8(1);
 	double		z;
-	KmStep	   *steps;
+	KmWalk		w;
 
 	if (isnan(conf) || conf <= 0 || conf >= 1)
 		ereport(ERROR,
@@ -967,32 +979,29 @@ km_curve(PG_FUNCTION_ARGS)
 	z = km_qnorm(1 - (1 - conf) / 2);
 
 	km_materialize(fcinfo);
-	steps = km_steps(s);
-	for (int32 i = 0; i < s->n; i++)
+	km_walk_init(&w, s);
+	while (km_walk_next(&w))
 	{
 		Datum		values[9];
 		bool		nulls[9] = {false};
-		KmStep	   *st = &steps[i];
-		double		se = sqrt(st->var);
+		double		se = sqrt(w.var);
 
-		CHECK_FOR_INTERRUPTS();
-		values[0] = Float8GetDatum(st->time);
-		values[1] = Int64GetDatum(st->n_risk);
-		values[2] = Int64GetDatum(st->n_event);
-		values[3] = Int64GetDatum(st->n_censor);
-		values[4] = Float8GetDatum(st->surv);
+		values[0] = Float8GetDatum(w.time);
+		values[1] = Int64GetDatum(w.n_risk);
+		values[2] = Int64GetDatum(w.n_event);
+		values[3] = Int64GetDatum(w.n_censor);
+		values[4] = Float8GetDatum(w.surv);
 		values[6] = Float8GetDatum(se);
-		if (st->surv > 0)
+		if (w.surv > 0)
 		{
-			values[5] = Float8GetDatum(se * st->surv);
-			values[7] = Float8GetDatum(exp(log(st->surv) - z * se));
-			values[8] = Float8GetDatum(Min(exp(log(st->surv) + z * se), 1.0));
+			values[5] = Float8GetDatum(se * w.surv);
+			values[7] = Float8GetDatum(exp(log(w.surv) - z * se));
+			values[8] = Float8GetDatum(Min(exp(log(w.surv) + z * se), 1.0));
 		}
 		else
 			nulls[5] = nulls[7] = nulls[8] = true;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
-	pfree(steps);
 	return (Datum) 0;
 }
 
