@@ -101,6 +101,22 @@ SELECT p.s::text = s.s::text AS parallel_equals_serial, o.s::text = s.s::text AS
        (SELECT count(DISTINCT d) FROM big) AS distinct_d,
        (SELECT count(*) FILTER (WHERE e) FROM big) AS events_in
   FROM fit_parallel p, fit_serial s, fit_sorted o;
+-- many groups through a hash aggregation that spills to disk (tiny
+-- work_mem) equal the same groups sorted
+CREATE TABLE many AS
+SELECT g % 5000 AS g, (g * 7919 % 97)::float8 + (g % 3) * 0.5 AS d, g % 4 <> 0 AS e
+  FROM generate_series(1, 200000) g;
+ANALYZE many;
+SET work_mem = '64kB';
+SET enable_sort = off;
+CREATE TABLE by_hash AS SELECT g, kam.km_fit(d, e)::text AS s FROM many GROUP BY g;
+RESET enable_sort;
+SET enable_hashagg = off;
+CREATE TABLE by_sort AS SELECT g, kam.km_fit(d, e)::text AS s FROM many GROUP BY g;
+RESET enable_hashagg;
+RESET work_mem;
+SELECT count(*) AS groups, count(*) FILTER (WHERE h.s = s.s) AS equal
+  FROM by_hash h JOIN by_sort s USING (g);
 -- the fit stores and reads back as a column value
 CREATE TABLE stored (s kam.survival);
 INSERT INTO stored SELECT s FROM fit_serial;
