@@ -92,7 +92,10 @@ COMMENT ON FUNCTION @extschema@.km_period_index(date, text) IS
 -- first and the last order on or before as_of; lifetime = last - first
 -- periods; churned (the event) when there is no order in the last
 -- `churn_after` periods up to and including the as-of period, i.e.
--- as_of period - last period >= churn_after; otherwise censored.
+-- as_of period - last period >= churn_after; otherwise censored.  The as-of
+-- cut is a FILTER rather than a WHERE (customers with no order by then get
+-- NULL dates, which km_fit skips, as it skips a NULL customer) so that the
+-- planner sees the whole table and its true row counts.
 INSERT INTO @extschema@.report_views (name, position, requires, definition, description) VALUES
 ('customer_survival', 550, ARRAY['orders'], $view$
 SELECT k."time"::pg_catalog.int4 AS period_offset,
@@ -105,19 +108,19 @@ SELECT k."time"::pg_catalog.int4 AS period_offset,
 	   k.conf_high,
 	   @extschema@.km_median(f.s) AS median_lifetime
   FROM (SELECT @extschema@.km_fit(
-				   (@extschema@.km_period_index(c.last_day, p.period) OPERATOR(pg_catalog.-)
-					@extschema@.km_period_index(c.first_day, p.period))::pg_catalog.float8,
-				   @extschema@.km_period_index(p.as_of, p.period) OPERATOR(pg_catalog.-)
-					@extschema@.km_period_index(c.last_day, p.period) OPERATOR(pg_catalog.>=) p.churn_after) AS s
-		  FROM (SELECT pg_catalog.min(o.ordered_at)::pg_catalog.date AS first_day,
-					   pg_catalog.max(o.ordered_at)::pg_catalog.date AS last_day
-				  FROM @extschema@.orders o
-				 WHERE o.customer_id IS NOT NULL
-				   AND o.ordered_at OPERATOR(pg_catalog.<)
-					   ((SELECT @extschema@.as_of()) OPERATOR(pg_catalog.+) 1)::pg_catalog.timestamptz
+				   CASE WHEN c.customer_id IS NOT NULL
+						THEN (@extschema@.km_period_index(c.last_day, p.period) OPERATOR(pg_catalog.-)
+							  @extschema@.km_period_index(c.first_day, p.period))::pg_catalog.float8 END,
+				   p.as_of_index OPERATOR(pg_catalog.-) @extschema@.km_period_index(c.last_day, p.period)
+					   OPERATOR(pg_catalog.>=) p.churn_after) AS s
+		  FROM (SELECT o.customer_id,
+					   pg_catalog.min(o.ordered_at) FILTER (WHERE o.ordered_at OPERATOR(pg_catalog.<) p.day_after)::pg_catalog.date AS first_day,
+					   pg_catalog.max(o.ordered_at) FILTER (WHERE o.ordered_at OPERATOR(pg_catalog.<) p.day_after)::pg_catalog.date AS last_day
+				  FROM @extschema@.orders o,
+					   (SELECT ((SELECT @extschema@.as_of()) OPERATOR(pg_catalog.+) 1)::pg_catalog.timestamptz AS day_after) p
 				 GROUP BY o.customer_id) c,
 			   (SELECT (SELECT @extschema@.setting('period')) AS period,
-					   (SELECT @extschema@.as_of()) AS as_of,
+					   (SELECT @extschema@.km_period_index(@extschema@.as_of(), @extschema@.setting('period'))) AS as_of_index,
 					   (SELECT @extschema@.setting('churn_after')::pg_catalog.int4) AS churn_after) p) f,
 	   LATERAL @extschema@.km_curve(f.s) k
 $view$,
