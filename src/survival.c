@@ -49,6 +49,13 @@
 /* pending entries are merged once there are this many, or as many as sorted */
 #define KM_MIN_PENDING 1024
 
+/*
+ * A new row's time is looked up in the sorted run only while the run is this
+ * short (it stays in cache); past that, rows are appended and the merge folds
+ * equal times, which costs less than a cache-missing search per row.
+ */
+#define KM_MAX_SEARCHED 4096
+
 typedef struct KmEntry
 {
 	double		time;
@@ -261,11 +268,12 @@ km_expanded_normalize(KmExpanded *ex)
 static void
 km_expanded_add(KmExpanded *ex, double time, bool event)
 {
+	/* a time already in a short sorted run: count it in place */
+	int32		searched = (ex->nsorted <= KM_MAX_SEARCHED) ? ex->nsorted : 0;
 	int32		lo = 0,
-				hi = ex->nsorted;
+				hi = searched;
 	KmEntry    *e;
 
-	/* a time already in the sorted prefix: count it in place */
 	while (lo < hi)
 	{
 		int32		mid = lo + (hi - lo) / 2;
@@ -275,7 +283,7 @@ km_expanded_add(KmExpanded *ex, double time, bool event)
 		else
 			hi = mid;
 	}
-	if (lo < ex->nsorted && ex->e[lo].time == time)
+	if (lo < searched && ex->e[lo].time == time)
 		e = &ex->e[lo];
 	else if (ex->n > ex->nsorted && ex->e[ex->n - 1].time == time)
 		e = &ex->e[ex->n - 1];
