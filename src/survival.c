@@ -19,14 +19,18 @@
  *                                           sqrt(V), the SE of -log S)
  *   log-transformed limits S exp(-+ z sqrt(V)), the upper one capped at 1.
  *
+ * The median follows print.survfit (survmean), the quantiles
+ * quantile.survfit, the confidence limits survfit_confint with R's qnorm
+ * algorithm (AS 241).
+ *
  * Representation.  The flat form (what is stored, sent and printed) is the
  * histogram sorted by time.  While aggregating, the state is an expanded
  * object (utils/expandeddatum.h) in the aggregate's memory context: a sorted
- * prefix plus a buffer of not yet sorted entries, merged into the prefix when
- * the buffer is as long as the prefix (so each row costs O(log n) amortized),
- * and always before the state is flattened.  Times already in the prefix are
- * counted in place after a binary search, so integer durations (periods)
- * never grow the state beyond their distinct values.
+ * run plus a buffer of not yet sorted entries, merged into the run when the
+ * buffer is as long as the run (so each row costs O(log n) amortized), and
+ * always before the state is flattened.  While the run is short (integer
+ * durations such as periods), a row whose time is in it is counted in place
+ * after a binary search, so the state stays at the distinct times.
  */
 #include "kam.h"
 
@@ -35,8 +39,8 @@
 
 #include "funcapi.h"
 #include "lib/stringinfo.h"
-#include "miscadmin.h"
 #include "libpq/pqformat.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/expandeddatum.h"
 #include "utils/float.h"
