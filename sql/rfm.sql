@@ -43,6 +43,22 @@ SELECT (r).frequency, (r).recency, (r).t, (r).monetary, (r).first_at::timestamp 
   FROM (SELECT kam.rfm(ts, amount, '2024-01-15'::timestamp) AS r FROM lo WHERE cust = 1) v;
 SET timezone = 'UTC';
 
+-- kam floors timestamptz with a cached UTC offset: it must give the local
+-- days PostgreSQL's own conversion gives, across daylight-saving changes
+-- (New York, and Lord Howe's half-hour shift), in either order of the rows
+CREATE FUNCTION local_day_mismatches(step interval) RETURNS bigint LANGUAGE sql AS $$
+	SELECT count(*) FILTER (WHERE (r).t <> date '2025-06-01' - ts::date)
+	  FROM (SELECT ts, kam.rfm(ts, 1, '2025-06-01 12:00'::timestamptz) AS r
+			  FROM generate_series(CASE WHEN step > '0' THEN timestamptz '2024-01-01' ELSE '2025-01-01' END,
+								   CASE WHEN step > '0' THEN timestamptz '2025-01-01' ELSE '2024-01-01' END, step) ts
+			 GROUP BY ts) v
+$$;
+SET timezone = 'America/New_York';
+SELECT local_day_mismatches('37 minutes') AS ny_forward, local_day_mismatches('-37 minutes') AS ny_backward;
+SET timezone = 'Australia/Lord_Howe';
+SELECT local_day_mismatches('37 minutes') AS lord_howe_forward, local_day_mismatches('-29 minutes') AS lord_howe_backward;
+SET timezone = 'UTC';
+
 -- period boundaries: ISO weeks across the year 2000 epoch, months, quarters
 SELECT kam.period_start('2000-01-01', 'week') AS w1, kam.period_start('1999-12-27', 'week') AS w2,
 	   kam.period_start('2024-12-31', 'week') AS w3, kam.period_start('2024-05-17', 'month') AS m,
@@ -91,8 +107,25 @@ SELECT kam.rfm_merge(s) FROM (SELECT kam.rfm_state(ts, amount, 'day') FROM o
 							  UNION ALL SELECT kam.rfm_state(ts, amount, 'week') FROM o) v(s);
 SELECT kam.rfm_merge(s) FROM (SELECT kam.rfm_state(ts, amount) FROM o
 							  UNION ALL SELECT kam.rfm_state(ts::timestamp, amount) FROM o) v(s);
+-- kam.rfm's own (as-of) state is compact: the purchase periods and totals;
+-- its text form reads back exactly and finalizes as of its own date only
+CREATE TABLE asof_state AS
+	SELECT kam.rfm_accum(kam.rfm_accum(kam.rfm_accum(NULL::kam.rfm_state,
+			'2024-01-05 09:00'::timestamptz, 20, '2024-01-15'::timestamptz),
+			'2024-01-01 10:00', 10, '2024-01-15'), '2024-01-01 15:00', 5.25, '2024-01-15') AS s;
+SELECT s FROM asof_state;
+SELECT (kam.rfm_summary(s::text::kam.rfm_state, '2024-01-15'::timestamptz)).* FROM asof_state;
+SELECT kam.rfm_summary(s, '2024-01-20'::timestamptz) FROM asof_state;
+-- a state only fits the functions that built it
+SELECT kam.rfm_accum(s, '2024-01-02'::timestamptz, 1, '2024-01-16'::timestamptz) FROM asof_state;
+SELECT kam.rfm_state_accum(s, '2024-01-02'::timestamptz, 1) FROM asof_state;
+SELECT kam.rfm_accum(s, '2024-01-02'::timestamp, 1, '2024-01-15'::timestamp) FROM asof_state;
+SELECT kam.rfm_merge(s) FROM (SELECT s FROM asof_state UNION ALL SELECT kam.rfm_state(ts, amount) FROM o) v;
+
 -- malformed text
 SELECT 'day tz - 0 5:1:0:1.0 4:1:0:1.0'::kam.rfm_state;
 SELECT 'day tz - 0 5:0:0:1.0'::kam.rfm_state;
 SELECT 'fortnight tz - 0'::kam.rfm_state;
 SELECT 'day tz - 0 5:1:0:abc'::kam.rfm_state;
+SELECT 'day tz 0/5 0 0 1 1.0 1.0 7'::kam.rfm_state;
+SELECT 'day tz 0/9 0 0 1 1.0 1.0 7 6'::kam.rfm_state;

@@ -13,6 +13,7 @@
 #include <math.h>
 
 #include "datatype/timestamp.h"
+#include "pgtime.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 
@@ -132,6 +133,59 @@ kam_period_of_timestamptz(TimestampTz ts, KamPeriod p, const char *argname)
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("%s is out of range", argname)));
 	return period_of_day(date2j(tm.tm_year, tm.tm_mon, tm.tm_mday) - POSTGRES_EPOCH_JDATE, p);
+}
+
+static inline int64
+floor_div64(int64 a, int64 b)
+{
+	return (a >= 0) ? a / b : -((-a + b - 1) / b);
+}
+
+static void
+tz_cache_fill(KamTzCache *cache, TimestampTz ts)
+{
+	const int64 epoch_shift = (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY;
+	pg_time_t	t = (pg_time_t) (floor_div64(ts, USECS_PER_SEC) + epoch_shift);
+	long int	before_gmtoff,
+				after_gmtoff;
+	int			before_isdst,
+				after_isdst;
+	pg_time_t	boundary;
+	int			r;
+
+	r = pg_next_dst_boundary(&t, &before_gmtoff, &before_isdst, &boundary,
+							 &after_gmtoff, &after_isdst, session_timezone);
+	cache->tz = session_timezone;
+	if (r < 0)
+	{
+		/* the zone can't say: let the caller take the slow path every time */
+		cache->lo = cache->hi = 0;
+		return;
+	}
+	cache->offset = (int64) before_gmtoff * USECS_PER_SEC;
+	/* valid from the start of ts's second to the next boundary */
+	cache->lo = (TimestampTz) (t - epoch_shift) * USECS_PER_SEC;
+	cache->hi = (r == 0 || boundary - epoch_shift >= PG_INT64_MAX / USECS_PER_SEC)
+		? DT_NOEND : (TimestampTz) (boundary - epoch_shift) * USECS_PER_SEC;
+}
+
+/*
+ * kam_period_of_timestamptz with a cached UTC offset; gives exactly what
+ * timestamp2tm gives (tested across daylight-saving changes in rfm.sql).
+ */
+int32
+kam_period_of_timestamptz_cached(TimestampTz ts, KamPeriod p, const char *argname,
+								 KamTzCache *cache)
+{
+	if (TIMESTAMP_NOT_FINITE(ts))
+		return kam_period_of_timestamptz(ts, p, argname);	/* raises the error */
+	if (cache->tz != (const void *) session_timezone || ts < cache->lo || ts >= cache->hi)
+	{
+		tz_cache_fill(cache, ts);
+		if (cache->lo == cache->hi)
+			return kam_period_of_timestamptz(ts, p, argname);
+	}
+	return period_of_day((int32) floor_div64(ts + cache->offset, USECS_PER_DAY), p);
 }
 
 /* first day of period `index` */

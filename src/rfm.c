@@ -69,11 +69,29 @@ time_arg(FunctionCallInfo fcinfo, int n, InputKind kind)
 	return PG_GETARG_INT64(n);
 }
 
+/*
+ * Period of argument n.  With use_cache (the transition function's order
+ * timestamps only: fn_extra then holds a KamTzCache), timestamptz values go
+ * through the call site's cached UTC offset; as_of, once per group, does not,
+ * so it can't evict the cache.
+ */
 static int32
-time_period(FunctionCallInfo fcinfo, int n, InputKind kind, KamPeriod p, const char *argname)
+time_period(FunctionCallInfo fcinfo, int n, InputKind kind, KamPeriod p, const char *argname,
+			bool use_cache)
 {
 	if (kind == INPUT_DATE)
 		return kam_period_of_date(PG_GETARG_DATEADT(n), p, argname);
+	if (kind == INPUT_TIMESTAMPTZ && use_cache)
+	{
+		KamTzCache *cache = (KamTzCache *) fcinfo->flinfo->fn_extra;
+
+		if (cache == NULL)
+		{
+			cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(KamTzCache));
+			fcinfo->flinfo->fn_extra = cache;
+		}
+		return kam_period_of_timestamptz_cached(PG_GETARG_TIMESTAMPTZ(n), p, argname, cache);
+	}
 	return period_of(PG_GETARG_INT64(n), kind, p, argname);
 }
 
@@ -82,7 +100,7 @@ time_period(FunctionCallInfo fcinfo, int n, InputKind kind, KamPeriod p, const c
  * common case (same text every row) is a byte comparison, not a parse.
  */
 static KamPeriod
-period_arg(FunctionCallInfo fcinfo, int n, RfmState *s)
+period_arg(FunctionCallInfo fcinfo, int n, RfmCommon *s)
 {
 	text	   *t;
 	KamPeriod	p;
@@ -124,71 +142,105 @@ too_many_orders(void)
 			 errmsg("more than 2147483647 orders in one purchase period")));
 }
 
-/* a copy of s with room for cap entries, in the current memory context */
+/*
+ * The capacity to grow a state of n elements to: up to 8 kB, what fills the
+ * next power-of-two allocation exactly (the allocator rounds requests up to
+ * one anyway); beyond, 1.5 times more.
+ */
+static int32
+grown_capacity(Size header, Size element, int32 n, int32 max)
+{
+	Size		want = header + (Size) (n + 1) * element;
+	Size		size = 128;
+
+	if (n >= max)
+		rfm_too_many_periods();
+	if (want > 8192)
+		return (n > max / 3 * 2) ? max : n + n / 2;
+	while (size < want)
+		size *= 2;
+	return (int32) ((size - header) / element);
+}
+
+/* copies of a state with room for cap periods, in the current memory context */
 static RfmState *
 rfm_copy(const RfmState *s, int32 cap)
 {
-	RfmState   *c = rfm_alloc(cap, (KamPeriod) s->period, s->flags);
+	RfmState   *c = rfm_alloc(cap, (KamPeriod) s->c.period, s->c.flags);
 
-	memcpy((char *) c + sizeof(int32), (const char *) s + sizeof(int32),
-		   RFM_HDRSZ - sizeof(int32));
-	c->cap = cap;
-	memcpy(c->entries, s->entries, (Size) s->n * sizeof(RfmEntry));
+	c->c.n = s->c.n;
+	c->first_ts = s->first_ts;
+	memcpy(c->entries, s->entries, (Size) s->c.n * sizeof(RfmEntry));
 	return c;
 }
 
-/* Adds one row; returns the state, which moved if it had to grow. */
+static RfmAsOfState *
+rfma_copy(const RfmAsOfState *s, int32 cap)
+{
+	RfmAsOfState *c = rfma_alloc(cap, (KamPeriod) s->c.period, s->c.flags);
+
+	memcpy((char *) c + sizeof(int32), (const char *) s + sizeof(int32), RFMA_HDRSZ - sizeof(int32));
+	memcpy(c->periods, s->periods, (Size) s->c.n * sizeof(int32));
+	return c;
+}
+
+static RfmCommon *
+copy_state(const RfmCommon *c, int32 extra)
+{
+	if (RFM_IS_AS_OF(c))
+		return &rfma_copy((const RfmAsOfState *) c, c->n + extra)->c;
+	return &rfm_copy((const RfmState *) c, c->n + extra)->c;
+}
+
+/* index of the first element >= period in a sorted int32 run (stride in bytes) */
+static inline int32
+lower_bound(const char *base, Size stride, int32 n, int32 period)
+{
+	int32		lo = 0,
+				hi = n;
+
+	/* rows mostly come in time order: try the end first */
+	if (n == 0 || *(const int32 *) (base + (n - 1) * stride) < period)
+		return n;
+	while (lo < hi)
+	{
+		int32		mid = lo + (hi - lo) / 2;
+
+		if (*(const int32 *) (base + mid * stride) < period)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Adds one row to a roll-up state; returns the state, which moved if it grew. */
 static RfmState *
 rfm_add(RfmState *s, int32 period, int64 ts, double amount)
 {
-	int32		n = s->n;
-	int32		i;
+	int32		n = s->c.n;
+	int32		i = lower_bound((const char *) s->entries, sizeof(RfmEntry), n, period);
 	RfmEntry   *e;
-
-	if (n > 0 && s->entries[n - 1].period == period)
-		i = n - 1;
-	else if (n == 0 || s->entries[n - 1].period < period)
-		i = n;
-	else
-	{
-		int32		lo = 0,
-					hi = n - 1;
-
-		/* first entry with entries[i].period >= period */
-		while (lo < hi)
-		{
-			int32		mid = lo + (hi - lo) / 2;
-
-			if (s->entries[mid].period < period)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		i = lo;
-	}
 
 	if (i == n || s->entries[i].period != period)
 	{
-		if (n == s->cap)
-			s = rfm_copy(s, n < 4 ? 4 : (n > RFM_MAX_ENTRIES / 2 ? RFM_MAX_ENTRIES : n * 2));
+		if (n == RFM_CAP(s))
+			s = rfm_copy(s, grown_capacity(RFM_HDRSZ, sizeof(RfmEntry), n, RFM_MAX_ENTRIES));
 		if (i < n)
 			memmove(&s->entries[i + 1], &s->entries[i], (Size) (n - i) * sizeof(RfmEntry));
 		e = &s->entries[i];
 		memset(e, 0, sizeof(RfmEntry));
 		e->period = period;
 		e->last_ts = ts;
-		s->n++;
-		if (n == 0 || ts < s->first_ts)
+		s->c.n++;
+		if (n == 0)
 			s->first_ts = ts;
 	}
-	else
-	{
-		e = &s->entries[i];
-		if (ts > e->last_ts)
-			e->last_ts = ts;
-		if (ts < s->first_ts)
-			s->first_ts = ts;
-	}
+	e = &s->entries[i];
+	if (ts > e->last_ts)
+		e->last_ts = ts;
+	if (ts < s->first_ts)
+		s->first_ts = ts;
 	if (unlikely(e->orders == PG_INT32_MAX))
 		too_many_orders();
 	e->orders++;
@@ -196,20 +248,51 @@ rfm_add(RfmState *s, int32 period, int64 ts, double amount)
 	return s;
 }
 
+/* Adds one row to an as-of state; returns the state, which moved if it grew. */
+static RfmAsOfState *
+rfma_add(RfmAsOfState *s, int32 period, int64 ts, double amount)
+{
+	int32		n = s->c.n;
+	int32		i = lower_bound((const char *) s->periods, sizeof(int32), n, period);
+
+	if (i == n || s->periods[i] != period)
+	{
+		if (n == RFMA_CAP(s))
+			s = rfma_copy(s, grown_capacity(RFMA_HDRSZ, sizeof(int32), n, RFMA_MAX_PERIODS));
+		if (i < n)
+			memmove(&s->periods[i + 1], &s->periods[i], (Size) (n - i) * sizeof(int32));
+		s->periods[i] = period;
+		s->c.n++;
+		if (n == 0)
+			s->first_ts = s->last_ts = ts;
+		if (i == 0)
+			memset(&s->first_sum, 0, sizeof(KamSum));	/* a new first period */
+	}
+	if (ts < s->first_ts)
+		s->first_ts = ts;
+	if (ts > s->last_ts)
+		s->last_ts = ts;
+	s->orders++;
+	kam_sum_add(&s->total, amount, "amount");
+	if (i == 0)
+		kam_sum_add(&s->first_sum, amount, "amount");
+	return s;
+}
+
 /*
  * The state to update: the executor's private copy when called as an
  * aggregate, else a copy of the argument (never scribble on an input).
  */
-static RfmState *
+static RfmCommon *
 writable_state(FunctionCallInfo fcinfo, int n)
 {
 	Datum		d = PG_GETARG_DATUM(n);
-	RfmState   *s = DatumGetRfmState(d);
+	RfmCommon  *c = DatumGetRfm(d);
 
 	/* a detoasted value is already a fresh copy */
-	if ((Pointer) s == DatumGetPointer(d) && !AggCheckCallContext(fcinfo, NULL))
-		s = rfm_copy(s, s->n);
-	return s;
+	if ((Pointer) c == DatumGetPointer(d) && !AggCheckCallContext(fcinfo, NULL))
+		c = copy_state(c, 0);
+	return c;
 }
 
 /*
@@ -219,40 +302,59 @@ writable_state(FunctionCallInfo fcinfo, int n)
 static Datum
 rfm_accumulate(FunctionCallInfo fcinfo, InputKind kind, bool with_as_of)
 {
-	RfmState   *s = PG_ARGISNULL(0) ? NULL : writable_state(fcinfo, 0);
-	KamPeriod	period = period_arg(fcinfo, with_as_of ? 4 : 3, s);
+	RfmCommon  *c = PG_ARGISNULL(0) ? NULL : writable_state(fcinfo, 0);
+	KamPeriod	period;
+	uint8		flags = (kind == INPUT_TIMESTAMPTZ) ? 0 : RFM_LOCAL;
 	int32		p;
 	double		amount;
 
-	if (s == NULL)
+	if (c != NULL && (RFM_IS_AS_OF(c) != with_as_of || (c->flags & RFM_LOCAL) != flags))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("this kam.rfm_state does not fit this transition function"),
+				 errdetail("States of kam.rfm carry an as-of date, states of kam.rfm_state do not, and each is built from one input type."),
+				 errhint("Use the state only with the aggregates that built it.")));
+	period = period_arg(fcinfo, with_as_of ? 4 : 3, c);
+	if (c == NULL)
 	{
-		s = rfm_alloc(4, period, kind == INPUT_TIMESTAMPTZ ? 0 : RFM_LOCAL);
 		if (with_as_of)
 		{
+			RfmAsOfState *s = rfma_alloc(grown_capacity(RFMA_HDRSZ, sizeof(int32), 0, RFMA_MAX_PERIODS),
+										 period, flags);
+
 			if (PG_ARGISNULL(3))
 				ereport(ERROR,
 						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 						 errmsg("as_of must not be NULL"),
 						 errhint("Pass the date the summary is computed as of, e.g. current_date.")));
-			s->flags |= RFM_HAS_AS_OF;
 			s->as_of = time_arg(fcinfo, 3, kind);
-			s->as_of_period = time_period(fcinfo, 3, kind, period, "as_of");
+			s->as_of_period = time_period(fcinfo, 3, kind, period, "as_of", false);
+			c = &s->c;
 		}
+		else
+			c = &rfm_alloc(grown_capacity(RFM_HDRSZ, sizeof(RfmEntry), 0, RFM_MAX_ENTRIES),
+						   period, flags)->c;
 	}
-	else if (with_as_of && (PG_ARGISNULL(3) || time_arg(fcinfo, 3, kind) != s->as_of))
+	else if (with_as_of && (PG_ARGISNULL(3) || time_arg(fcinfo, 3, kind) != ((RfmAsOfState *) c)->as_of))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("as_of changed within one group"),
 				 errhint("Pass the same as_of for every row, e.g. a constant or a one-row subquery.")));
 
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		PG_RETURN_POINTER(s);
+		PG_RETURN_POINTER(c);
 	amount = PG_GETARG_FLOAT8(2);
 	KAM_CHECK_FINITE(amount, "amount");
-	p = time_period(fcinfo, 1, kind, period, "ordered_at");
-	if (with_as_of && p > s->as_of_period)
-		PG_RETURN_POINTER(s);
-	PG_RETURN_POINTER(rfm_add(s, p, time_arg(fcinfo, 1, kind), amount));
+	p = time_period(fcinfo, 1, kind, period, "ordered_at", true);
+	if (with_as_of)
+	{
+		RfmAsOfState *s = (RfmAsOfState *) c;
+
+		if (p > s->as_of_period)
+			PG_RETURN_POINTER(c);
+		PG_RETURN_POINTER(rfma_add(s, p, time_arg(fcinfo, 1, kind), amount));
+	}
+	PG_RETURN_POINTER(rfm_add((RfmState *) c, p, time_arg(fcinfo, 1, kind), amount));
 }
 
 Datum
@@ -291,59 +393,14 @@ kam_rfm_state_accum_date(PG_FUNCTION_ARGS)
 	return rfm_accumulate(fcinfo, INPUT_DATE, false);
 }
 
-/*
- * Combine (strict): merges b into a.  Both must describe the same period,
- * input kind and as_of.
- */
-Datum
-kam_rfm_combine(PG_FUNCTION_ARGS)
+/* merges the sorted roll-up entries of b into a, which has room for total */
+static void
+merge_entries(RfmState *a, const RfmState *b, int32 total)
 {
-	RfmState   *a = writable_state(fcinfo, 0);
-	RfmState   *b = PG_GETARG_RFM(1);
-	int32		i,
-				j,
-				k,
-				total = 0;
+	int32		i = a->c.n - 1,
+				j = b->c.n - 1;
 
-	if (a->period != b->period)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cannot merge kam.rfm_state values of different periods (%s and %s)",
-						kam_period_name((KamPeriod) Min(a->period, b->period)),
-						kam_period_name((KamPeriod) Max(a->period, b->period))),
-				 errhint("Build every state of a group with the same period.")));
-	if ((a->flags & RFM_LOCAL) != (b->flags & RFM_LOCAL))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cannot merge a kam.rfm_state built from timestamptz with one built from date or timestamp"),
-				 errhint("Build every state of a group from the same input type.")));
-	if ((a->flags & RFM_HAS_AS_OF) != (b->flags & RFM_HAS_AS_OF) ||
-		((a->flags & RFM_HAS_AS_OF) && (a->as_of != b->as_of || a->as_of_period != b->as_of_period)))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("as_of changed within one group"),
-				 errhint("Pass the same as_of for every row, e.g. a constant or a one-row subquery.")));
-
-	/* size of the union */
-	for (i = 0, j = 0; i < a->n || j < b->n; total++)
-	{
-		if (j == b->n || (i < a->n && a->entries[i].period < b->entries[j].period))
-			i++;
-		else if (i == a->n || b->entries[j].period < a->entries[i].period)
-			j++;
-		else
-			i++, j++;
-	}
-	if (total > a->cap)
-		a = rfm_copy(a, total);
-
-	if (b->n > 0 && (a->n == 0 || b->first_ts < a->first_ts))
-		a->first_ts = b->first_ts;
-
-	/* merge from the back, in place */
-	i = a->n - 1;
-	j = b->n - 1;
-	for (k = total - 1; j >= 0; k--)
+	for (int32 k = total - 1; j >= 0; k--)
 	{
 		if (i >= 0 && a->entries[i].period > b->entries[j].period)
 			a->entries[k] = a->entries[i--];
@@ -363,34 +420,136 @@ kam_rfm_combine(PG_FUNCTION_ARGS)
 		else
 			a->entries[k] = b->entries[j--];
 	}
-	a->n = total;
-	PG_RETURN_POINTER(a);
+	if (b->c.n > 0 && (a->c.n == 0 || b->first_ts < a->first_ts))
+		a->first_ts = b->first_ts;
+	a->c.n = total;
 }
 
-/* The summary of the entries up to as_of_period; NULL when there are none. */
+/* merges the sorted as-of periods and totals of b into a, which has room for total */
+static void
+merge_periods(RfmAsOfState *a, const RfmAsOfState *b, int32 total)
+{
+	int32		i = a->c.n - 1,
+				j = b->c.n - 1;
+
+	if (b->c.n == 0)
+		return;
+	if (a->c.n == 0 || b->periods[0] < a->periods[0])
+		a->first_sum = b->first_sum;
+	else if (b->periods[0] == a->periods[0])
+		kam_sum_merge(&a->first_sum, &b->first_sum);
+	if (a->c.n == 0 || b->first_ts < a->first_ts)
+		a->first_ts = b->first_ts;
+	if (a->c.n == 0 || b->last_ts > a->last_ts)
+		a->last_ts = b->last_ts;
+	a->orders += b->orders;
+	kam_sum_merge(&a->total, &b->total);
+	for (int32 k = total - 1; j >= 0; k--)
+	{
+		if (i >= 0 && a->periods[i] >= b->periods[j])
+		{
+			if (a->periods[i] == b->periods[j])
+				j--;
+			a->periods[k] = a->periods[i--];
+		}
+		else
+			a->periods[k] = b->periods[j--];
+	}
+	a->c.n = total;
+}
+
+/* size of the union of two sorted int32 runs (stride in bytes) */
+static int32
+union_size(const char *a, int32 na, const char *b, int32 nb, Size stride)
+{
+	int32		i = 0,
+				j = 0,
+				total = 0;
+
+	while (i < na || j < nb)
+	{
+		int32		pa = (i < na) ? *(const int32 *) (a + i * stride) : 0;
+		int32		pb = (j < nb) ? *(const int32 *) (b + j * stride) : 0;
+
+		if (j == nb || (i < na && pa < pb))
+			i++;
+		else if (i == na || pb < pa)
+			j++;
+		else
+		{
+			i++;
+			j++;
+		}
+		total++;
+	}
+	return total;
+}
+
+/*
+ * Combine (strict): merges b into a.  Both must describe the same period,
+ * input kind and as_of.
+ */
+Datum
+kam_rfm_combine(PG_FUNCTION_ARGS)
+{
+	RfmCommon  *a = writable_state(fcinfo, 0);
+	RfmCommon  *b = PG_GETARG_RFM(1);
+	int32		total;
+
+	if (a->period != b->period)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot merge kam.rfm_state values of different periods (%s and %s)",
+						kam_period_name((KamPeriod) Min(a->period, b->period)),
+						kam_period_name((KamPeriod) Max(a->period, b->period))),
+				 errhint("Build every state of a group with the same period.")));
+	if ((a->flags & RFM_LOCAL) != (b->flags & RFM_LOCAL))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot merge a kam.rfm_state built from timestamptz with one built from date or timestamp"),
+				 errhint("Build every state of a group from the same input type.")));
+	if (RFM_IS_AS_OF(a) != RFM_IS_AS_OF(b) ||
+		(RFM_IS_AS_OF(a) && ((RfmAsOfState *) a)->as_of != ((RfmAsOfState *) b)->as_of))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("as_of changed within one group"),
+				 errhint("Pass the same as_of for every row, e.g. a constant or a one-row subquery.")));
+
+	if (RFM_IS_AS_OF(a))
+	{
+		RfmAsOfState *sa = (RfmAsOfState *) a;
+		RfmAsOfState *sb = (RfmAsOfState *) b;
+
+		total = union_size((char *) sa->periods, sa->c.n, (char *) sb->periods, sb->c.n, sizeof(int32));
+		if (total > RFMA_CAP(sa))
+			sa = rfma_copy(sa, total);
+		merge_periods(sa, sb, total);
+		PG_RETURN_POINTER(sa);
+	}
+	else
+	{
+		RfmState   *sa = (RfmState *) a;
+		RfmState   *sb = (RfmState *) b;
+
+		total = union_size((char *) sa->entries, sa->c.n, (char *) sb->entries, sb->c.n, sizeof(RfmEntry));
+		if (total > RFM_CAP(sa))
+			sa = rfm_copy(sa, total);
+		merge_entries(sa, sb, total);
+		PG_RETURN_POINTER(sa);
+	}
+}
+
+/*
+ * The kam.rfm_summary tuple.  repeat_sum is the exact sum of the repeat
+ * periods' amounts (monetary = repeat_sum / frequency).
+ */
 static Datum
-rfm_summarize(FunctionCallInfo fcinfo, RfmState *s, int32 as_of_period)
+summary_tuple(FunctionCallInfo fcinfo, uint8 flags, int64 first_ts, int64 last_ts, int64 orders,
+			  const KamSum *revenue, int32 periods, int32 recency, int32 t, const KamSum *repeat_sum)
 {
 	TupleDesc	tupdesc = (TupleDesc) fcinfo->flinfo->fn_extra;
 	Datum		values[8];
 	bool		nulls[8] = {false};
-	int32		k = 0;
-	int64		orders = 0;
-	KamSum		revenue = KAM_SUM_ZERO;
-	KamSum		repeat;
-	const RfmEntry *last;
-	int64		first_ts,
-				last_ts;
-
-	while (k < s->n && s->entries[k].period <= as_of_period)
-	{
-		orders += s->entries[k].orders;
-		kam_sum_merge(&revenue, &s->entries[k].amount);
-		k++;
-	}
-	if (k == 0)
-		PG_RETURN_NULL();
-	last = &s->entries[k - 1];
 
 	if (tupdesc == NULL)
 	{
@@ -402,10 +561,7 @@ rfm_summarize(FunctionCallInfo fcinfo, RfmState *s, int32 as_of_period)
 		fcinfo->flinfo->fn_extra = tupdesc;
 		MemoryContextSwitchTo(old);
 	}
-
-	first_ts = s->first_ts;
-	last_ts = last->last_ts;
-	if (s->flags & RFM_LOCAL)
+	if (flags & RFM_LOCAL)
 	{
 		first_ts = DatumGetTimestampTz(DirectFunctionCall1(timestamp_timestamptz, TimestampGetDatum(first_ts)));
 		last_ts = DatumGetTimestampTz(DirectFunctionCall1(timestamp_timestamptz, TimestampGetDatum(last_ts)));
@@ -413,51 +569,92 @@ rfm_summarize(FunctionCallInfo fcinfo, RfmState *s, int32 as_of_period)
 	values[0] = TimestampTzGetDatum(first_ts);
 	values[1] = TimestampTzGetDatum(last_ts);
 	values[2] = Int64GetDatum(orders);
-	values[3] = Float8GetDatum(kam_sum_to_double(&revenue));
-	values[4] = Int32GetDatum(k - 1);
-	values[5] = Float8GetDatum((double) last->period - s->entries[0].period);
-	values[6] = Float8GetDatum((double) as_of_period - s->entries[0].period);
-	if (k > 1)
-	{
-		repeat = revenue;
-		kam_sum_sub(&repeat, &s->entries[0].amount);
-		values[7] = Float8GetDatum(kam_sum_to_double(&repeat) / (k - 1));
-	}
-	else
-		values[7] = Float8GetDatum(0.0);
+	values[3] = Float8GetDatum(kam_sum_to_double(revenue));
+	values[4] = Int32GetDatum(periods - 1);
+	values[5] = Float8GetDatum((double) recency);
+	values[6] = Float8GetDatum((double) t);
+	values[7] = Float8GetDatum(periods > 1 ? kam_sum_to_double(repeat_sum) / (periods - 1) : 0.0);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 
-/* final function of kam.rfm: the as_of fixed by the rows */
+/* The summary of a roll-up state's periods up to as_of_period; NULL when none. */
+static Datum
+rollup_summary(FunctionCallInfo fcinfo, const RfmState *s, int32 as_of_period)
+{
+	int32		k = 0;
+	int64		orders = 0;
+	KamSum		revenue = KAM_SUM_ZERO;
+	KamSum		repeat;
+
+	while (k < s->c.n && s->entries[k].period <= as_of_period)
+	{
+		orders += s->entries[k].orders;
+		kam_sum_merge(&revenue, &s->entries[k].amount);
+		k++;
+	}
+	if (k == 0)
+		PG_RETURN_NULL();
+	repeat = revenue;
+	kam_sum_sub(&repeat, &s->entries[0].amount);
+	return summary_tuple(fcinfo, s->c.flags, s->first_ts, s->entries[k - 1].last_ts, orders, &revenue,
+						 k, s->entries[k - 1].period - s->entries[0].period,
+						 as_of_period - s->entries[0].period, &repeat);
+}
+
+static Datum
+as_of_summary(FunctionCallInfo fcinfo, const RfmAsOfState *s)
+{
+	KamSum		repeat;
+
+	if (s->c.n == 0)
+		PG_RETURN_NULL();
+	repeat = s->total;
+	kam_sum_sub(&repeat, &s->first_sum);
+	return summary_tuple(fcinfo, s->c.flags, s->first_ts, s->last_ts, s->orders, &s->total, s->c.n,
+						 s->periods[s->c.n - 1] - s->periods[0], s->as_of_period - s->periods[0], &repeat);
+}
+
+/* final function of kam.rfm */
 Datum
 kam_rfm_final(PG_FUNCTION_ARGS)
 {
-	RfmState   *s;
+	RfmCommon  *c;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	s = PG_GETARG_RFM(0);
-	return rfm_summarize(fcinfo, s, s->as_of_period);
+	c = PG_GETARG_RFM(0);
+	if (!RFM_IS_AS_OF(c))
+		elog(ERROR, "kam.rfm's state has no as-of date");
+	return as_of_summary(fcinfo, (RfmAsOfState *) c);
 }
 
 /* final function of kam.rfm_state and kam.rfm_merge: the state, without spare room */
 Datum
 kam_rfm_state_final(PG_FUNCTION_ARGS)
 {
-	RfmState   *s;
-
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	s = PG_GETARG_RFM(0);
-	PG_RETURN_POINTER(rfm_copy(s, s->n));
+	PG_RETURN_POINTER(copy_state(PG_GETARG_RFM(0), 0));
 }
 
 static Datum
 rfm_summary_at(FunctionCallInfo fcinfo, InputKind kind)
 {
-	RfmState   *s = PG_GETARG_RFM(0);
+	RfmCommon  *c = PG_GETARG_RFM(0);
+	int32		as_of_period = time_period(fcinfo, 1, kind, (KamPeriod) c->period, "as_of", false);
 
-	return rfm_summarize(fcinfo, s, time_period(fcinfo, 1, kind, (KamPeriod) s->period, "as_of"));
+	if (RFM_IS_AS_OF(c))
+	{
+		/* kam.rfm's state: it kept only the rows up to its own as-of period */
+		if (as_of_period != ((RfmAsOfState *) c)->as_of_period)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("this kam.rfm_state was built as of another period"),
+					 errdetail("A state built by kam.rfm holds only the rows up to its own as-of date."),
+					 errhint("Build roll-up states with kam.rfm_state, which can be summarized as of any date.")));
+		return as_of_summary(fcinfo, (RfmAsOfState *) c);
+	}
+	return rollup_summary(fcinfo, (RfmState *) c, as_of_period);
 }
 
 Datum

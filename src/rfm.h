@@ -1,14 +1,24 @@
 /*
  * rfm.h -- the kam.rfm_state type: a customer's purchase history by period
  *
- * One entry per distinct purchase period, kept sorted by period: the number of
- * orders in it, the latest timestamp in it and the exact sum of its amounts.
- * That is all lifetimes' summary_data_from_transaction_data needs, and it is
- * mergeable: two states of the same customer combine by merging their entry
- * lists, whatever the order or the split of the rows.
+ * One type, two layouts, told apart by RFM_HAS_AS_OF:
  *
- * In memory a state may carry spare entries (cap > n) so that the transition
- * function can add periods in place; VARSIZE always covers cap entries.
+ * - Roll-up states (kam.rfm_state, kam.rfm_merge; no as-of yet) keep one entry
+ *   per distinct purchase period, sorted: the number of orders in it, its
+ *   latest timestamp and the exact sum of its amounts, so a summary can later
+ *   be cut at any as-of period exactly (kam.rfm_summary).
+ *
+ * - As-of states (kam.rfm's transition state) know the as-of period from the
+ *   first row and never keep a later row, so no cut is ever needed: they keep
+ *   the sorted set of purchase periods (4 bytes each), the totals, and the
+ *   exact sum of the first period's amounts (monetary = (total - first) /
+ *   frequency).  That is all the summary needs, at an eighth of the memory,
+ *   which matters when a hash aggregate holds a million customers.
+ *
+ * Both merge: two states of the same customer combine by merging their sorted
+ * lists, whatever the order or the split of the rows.  In memory a state may
+ * carry spare room so the transition function can add periods in place;
+ * VARSIZE covers it, and capacities fill power-of-two allocations exactly.
  */
 #ifndef KAM_RFM_H
 #define KAM_RFM_H
@@ -18,8 +28,21 @@
 #include "utils/memutils.h"
 
 /* flags */
-#define RFM_HAS_AS_OF	0x01	/* built by kam.rfm: as_of fixed for the group */
+#define RFM_HAS_AS_OF	0x01	/* as-of layout (RfmAsOfState) */
 #define RFM_LOCAL		0x02	/* date / timestamp input: floored without time zone */
+
+#define RFM_VERSION 2
+
+/* fields every state starts with */
+typedef struct RfmCommon
+{
+	int32		vl_len_;		/* varlena header (do not touch directly) */
+	uint8		version;
+	uint8		period;			/* KamPeriod */
+	uint8		flags;
+	uint8		unused;
+	int32		n;				/* purchase periods in use */
+} RfmCommon;
 
 typedef struct RfmEntry
 {
@@ -29,30 +52,47 @@ typedef struct RfmEntry
 	KamSum		amount;			/* exact sum of the amounts */
 } RfmEntry;
 
+/* roll-up layout */
 typedef struct RfmState
 {
-	int32		vl_len_;		/* varlena header (do not touch directly) */
-	uint8		version;
-	uint8		period;			/* KamPeriod */
-	uint8		flags;
-	uint8		unused;
-	int32		n;				/* entries in use */
-	int32		cap;			/* entries allocated */
-	int32		as_of_period;	/* period index of as_of (RFM_HAS_AS_OF) */
-	int64		as_of;			/* as_of as given (RFM_HAS_AS_OF) */
+	RfmCommon	c;
+	int32		unused2;
 	int64		first_ts;		/* earliest timestamp of all rows */
 	RfmEntry	entries[FLEXIBLE_ARRAY_MEMBER];
 } RfmState;
 
-#define RFM_VERSION 1
+/* as-of layout */
+typedef struct RfmAsOfState
+{
+	RfmCommon	c;
+	int32		as_of_period;	/* period index of as_of */
+	int64		as_of;			/* as_of as given */
+	int64		first_ts;		/* earliest kept timestamp */
+	int64		last_ts;		/* latest kept timestamp */
+	int64		orders;			/* kept rows */
+	KamSum		total;			/* exact sum of the kept amounts */
+	KamSum		first_sum;		/* exact sum of the first period's amounts */
+	int32		periods[FLEXIBLE_ARRAY_MEMBER];
+} RfmAsOfState;
+
 #define RFM_HDRSZ offsetof(RfmState, entries)
 #define RFM_SIZE(cap) (RFM_HDRSZ + (Size) (cap) * sizeof(RfmEntry))
+#define RFM_CAP(s) ((int32) ((VARSIZE(s) - RFM_HDRSZ) / sizeof(RfmEntry)))
 #define RFM_MAX_ENTRIES ((int32) ((MaxAllocSize - RFM_HDRSZ) / sizeof(RfmEntry)))
 
-#define DatumGetRfmState(d) ((RfmState *) PG_DETOAST_DATUM(d))
-#define PG_GETARG_RFM(n) DatumGetRfmState(PG_GETARG_DATUM(n))
+#define RFMA_HDRSZ offsetof(RfmAsOfState, periods)
+#define RFMA_SIZE(cap) (RFMA_HDRSZ + (Size) (cap) * sizeof(int32))
+#define RFMA_CAP(s) ((int32) ((VARSIZE(s) - RFMA_HDRSZ) / sizeof(int32)))
+#define RFMA_MAX_PERIODS ((int32) ((MaxAllocSize - RFMA_HDRSZ) / sizeof(int32)))
+
+#define RFM_IS_AS_OF(s) ((((RfmCommon *) (s))->flags & RFM_HAS_AS_OF) != 0)
+
+#define DatumGetRfm(d) ((RfmCommon *) PG_DETOAST_DATUM(d))
+#define PG_GETARG_RFM(n) DatumGetRfm(PG_GETARG_DATUM(n))
 
 /* rfm_io.c */
 extern RfmState *rfm_alloc(int32 cap, KamPeriod period, uint8 flags);
+extern RfmAsOfState *rfma_alloc(int32 cap, KamPeriod period, uint8 flags);
+extern pg_noinline void rfm_too_many_periods(void);
 
 #endif							/* KAM_RFM_H */

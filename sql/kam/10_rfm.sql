@@ -90,22 +90,28 @@ CREATE FUNCTION @extschema@.rfm_state_final(@extschema@.rfm_state) RETURNS @exts
 -- left out; rows with a NULL time or amount are left out.
 CREATE AGGREGATE @extschema@.rfm(ordered_at timestamptz, amount float8, as_of timestamptz) (
 	SFUNC = @extschema@.rfm_accum, STYPE = @extschema@.rfm_state,
-	FINALFUNC = @extschema@.rfm_final, COMBINEFUNC = @extschema@.rfm_combine, PARALLEL = SAFE);
+	FINALFUNC = @extschema@.rfm_final, COMBINEFUNC = @extschema@.rfm_combine,
+	SSPACE = 256, PARALLEL = SAFE);
 CREATE AGGREGATE @extschema@.rfm(ordered_at timestamptz, amount float8, as_of timestamptz, period text) (
 	SFUNC = @extschema@.rfm_accum, STYPE = @extschema@.rfm_state,
-	FINALFUNC = @extschema@.rfm_final, COMBINEFUNC = @extschema@.rfm_combine, PARALLEL = SAFE);
+	FINALFUNC = @extschema@.rfm_final, COMBINEFUNC = @extschema@.rfm_combine,
+	SSPACE = 256, PARALLEL = SAFE);
 CREATE AGGREGATE @extschema@.rfm(ordered_at timestamp, amount float8, as_of timestamp) (
 	SFUNC = @extschema@.rfm_accum, STYPE = @extschema@.rfm_state,
-	FINALFUNC = @extschema@.rfm_final, COMBINEFUNC = @extschema@.rfm_combine, PARALLEL = SAFE);
+	FINALFUNC = @extschema@.rfm_final, COMBINEFUNC = @extschema@.rfm_combine,
+	SSPACE = 256, PARALLEL = SAFE);
 CREATE AGGREGATE @extschema@.rfm(ordered_at timestamp, amount float8, as_of timestamp, period text) (
 	SFUNC = @extschema@.rfm_accum, STYPE = @extschema@.rfm_state,
-	FINALFUNC = @extschema@.rfm_final, COMBINEFUNC = @extschema@.rfm_combine, PARALLEL = SAFE);
+	FINALFUNC = @extschema@.rfm_final, COMBINEFUNC = @extschema@.rfm_combine,
+	SSPACE = 256, PARALLEL = SAFE);
 CREATE AGGREGATE @extschema@.rfm(ordered_at date, amount float8, as_of date) (
 	SFUNC = @extschema@.rfm_accum, STYPE = @extschema@.rfm_state,
-	FINALFUNC = @extschema@.rfm_final, COMBINEFUNC = @extschema@.rfm_combine, PARALLEL = SAFE);
+	FINALFUNC = @extschema@.rfm_final, COMBINEFUNC = @extschema@.rfm_combine,
+	SSPACE = 256, PARALLEL = SAFE);
 CREATE AGGREGATE @extschema@.rfm(ordered_at date, amount float8, as_of date, period text) (
 	SFUNC = @extschema@.rfm_accum, STYPE = @extschema@.rfm_state,
-	FINALFUNC = @extschema@.rfm_final, COMBINEFUNC = @extschema@.rfm_combine, PARALLEL = SAFE);
+	FINALFUNC = @extschema@.rfm_final, COMBINEFUNC = @extschema@.rfm_combine,
+	SSPACE = 256, PARALLEL = SAFE);
 
 -- Incremental roll-ups: states per slice (kam.rfm_state), merged
 -- (kam.rfm_merge), finalized as of a date (kam.rfm_summary).
