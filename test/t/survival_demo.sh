@@ -130,6 +130,27 @@ kam_psql -d "$db" -At -c "SELECT (SELECT at_risk FROM kam.customer_survival ORDE
 	= (SELECT count(DISTINCT customer_id) FROM demo.orders WHERE ordered_at::date <= kam.as_of())" | grep -qx t \
 	|| { echo "FAILED: at_risk at the first offset is not the number of customers"; fail=1; }
 
+# once kam.customer_retention (retention) is installed too: its churned / not
+# churned customers are exactly the survival curve's events / censorings
+for cfg in "month 1" "week 2"; do
+	set -- $cfg
+	res=$(kam_psql -d "$db" -At -F ' ' <<SQL | tail -n 1
+SELECT kam.set('period', '$1'), kam.set('churn_after', '$2');
+SELECT to_regclass('kam.customer_retention') IS NOT NULL;
+SQL
+)
+	if [ "$res" != t ]; then
+		echo "cross-check with kam.customer_retention: not installed, left out"
+		break
+	fi
+	res=$(kam_psql -d "$db" -At -F ' ' -c "SELECT
+		(SELECT count(*) FILTER (WHERE status = 'churned') FROM kam.customer_retention) = (SELECT sum(churned) FROM kam.customer_survival),
+		(SELECT count(*) FILTER (WHERE status <> 'churned') FROM kam.customer_retention) = (SELECT sum(censored) FROM kam.customer_survival)")
+	echo "period=$1 churn_after=$2: churned and censored equal to kam.customer_retention: $res"
+	[ "$res" = "t t" ] || { echo "FAILED: kam.customer_retention disagrees"; fail=1; }
+done
+kam_psql -d "$db" -c "SELECT kam.reset('period'), kam.reset('churn_after')" >/dev/null
+
 # binary round trip of a stored fit (send -> recv) through COPY BINARY
 tmp=$(mktemp -d)
 chmod 755 "$tmp"
