@@ -350,10 +350,11 @@ INSERT INTO @extschema@.setting_defaults (name, value, type, min_value, max_valu
 
 -- ---------------------------------------------------------------------------
 -- Report views.  The definitions share fragments, spliced in below:
---   {daily}  revenue per customer and day (exact numeric sums), orders up to
---            the last window end;
+--   {daily}  revenue per customer and day (exact numeric sums), orders in the
+--            windows;
 --   {win}    trailing-12-month revenue, last order day and purchase days per
---            window end (CTE ends: end_no, end_date) and customer;
+--            window end (CTE ends: end_no 1, 2, ... in end_date order, end_date)
+--            and customer;
 --   {tiered} the policy tier of each row of CTE ranked (revenue_12m,
 --            share_above).
 -- Trailing 12 months ending at day e = the days ((e + 1) - 12 months) .. e.
@@ -364,14 +365,22 @@ daily AS (
 	SELECT o.customer_id, o.ordered_at::date AS day, sum(o.amount::numeric) AS amount
 	  FROM @extschema@.orders o
 	 WHERE o.ordered_at < (SELECT max(e.end_date) + 1 FROM ends e)
+	   AND o.ordered_at >= (SELECT min(e.end_date) + 1 FROM ends e) - interval '12 months'
 	 GROUP BY o.customer_id, o.ordered_at::date)$f$),
 	('{win}', $f$
+bounds AS (
+	SELECT array_agg(e.end_date ORDER BY e.end_no) AS ends,
+		   array_agg(((e.end_date + 1) - interval '12 months')::date ORDER BY e.end_no) AS starts
+	  FROM ends e),
 win AS (
-	SELECT e.end_no, d.customer_id, sum(d.amount)::float8 AS revenue_12m,
+	-- the windows holding a day are the ends numbered from (ends before the day) + 1
+	-- to (window starts on or before the day): found by binary search, not a range join
+	SELECT j.end_no, d.customer_id, sum(d.amount)::float8 AS revenue_12m,
 		   max(d.day) AS last_day, count(*) AS days
-	  FROM ends e
-	  JOIN daily d ON d.day >= ((e.end_date + 1) - interval '12 months')::date AND d.day <= e.end_date
-	 GROUP BY e.end_no, d.customer_id)$f$),
+	  FROM daily d
+	 CROSS JOIN LATERAL generate_series(width_bucket(d.day - 1, (SELECT b.ends FROM bounds b)) + 1,
+										width_bucket(d.day, (SELECT b.starts FROM bounds b))) j(end_no)
+	 GROUP BY j.end_no, d.customer_id)$f$),
 	('{tiered}', $f$
 pol AS MATERIALIZED (
 	SELECT t.tier, t.rank, t.share_cutoff, t.min_revenue FROM @extschema@.tier_policy t),
@@ -389,32 +398,33 @@ tiered AS (
 ),
 v(name, position, requires, definition, description) AS (VALUES
 ('customer_tier', 300, ARRAY['orders', 'customers'], $v$
-WITH p AS (
-	SELECT @extschema@.as_of() AS as_of, @extschema@.setting('rfm_period') AS per),
-ends AS (
-	SELECT 1 AS end_no, p.as_of AS end_date FROM p),
-{daily},
-{win},
-ladder AS MATERIALIZED (
+WITH ladder AS MATERIALIZED (
 	SELECT l.stage, l.rank, l.min_purchase_periods, l.min_active_quarters, l.of_last_quarters
 	  FROM @extschema@.loyalty_ladder l),
-quarters AS MATERIALIZED (
-	SELECT k, ((p.as_of + 1) - 3 * k * interval '1 month')::date AS lo,
-		   ((p.as_of + 1) - 3 * (k - 1) * interval '1 month')::date AS hi
-	  FROM p, generate_series(1, 40) k
-	 WHERE k <= (SELECT max(l.of_last_quarters) FROM ladder l)),
+p AS (
+	-- qb: the starts of the trailing quarters K .. 1, then as_of + 1, ascending, so that
+	-- width_bucket(day, qb) = b puts the day in quarter K + 1 - b (b = 0: before them)
+	SELECT x.as_of, x.per, x.k, ((x.as_of + 1) - interval '12 months')::date AS win_start,
+		   ARRAY(SELECT ((x.as_of + 1) - 3 * q * interval '1 month')::date
+				   FROM generate_series(x.k, 0, -1) q) AS qb
+	  FROM (SELECT @extschema@.as_of() AS as_of, @extschema@.setting('rfm_period') AS per,
+				   COALESCE((SELECT max(l.of_last_quarters) FROM ladder l), 0) AS k) x),
 hist AS (
-	SELECT d.customer_id, count(DISTINCT date_trunc(p.per, d.day::timestamp)) AS periods,
-		   COALESCE(bit_or(1::int8 << (q.k - 1)), 0) AS qmask
-	  FROM p, daily d
-	  LEFT JOIN quarters q ON d.day >= q.lo AND d.day < q.hi
-	 GROUP BY d.customer_id),
+	SELECT o.customer_id,
+		   count(DISTINCT date_trunc(p.per, o.ordered_at)) AS periods,
+		   COALESCE(bit_or(CASE WHEN b.b > 0 THEN 1::int8 << (p.k - b.b) END), 0) AS qmask,
+		   sum(o.amount::numeric) FILTER (WHERE o.ordered_at >= p.win_start) AS revenue,
+		   max(o.ordered_at::date) FILTER (WHERE o.ordered_at >= p.win_start) AS last_day,
+		   count(DISTINCT o.ordered_at::date) FILTER (WHERE o.ordered_at >= p.win_start) AS days
+	  FROM p, @extschema@.orders o
+	 CROSS JOIN LATERAL (SELECT width_bucket(o.ordered_at::date, p.qb) AS b) b
+	 WHERE o.ordered_at < p.as_of + 1
+	 GROUP BY o.customer_id),
 base AS (
 	SELECT c.customer_id, c.name, c.account_manager,
-		   COALESCE(w.revenue_12m, 0) AS revenue_12m, p.as_of - w.last_day AS recency_days,
-		   COALESCE(w.days, 0) AS days, COALESCE(h.periods, 0) AS periods, COALESCE(h.qmask, 0) AS qmask
+		   COALESCE(h.revenue, 0)::float8 AS revenue_12m, p.as_of - h.last_day AS recency_days,
+		   COALESCE(h.days, 0) AS days, COALESCE(h.periods, 0) AS periods, COALESCE(h.qmask, 0) AS qmask
 	  FROM p, @extschema@.customers c
-	  LEFT JOIN win w ON w.customer_id = c.customer_id
 	  LEFT JOIN hist h ON h.customer_id = c.customer_id),
 ranked AS (
 	SELECT b.*,
