@@ -7,7 +7,7 @@ SELECT tier, customers, round(customer_share::numeric * 100, 1) AS "customers %"
 	   visits_per_week
   FROM kam.tier_summary ORDER BY rank;
 \echo
-\echo '--- Is it really 80/20? ---'
+\echo '--- Concentration of trailing-12-month revenue over the active accounts ---'
 SELECT round(gini::numeric, 3) AS gini,
 	   round(top_20_share::numeric * 100, 1) AS "revenue of the top 20% of customers, %",
 	   round(pareto_80_fraction::numeric * 100, 1) AS "customers making 80% of revenue, %"
