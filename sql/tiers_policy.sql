@@ -7,7 +7,8 @@ SELECT count(*) AS cells, count(*) FILTER (WHERE is_default) AS shipped FROM kam
 SELECT c.relname, d.cond
   FROM pg_extension e, unnest(e.extconfig, e.extcondition) d(oid, cond)
   JOIN pg_class c ON c.oid = d.oid
- WHERE e.extname = 'kam' AND c.relname <> ALL (ARRAY['settings', 'bindings'])
+ WHERE e.extname = 'kam'
+   AND c.relname = ANY (ARRAY['tier_policy', 'loyalty_ladder', 'rfm_segment_map', 'deleted_defaults'])
  ORDER BY 1;
 
 -- an edited row becomes a user row (dumped); its key is unchanged, so no deletion is recorded
