@@ -4,16 +4,21 @@
  * The fits minimize the negative mean log-likelihood over the logarithms of
  * the (positive) model parameters, so the search is unconstrained and scale
  * free (parameters measured in time or money units are divided by the data's
- * mean T or mean spend first).  A log parameter beyond +-ln 1e8 counts as
- * divergence: the likelihood is treated as undefined there, so a fit whose
- * optimum lies at infinity stops at that wall and reports non-convergence.  The main method is BFGS on the inverse Hessian with a backtracking
- * line search (Armijo condition; the update is skipped when the curvature
+ * mean T or mean spend first).
+ *
+ * The main method is BFGS on the inverse Hessian with a backtracking line
+ * search (Armijo condition; the update is skipped when the curvature
  * condition s'y > 0 fails, which keeps the inverse Hessian positive
  * definite).  When BFGS cannot reach a point where the gradient vanishes, a
  * derivative-free Nelder-Mead search restarts from its best point, and BFGS
- * polishes the result (unless BFGS was walking off to the boundary, which
- * Nelder-Mead cannot cure).  The fit is reported converged only when the final
+ * polishes the result.  The fit is reported converged only when the final
  * gradient is (numerically) zero.
+ *
+ * Some data have their likelihood supremum at infinity (no sign of dropout
+ * or of heterogeneity).  A log parameter beyond +-ln 1e8 is treated as
+ * outside the domain, BFGS stops when it creeps past +-ln 1e6 without real
+ * progress, Nelder-Mead is not tried then (it would only walk further), and
+ * a final point beyond +-ln 1e6 is reported as diverged, not converged.
  */
 #include "postgres.h"
 

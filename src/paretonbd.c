@@ -155,17 +155,18 @@ pnbd_logint(double R, double alpha, double S, double beta, double tx, double T,
 		for (k = 0; k < KAM_GL_N; k++)
 		{
 			double		u = uc + 0.5 * h * kam_gl_nodes[k];
+			double		E = Ec * enode[k];	/* g + tau */
 			double		e;
 
-			node_logs(u, Ec * enode[k], alpha, beta, g_is_alpha, &la, &lb);
+			node_logs(u, E, alpha, beta, g_is_alpha, &la, &lb);
 			e = kam_gl_weights[k] * exp(u - R * la - S * lb - phi0);
 			sum += e;
 			if (d)
 			{
 				s_la += e * la;
-				s_ia += e * exp(-la);
+				s_ia += e / (E - g + alpha);
 				s_lb += e * lb;
-				s_ib += e * exp(-lb);
+				s_ib += e / (E - g + beta);
 			}
 		}
 		/* stop when the rest of the (log-concave) integrand is negligible */

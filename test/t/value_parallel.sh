@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The model fits run as parallel aggregates (EXPLAIN shows Partial Aggregate
-# under a Gather) and give bit-identical models with and without workers.
+# The model fits run as parallel aggregates (EXPLAIN shows Partial Aggregate)
+# and give bit-identical models with and without workers; a running fit
+# responds to query cancel.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 db=kam_value_parallel_$$
@@ -62,5 +63,26 @@ SELECT check_that((p.bg).converged AND (p.pn).converged AND (p.gg).converged AND
 	'all four fits converge') FROM par p;
 SELECT check_that(p.bg = q.bg AND p.pn = q.pn AND p.gg = q.gg AND p.sbg = q.sbg,
 	format('parallel fits identical to serial: %s', p.bg)) FROM par p, serial q;
+
 SQL
-echo "parallel fits identical to serial"
+
+# Query cancel reaches the optimizer: a statement timeout that fires while the
+# Pareto/NBD final function optimizes (the scan of 50,000 rows takes
+# milliseconds, the fit about a second) ends the statement promptly.
+start=$(date +%s%N)
+if out=$(kam_psql -d "$db" -c "SET max_parallel_workers_per_gather = 0" -c "SET statement_timeout = '150ms'" \
+	-c "SELECT kam.paretonbd_fit(x, tx, t) FROM s" 2>&1); then
+	echo "FAILED: the fit finished before the statement timeout: $out"
+	exit 1
+fi
+ms=$((($(date +%s%N) - start) / 1000000))
+case $out in
+*"canceling statement due to statement timeout"*) ;;
+*) echo "FAILED: unexpected error: $out"; exit 1 ;;
+esac
+if ((ms > 1500)); then
+	echo "FAILED: cancel took ${ms} ms"
+	exit 1
+fi
+echo "ok: statement timeout cancels a running fit (${ms} ms)"
+echo "parallel fits identical to serial; fits respond to cancel"
