@@ -20,6 +20,20 @@
 GRANT CREATE ON SCHEMA @extschema@ TO @extowner@;
 GRANT INSERT, UPDATE, DELETE ON @extschema@.settings, @extschema@.bindings TO @extowner@;
 
+-- Whether the reader sees this customer in kam.customers (the snapshot's
+-- policy).  PL/pgSQL, so that the policy does not depend on the view, which
+-- every rebinding drops and creates again; SECURITY INVOKER like every kam
+-- function, so the reader's own row-level security decides.
+CREATE FUNCTION @extschema@.customer_visible(p_customer anyelement)
+RETURNS boolean
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN EXISTS (SELECT 1 FROM @extschema@.customers c WHERE c.customer_id = p_customer);
+END
+$$;
+
 CREATE FUNCTION @extschema@.refresh_tier_snapshot()
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
@@ -36,21 +50,19 @@ BEGIN
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  HINT = 'Bind the orders and customers tables first (kam.bind_orders, kam.bind_customers).';
 	END IF;
+	-- compute first: a role that row-level security filters fails here, before
+	-- anything is dropped
+	CREATE TEMP TABLE kam_tier_snapshot_new ON COMMIT DROP AS
+		SELECT t.*, pg_catalog.now() AS refreshed_at FROM @extschema@.customer_tier t;
 	IF to_regclass('@extschema@.tier_snapshot') IS NOT NULL THEN
-		IF EXISTS (SELECT 1 FROM pg_depend d
-					WHERE d.objid = '@extschema@.tier_snapshot'::regclass
-					  AND d.classid = 'pg_class'::regclass AND d.deptype = 'e') THEN
-			RAISE EXCEPTION 'kam.tier_snapshot is part of an extension' USING ERRCODE = 'object_in_use';
-		END IF;
 		DROP TABLE @extschema@.tier_snapshot;
 	END IF;
-	CREATE TABLE @extschema@.tier_snapshot AS
-		SELECT t.*, pg_catalog.now() AS refreshed_at FROM @extschema@.customer_tier t;
+	CREATE TABLE @extschema@.tier_snapshot AS SELECT * FROM pg_temp.kam_tier_snapshot_new;
 	GET DIAGNOSTICS n = ROW_COUNT;
+	DROP TABLE pg_temp.kam_tier_snapshot_new;
 	ALTER TABLE @extschema@.tier_snapshot ENABLE ROW LEVEL SECURITY;
 	CREATE POLICY visible_customers ON @extschema@.tier_snapshot FOR SELECT
-		USING (EXISTS (SELECT 1 FROM @extschema@.customers c
-						WHERE c.customer_id OPERATOR(pg_catalog.=) tier_snapshot.customer_id));
+		USING (@extschema@.customer_visible(customer_id));
 	GRANT SELECT ON @extschema@.tier_snapshot TO PUBLIC;
 	COMMENT ON TABLE @extschema@.tier_snapshot IS
 		'kam.customer_tier over all customers, stored by kam.refresh_tier_snapshot(); each reader sees the customers kam.customers shows him.';

@@ -118,6 +118,11 @@ if [ "$(kam_psql -d "$db" -At -c "SELECT to_regclass('kam.customer_tier') IS NOT
 	n=$(kam_psql -d "$db" -At -c "SELECT kam.refresh_tier_snapshot()")
 	all=$(kam_psql -d "$db" -At -c "SELECT count(*) FROM kam.customer_tier")
 	[ "$n" = "$all" ] || { echo "FAILED  the snapshot stored $n of $all customers"; fail=1; }
+	# rebinding (which drops and recreates kam.customers) still works, and the
+	# snapshot's policy follows the new views
+	if ! kam_psql -d "$db" -c "SELECT kam.bind_customers('demo.customers', 'customer_id', 'name', 'account_manager')" >/dev/null; then
+		echo "FAILED  rebinding after the snapshot"; fail=1
+	fi
 	for role in "$ra" "$rb"; do
 		bad=$(kam_psql -d "$db" -At -c "CREATE TEMP TABLE whole AS SELECT * FROM kam.customer_tier" \
 			-c "GRANT SELECT ON whole TO $role" -c "SET ROLE $role" -c "
