@@ -61,7 +61,8 @@ log_lines_before=0
 if [ -n "${KAM_SERVER_LOG:-}" ] && [ -f "$KAM_SERVER_LOG" ]; then log_lines_before=$(wc -l <"$KAM_SERVER_LOG"); fi
 
 echo "fuzz: $(wc -l <"$work/catalog.tsv") catalog entries, $calls calls, seed $seed, statement_timeout $timeout"
-perl "$FUZZ_DIR/fuzz.pl" gen "$work/catalog.tsv" "$seed" "$calls" "$work/calls.sql" "$work/map.tsv" "$work/names.txt"
+perl "$FUZZ_DIR/fuzz.pl" gen "$work/catalog.tsv" "$seed" "$calls" "$work/calls.sql" "$work/map.tsv" "$work/names.txt" \
+	"$FUZZ_DIR/known.tsv"
 start=$(date +%s)
 set +e
 PGOPTIONS="-c statement_timeout=$timeout -c client_min_messages=error" \
