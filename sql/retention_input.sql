@@ -68,6 +68,9 @@ SELECT k, (kam.activity_summary(a, k, 1, 0.5)).*
   FROM (SELECT kam.activity(at, amount, 'month', '2024-03-31') AS a FROM act_orders WHERE customer = 1) s,
        generate_series(1, 2) k;
 
+-- NULL signature: NULL summary (the parameters are still checked)
+SELECT kam.activity_summary(NULL, 1, 3, 0.5) IS NULL AS null_summary;
+
 -- rejected input
 SELECT pg_temp.err($$SELECT kam.activity(at, amount, 'month', '2024-03-01') FROM act_orders$$);
 SELECT pg_temp.err($$SELECT kam.activity(at, amount, 'fortnight', '2024-03-31') FROM act_orders$$);
@@ -96,6 +99,7 @@ SELECT pg_temp.err($$SELECT kam.activity_summary(a, 1, 0, 0.5) FROM acts$$);
 SELECT pg_temp.err($$SELECT kam.activity_summary(a, 1, 3, 1.5) FROM acts$$);
 SELECT pg_temp.err($$SELECT kam.activity_summary(a, 1, 3, 'NaN') FROM acts$$);
 SELECT pg_temp.err($$SELECT kam.activity_summary(a, 1, 3, NULL) FROM acts$$);
+SELECT pg_temp.err($$SELECT kam.activity_summary(NULL, NULL, 3, 0.5)$$);
 SELECT pg_temp.err($$SELECT kam.set('shrink_ratio', '2')$$);
 SELECT pg_temp.err($$SELECT kam.set('shrink_periods', '0')$$);
 -- malformed text

@@ -704,14 +704,14 @@ ratio_or_null(double num, double den, bool *isnull)
 Datum
 kam_activity_summary(PG_FUNCTION_ARGS)
 {
-	KamActivity *a = PG_GETARG_ACTIVITY(0);
+	KamActivity *a;
 	int32		k = get_churn_after(fcinfo, 1);
 	int32		w = get_window(fcinfo, 2, "shrink_periods");
 	double		ratio;
-	int32		P = activity_asof_period(a);
-	int32		first = a->e[0].period;
-	int32		last = a->e[a->n - 1].period;
-	bool		live = ((int64) last >= (int64) P - k + 1);
+	int32		P,
+				first,
+				last;
+	bool		live;
 	bool		lost_before = false;
 	KamSum		recent,
 				prior,
@@ -732,9 +732,16 @@ kam_activity_summary(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("shrink_ratio must be between 0 and 1, got %g", ratio),
 				 errhint("0.5 flags accounts whose recent revenue fell below half of the revenue before.")));
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	desc = BlessTupleDesc(desc);
+	a = PG_GETARG_ACTIVITY(0);
+	P = activity_asof_period(a);
+	first = a->e[0].period;
+	last = a->e[a->n - 1].period;
+	live = ((int64) last >= (int64) P - k + 1);
 
 	for (int i = 1; i < a->n; i++)
 		if ((int64) a->e[i].period - a->e[i - 1].period - 1 >= k)
