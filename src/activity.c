@@ -26,10 +26,7 @@
 #include "kam.h"
 #include "money.h"
 
-#include <math.h>
-
 #include "access/htup_details.h"
-#include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "libpq/pqformat.h"
 #include "miscadmin.h"
