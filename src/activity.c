@@ -96,6 +96,44 @@ PG_FUNCTION_INFO_V1(kam_trailing_final);
 
 static const KamSum sum_zero = KAM_SUM_ZERO;
 
+/*
+ * Inline exact adds for the per-period loops; on overflow they defer to
+ * money.c, which raises the error.
+ */
+static inline PG_INT128_TYPE
+sum_get(const KamSum *s)
+{
+	return (PG_INT128_TYPE) (((PG_INT128_TYPE) s->hi << 64) | (PG_INT128_TYPE) s->lo);
+}
+
+static inline void
+sum_add(KamSum *acc, const KamSum *x)
+{
+	PG_INT128_TYPE r;
+
+	if (unlikely(__builtin_add_overflow(sum_get(acc), sum_get(x), &r)))
+		kam_sum_merge(acc, x);		/* raises the error */
+	else
+	{
+		acc->hi = (int64) (r >> 64);
+		acc->lo = (uint64) r;
+	}
+}
+
+static inline void
+sum_sub(KamSum *acc, const KamSum *x)
+{
+	PG_INT128_TYPE r;
+
+	if (unlikely(__builtin_sub_overflow(sum_get(acc), sum_get(x), &r)))
+		kam_sum_sub(acc, x);		/* raises the error */
+	else
+	{
+		acc->hi = (int64) (r >> 64);
+		acc->lo = (uint64) r;
+	}
+}
+
 static inline int
 sum_cmp(const KamSum *a, const KamSum *b)
 {
@@ -385,13 +423,14 @@ cached_period(FunctionCallInfo fcinfo, text *t)
 }
 
 /*
- * Adds one order (day number `day`) to the state in argument 0.  Inside an
- * aggregate the state is updated in place; when it must grow, a bigger copy
- * is made in the per-call memory context, which the executor copies into the
- * aggregate context (freeing the old state).
+ * Adds one order (day number `day`; `tm` its broken-down local time when
+ * known) to the state in argument 0.  Inside an aggregate the state is
+ * updated in place; when it must grow, a bigger copy is made in the per-call
+ * memory context, which the executor copies into the aggregate context
+ * (freeing the old state).
  */
 static Datum
-activity_add(FunctionCallInfo fcinfo, DateADT day)
+activity_add(FunctionCallInfo fcinfo, DateADT day, const struct pg_tm *tm)
 {
 	KamActivity *a;
 	text	   *period_arg;
@@ -450,9 +489,16 @@ activity_add(FunctionCallInfo fcinfo, DateADT day)
 				 errmsg("ordered_at must not be after as_of (%s), got an order on %s", d2, d1),
 				 errhint("Leave out later orders, e.g. WHERE ordered_at < as_of + 1, as kam's views do.")));
 	}
-	period = kam_period_of_date(day, kind, "ordered_at");
+	if (tm != NULL && kind == KAM_PERIOD_MONTH)
+		period = (tm->tm_year - 2000) * 12 + (tm->tm_mon - 1);
+	else if (tm != NULL && kind == KAM_PERIOD_QUARTER)
+		period = (tm->tm_year - 2000) * 4 + (tm->tm_mon - 1) / 3;
+	else if (tm != NULL && kind == KAM_PERIOD_YEAR)
+		period = tm->tm_year - 2000;
+	else
+		period = kam_period_of_date(day, kind, "ordered_at");
 	if (a == NULL)
-		a = activity_alloc(kind, as_of, 4);
+		a = activity_alloc(kind, as_of, 8);
 
 	/* find the entry of `period` (orders mostly come in time order) */
 	if (a->n > 0 && a->e[a->n - 1].period <= period)
@@ -494,14 +540,31 @@ activity_add(FunctionCallInfo fcinfo, DateADT day)
 	PG_RETURN_POINTER(a);
 }
 
+/*
+ * timestamptz: broken down once in the session time zone (as period.c does);
+ * months, quarters and years come straight from the local year and month.
+ */
 Datum
 kam_activity_add_tstz(PG_FUNCTION_ARGS)
 {
 	DateADT		day = 0;
+	struct pg_tm tm;
+	fsec_t		fsec;
+	int			tz;
 
-	if (!PG_ARGISNULL(1))
-		day = kam_period_of_timestamptz(PG_GETARG_TIMESTAMPTZ(1), KAM_PERIOD_DAY, "ordered_at");
-	return activity_add(fcinfo, day);
+	if (PG_ARGISNULL(1))
+		return activity_add(fcinfo, day, NULL);
+	if (TIMESTAMP_NOT_FINITE(PG_GETARG_TIMESTAMPTZ(1)))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("ordered_at must be a finite timestamp"),
+				 errhint("Filter out rows with infinite timestamps.")));
+	if (timestamp2tm(PG_GETARG_TIMESTAMPTZ(1), &tz, &tm, &fsec, NULL, NULL) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("ordered_at is out of range")));
+	day = date2j(tm.tm_year, tm.tm_mon, tm.tm_mday) - POSTGRES_EPOCH_JDATE;
+	return activity_add(fcinfo, day, &tm);
 }
 
 Datum
@@ -511,7 +574,7 @@ kam_activity_add_ts(PG_FUNCTION_ARGS)
 
 	if (!PG_ARGISNULL(1))
 		day = kam_period_of_timestamp(PG_GETARG_TIMESTAMP(1), KAM_PERIOD_DAY, "ordered_at");
-	return activity_add(fcinfo, day);
+	return activity_add(fcinfo, day, NULL);
 }
 
 Datum
@@ -521,7 +584,7 @@ kam_activity_add_date(PG_FUNCTION_ARGS)
 
 	if (!PG_ARGISNULL(1))
 		day = kam_period_of_date(PG_GETARG_DATEADT(1), KAM_PERIOD_DAY, "ordered_at");
-	return activity_add(fcinfo, day);
+	return activity_add(fcinfo, day, NULL);
 }
 
 /*
@@ -934,14 +997,14 @@ ret_merge(void *into, const void *from)
 	a->dormant += b->dormant;
 	a->churned += b->churned;
 	a->reactivated += b->reactivated;
-	kam_sum_merge(&a->revenue, &b->revenue);
-	kam_sum_merge(&a->new_rev, &b->new_rev);
-	kam_sum_merge(&a->expansion, &b->expansion);
-	kam_sum_merge(&a->contraction, &b->contraction);
-	kam_sum_merge(&a->churned_rev, &b->churned_rev);
-	kam_sum_merge(&a->reactivation_rev, &b->reactivation_rev);
-	kam_sum_merge(&a->grr_num, &b->grr_num);
-	kam_sum_merge(&a->nrr_num, &b->nrr_num);
+	sum_add(&a->revenue, &b->revenue);
+	sum_add(&a->new_rev, &b->new_rev);
+	sum_add(&a->expansion, &b->expansion);
+	sum_add(&a->contraction, &b->contraction);
+	sum_add(&a->churned_rev, &b->churned_rev);
+	sum_add(&a->reactivation_rev, &b->reactivation_rev);
+	sum_add(&a->grr_num, &b->grr_num);
+	sum_add(&a->nrr_num, &b->nrr_num);
 }
 
 /* one customer's walk through periods first .. P */
@@ -966,27 +1029,27 @@ ret_walk(PeriodTable *t, const KamActivity *a)
 		if (act)
 		{
 			acc->active++;
-			kam_sum_merge(&acc->revenue, &r);
+			sum_add(&acc->revenue, &r);
 			if (p == first)
 			{
 				acc->new_++;
-				kam_sum_merge(&acc->new_rev, &r);
+				sum_add(&acc->new_rev, &r);
 			}
 			else if (prev_live)
 			{
 				KamSum		delta = r;
 
 				acc->retained++;
-				kam_sum_sub(&delta, &prev_rev);
+				sum_sub(&delta, &prev_rev);
 				if (sum_sign(&delta) >= 0)
-					kam_sum_merge(&acc->expansion, &delta);
+					sum_add(&acc->expansion, &delta);
 				else
-					kam_sum_sub(&acc->contraction, &delta);
+					sum_sub(&acc->contraction, &delta);
 			}
 			else
 			{
 				acc->reactivated++;
-				kam_sum_merge(&acc->reactivation_rev, &r);
+				sum_add(&acc->reactivation_rev, &r);
 			}
 		}
 		else if (prev_live)
@@ -994,18 +1057,18 @@ ret_walk(PeriodTable *t, const KamActivity *a)
 			if (live)
 			{
 				acc->dormant++;
-				kam_sum_merge(&acc->contraction, &prev_rev);
+				sum_add(&acc->contraction, &prev_rev);
 			}
 			else
 			{
 				acc->churned++;
-				kam_sum_merge(&acc->churned_rev, &prev_rev);
+				sum_add(&acc->churned_rev, &prev_rev);
 			}
 		}
 		if (prev_active)
 		{
-			kam_sum_merge(&acc->grr_num, sum_cmp(&r, &prev_rev) < 0 ? &r : &prev_rev);
-			kam_sum_merge(&acc->nrr_num, &r);
+			sum_add(&acc->grr_num, sum_cmp(&r, &prev_rev) < 0 ? &r : &prev_rev);
+			sum_add(&acc->nrr_num, &r);
 		}
 		if (act)
 		{
@@ -1166,9 +1229,9 @@ trail_merge(void *into, const void *from)
 	const TrailAcc *b = (const TrailAcc *) from;
 
 	a->customers += b->customers;
-	kam_sum_merge(&a->start, &b->start);
-	kam_sum_merge(&a->end, &b->end);
-	kam_sum_merge(&a->kept, &b->kept);
+	sum_add(&a->start, &b->start);
+	sum_add(&a->end, &b->end);
+	sum_add(&a->kept, &b->kept);
 }
 
 Datum
@@ -1205,7 +1268,7 @@ kam_trailing_add(PG_FUNCTION_ARGS)
 	{
 		cum[i + 1] = cum[i];
 		if (a->e[j].period == first + i)
-			kam_sum_merge(&cum[i + 1], &a->e[j++].revenue);
+			sum_add(&cum[i + 1], &a->e[j++].revenue);
 	}
 #define CUM(p) cum[Max(Min((p), last) - first + 1, 0)]
 	until = (int32) Min((int64) t->P, (int64) last + 2 * w - 1);
@@ -1215,14 +1278,14 @@ kam_trailing_add(PG_FUNCTION_ARGS)
 		KamSum		before = CUM(m - w);
 		KamSum		after = CUM(m);
 
-		kam_sum_sub(&before, &CUM(m - 2 * w));
-		kam_sum_sub(&after, &CUM(m - w));
+		sum_sub(&before, &CUM(m - 2 * w));
+		sum_sub(&after, &CUM(m - w));
 		if (sum_sign(&before) <= 0)
 			continue;
 		acc->customers++;
-		kam_sum_merge(&acc->start, &before);
-		kam_sum_merge(&acc->end, &after);
-		kam_sum_merge(&acc->kept, sum_cmp(&after, &before) < 0 ? &after : &before);
+		sum_add(&acc->start, &before);
+		sum_add(&acc->end, &after);
+		sum_add(&acc->kept, sum_cmp(&after, &before) < 0 ? &after : &before);
 	}
 #undef CUM
 	pfree(cum);
@@ -1368,7 +1431,7 @@ kam_cohort_add(PG_FUNCTION_ARGS)
 		CohortCell *c = &row[a->e[i].period - first];
 
 		c->active++;
-		kam_sum_merge(&c->revenue, &a->e[i].revenue);
+		sum_add(&c->revenue, &a->e[i].revenue);
 	}
 	row[a->e[a->n - 1].period - first].last++;
 	PG_RETURN_POINTER(s);
@@ -1407,7 +1470,7 @@ kam_cohort_combine(PG_FUNCTION_ARGS)
 	{
 		a->cells[i].active += b->cells[i].active;
 		a->cells[i].last += b->cells[i].last;
-		kam_sum_merge(&a->cells[i].revenue, &b->cells[i].revenue);
+		sum_add(&a->cells[i].revenue, &b->cells[i].revenue);
 	}
 	PG_RETURN_POINTER(a);
 }
