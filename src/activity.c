@@ -498,7 +498,7 @@ activity_add(FunctionCallInfo fcinfo, DateADT day, const struct pg_tm *tm)
 	else
 		period = kam_period_of_date(day, kind, "ordered_at");
 	if (a == NULL)
-		a = activity_alloc(kind, as_of, 8);
+		a = activity_alloc(kind, as_of, 4);
 
 	/* find the entry of `period` (orders mostly come in time order) */
 	if (a->n > 0 && a->e[a->n - 1].period <= period)
