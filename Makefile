@@ -44,6 +44,9 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# Debian's PGXS does not track header dependencies: rebuild on any header change.
+$(OBJS): $(wildcard src/*.h)
+
 $(DATA_built): $(SECTIONS)
 	cat $(SECTIONS) > $@
 

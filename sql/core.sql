@@ -1,5 +1,6 @@
 -- Settings and bindings: defaults, validation, the views binding creates.
-SELECT name, value, default_value, is_set, type FROM kam.current_settings ORDER BY name;
+SELECT name, value, default_value, is_set, type FROM kam.current_settings
+ WHERE name = ANY (ARRAY['as_of', 'rfm_period', 'period', 'churn_after']) ORDER BY name;
 SELECT kam.setting('period'), kam.as_of() = current_date AS as_of_is_today;
 SELECT kam.set('as_of', '2024-06-30');
 SELECT kam.as_of();
@@ -11,6 +12,7 @@ SELECT kam.as_of() = current_date AS as_of_is_today;
 
 CREATE TABLE shop_orders (id int, cust text, ts timestamp, total numeric(10,2), note text);
 CREATE TABLE shop_customers (cust text PRIMARY KEY, title text, rep text);
+INSERT INTO shop_customers VALUES ('c1', 'Acme', 'Ana');
 -- errors name the argument and the column, and nothing is created
 SELECT kam.bind_orders('shop_orders', 'customer', 'ts', 'total');
 SELECT kam.bind_orders('shop_orders', 'cust', 'note', 'total');
@@ -23,9 +25,20 @@ SELECT to_regclass('kam.orders') AS orders_view;
 SELECT kam.bind_orders('shop_orders', 'cust', 'ts', 'total');
 SELECT kam.bind_customers('shop_customers', 'cust', 'title', 'rep');
 SELECT c.relname, c.reloptions FROM pg_class c
- WHERE c.relnamespace = 'kam'::regnamespace AND c.relkind = 'v' ORDER BY 1;
+ WHERE c.relnamespace = 'kam'::regnamespace AND c.relkind = 'v'
+   AND c.relname = ANY (ARRAY['orders', 'customers', 'visits', 'current_settings', 'customer_summary']) ORDER BY 1;
+-- every view binding created is security_invoker
+SELECT count(*) AS views_without_security_invoker FROM pg_class c
+ WHERE c.relnamespace = 'kam'::regnamespace AND c.relkind = 'v'
+   AND NOT coalesce('security_invoker=true' = ANY (c.reloptions), false);
 SELECT attname, atttypid::regtype FROM pg_attribute
  WHERE attrelid = 'kam.orders'::regclass AND attnum > 0 ORDER BY attnum;
+-- name and manager columns are optional
+SELECT kam.bind_customers('shop_customers', 'cust');
+SELECT * FROM kam.customers;
+SELECT kam.bind_customers('shop_customers', 'cust', manager_column => 'rep');
+SELECT attname, atttypid::regtype FROM pg_attribute
+ WHERE attrelid = 'kam.customers'::regclass AND attnum > 0 ORDER BY attnum;
 SELECT kam.unbind('visits');
 SELECT kam.unbind('customers');
 SELECT kam.unbind('orders');

@@ -11,6 +11,9 @@
 
 #include "postgres.h"
 #include "fmgr.h"
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"
+#endif
 #include "utils/date.h"
 #include "utils/timestamp.h"
 
@@ -25,6 +28,21 @@ typedef enum KamPeriod
 
 #define KAM_N_PERIODS 5
 
+/*
+ * The session time zone's UTC offset and the interval it holds for (up to the
+ * next daylight-saving boundary), so that flooring timestamptz values to a
+ * local day is an addition and a division.  Keep one per call site (fn_extra):
+ * kam_period_of_timestamptz_cached() refills it when the zone changes or a
+ * value falls outside the interval.
+ */
+typedef struct KamTzCache
+{
+	const void *tz;				/* the pg_tz the offset belongs to */
+	TimestampTz lo;				/* offset valid for lo <= ts < hi */
+	TimestampTz hi;
+	int64		offset;			/* microseconds east of UTC */
+} KamTzCache;
+
 /* period.c */
 extern KamPeriod kam_period_parse(const char *name, const char *argname);
 extern KamPeriod kam_period_from_text(text *t, const char *argname);
@@ -32,6 +50,8 @@ extern const char *kam_period_name(KamPeriod p);
 extern int32 kam_period_of_date(DateADT d, KamPeriod p, const char *argname);
 extern int32 kam_period_of_timestamp(Timestamp ts, KamPeriod p, const char *argname);
 extern int32 kam_period_of_timestamptz(TimestampTz ts, KamPeriod p, const char *argname);
+extern int32 kam_period_of_timestamptz_cached(TimestampTz ts, KamPeriod p, const char *argname,
+											  KamTzCache *cache);
 extern DateADT kam_period_start(int32 index, KamPeriod p);
 
 /* Errors shared by every capability. */

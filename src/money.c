@@ -37,7 +37,7 @@ sum_overflow(void)
 }
 
 void
-kam_sum_add(KamSum *acc, double amount, const char *argname)
+kam_sum_add_slow(KamSum *acc, double amount, const char *argname)
 {
 	i128		v;
 
@@ -47,7 +47,8 @@ kam_sum_add(KamSum *acc, double amount, const char *argname)
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("%s must be between -1e18 and 1e18, got %g", argname, amount),
 				 errhint("Check the amount column for wrong units or corrupt values.")));
-	if (__builtin_add_overflow(get(acc), (i128) rint(amount * NANO), &v))
+	v = (fabs(amount) < 9e9) ? (i128) (int64) rint(amount * NANO) : (i128) rint(amount * NANO);
+	if (__builtin_add_overflow(get(acc), v, &v))
 		sum_overflow();
 	put(acc, v);
 }
@@ -147,12 +148,22 @@ kam_sum_from_cstring(const char *str, KamSum *out, char **endptr)
 	return true;
 }
 
+/*
+ * Correctly rounded: below 2^53 nano-units both operands of the division are
+ * exact doubles, so IEEE division rounds the exact quotient, as strtod of the
+ * exact decimal text does for larger sums.
+ */
 double
 kam_sum_to_double(const KamSum *s)
 {
-	char	   *str = kam_sum_to_cstring(s);
-	double		d = strtod(str, NULL);
+	i128		v = get(s);
+	char	   *str;
+	double		d;
 
+	if (v > -((i128) 1 << 53) && v < ((i128) 1 << 53))
+		return (double) (int64) v / NANO;
+	str = kam_sum_to_cstring(s);
+	d = strtod(str, NULL);
 	pfree(str);
 	return d;
 }

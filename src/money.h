@@ -17,6 +17,8 @@
 
 #include "postgres.h"
 
+#include <math.h>
+
 #ifndef PG_INT128_TYPE
 #error "kam needs a compiler with a 128-bit integer type"
 #endif
@@ -30,11 +32,33 @@ typedef struct KamSum
 
 #define KAM_SUM_ZERO {0, 0}
 
-extern void kam_sum_add(KamSum *acc, double amount, const char *argname);
+extern void kam_sum_add_slow(KamSum *acc, double amount, const char *argname);
 extern void kam_sum_merge(KamSum *acc, const KamSum *other);
 extern void kam_sum_sub(KamSum *acc, const KamSum *other);
 extern double kam_sum_to_double(const KamSum *s);
 extern char *kam_sum_to_cstring(const KamSum *s);
 extern bool kam_sum_from_cstring(const char *str, KamSum *out, char **endptr);
+
+/*
+ * Adds one amount: the hot path of every revenue aggregate, inlined; amounts
+ * that are not finite, large or overflow the total take the slow path, which
+ * also raises the errors.
+ */
+static inline void
+kam_sum_add(KamSum *acc, double amount, const char *argname)
+{
+	if (likely(amount > -9e9 && amount < 9e9))
+	{
+		PG_INT128_TYPE v = ((PG_INT128_TYPE) acc->hi << 64) | (PG_INT128_TYPE) acc->lo;
+
+		if (likely(!__builtin_add_overflow(v, (PG_INT128_TYPE) (int64) rint(amount * 1e9), &v)))
+		{
+			acc->hi = (int64) (v >> 64);
+			acc->lo = (uint64) v;
+			return;
+		}
+	}
+	kam_sum_add_slow(acc, amount, argname);
+}
 
 #endif							/* KAM_MONEY_H */

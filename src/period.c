@@ -13,6 +13,7 @@
 #include <math.h>
 
 #include "datatype/timestamp.h"
+#include "pgtime.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 
@@ -134,6 +135,59 @@ kam_period_of_timestamptz(TimestampTz ts, KamPeriod p, const char *argname)
 	return period_of_day(date2j(tm.tm_year, tm.tm_mon, tm.tm_mday) - POSTGRES_EPOCH_JDATE, p);
 }
 
+static inline int64
+floor_div64(int64 a, int64 b)
+{
+	return (a >= 0) ? a / b : -((-a + b - 1) / b);
+}
+
+static void
+tz_cache_fill(KamTzCache *cache, TimestampTz ts)
+{
+	const int64 epoch_shift = (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY;
+	pg_time_t	t = (pg_time_t) (floor_div64(ts, USECS_PER_SEC) + epoch_shift);
+	long int	before_gmtoff,
+				after_gmtoff;
+	int			before_isdst,
+				after_isdst;
+	pg_time_t	boundary;
+	int			r;
+
+	r = pg_next_dst_boundary(&t, &before_gmtoff, &before_isdst, &boundary,
+							 &after_gmtoff, &after_isdst, session_timezone);
+	cache->tz = session_timezone;
+	if (r < 0)
+	{
+		/* the zone can't say: let the caller take the slow path every time */
+		cache->lo = cache->hi = 0;
+		return;
+	}
+	cache->offset = (int64) before_gmtoff * USECS_PER_SEC;
+	/* valid from the start of ts's second to the next boundary */
+	cache->lo = (TimestampTz) (t - epoch_shift) * USECS_PER_SEC;
+	cache->hi = (r == 0 || boundary - epoch_shift >= PG_INT64_MAX / USECS_PER_SEC)
+		? DT_NOEND : (TimestampTz) (boundary - epoch_shift) * USECS_PER_SEC;
+}
+
+/*
+ * kam_period_of_timestamptz with a cached UTC offset; gives exactly what
+ * timestamp2tm gives (tested across daylight-saving changes in rfm.sql).
+ */
+int32
+kam_period_of_timestamptz_cached(TimestampTz ts, KamPeriod p, const char *argname,
+								 KamTzCache *cache)
+{
+	if (TIMESTAMP_NOT_FINITE(ts))
+		return kam_period_of_timestamptz(ts, p, argname);	/* raises the error */
+	if (cache->tz != (const void *) session_timezone || ts < cache->lo || ts >= cache->hi)
+	{
+		tz_cache_fill(cache, ts);
+		if (cache->lo == cache->hi)
+			return kam_period_of_timestamptz(ts, p, argname);
+	}
+	return period_of_day((int32) floor_div64(ts + cache->offset, USECS_PER_DAY), p);
+}
+
 /* first day of period `index` */
 DateADT
 kam_period_start(int32 index, KamPeriod p)
@@ -161,4 +215,25 @@ kam_period_start(int32 index, KamPeriod p)
 			break;
 	}
 	return date2j(y, m, 1) - POSTGRES_EPOCH_JDATE;
+}
+
+PG_FUNCTION_INFO_V1(kam_period_floor);
+PG_FUNCTION_INFO_V1(kam_period_next);
+
+/* kam.period_start(d date, period text): first day of d's period */
+Datum
+kam_period_floor(PG_FUNCTION_ARGS)
+{
+	KamPeriod	p = kam_period_from_text(PG_GETARG_TEXT_PP(1), "period");
+
+	PG_RETURN_DATEADT(kam_period_start(kam_period_of_date(PG_GETARG_DATEADT(0), p, "d"), p));
+}
+
+/* kam.next_period_start(d date, period text): first day of the period after d's */
+Datum
+kam_period_next(PG_FUNCTION_ARGS)
+{
+	KamPeriod	p = kam_period_from_text(PG_GETARG_TEXT_PP(1), "period");
+
+	PG_RETURN_DATEADT(kam_period_start(kam_period_of_date(PG_GETARG_DATEADT(0), p, "d") + 1, p));
 }

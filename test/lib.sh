@@ -7,11 +7,36 @@
 # The cluster never listens on TCP, so it can't collide with a system server on 5432,
 # and it is stopped and removed when the calling script exits.
 
-PG_MAJOR=${PG_MAJOR:-15}
 KAM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PG_BIN=/usr/lib/postgresql/$PG_MAJOR/bin
-PG_CONFIG=$PG_BIN/pg_config
-export PATH="$PG_BIN:$PATH"
+
+# PostgreSQL 15 (Debian 12's) when it is installed or installable; otherwise
+# the newest installed server with headers, else the distribution's default
+# (e.g. 16 on Ubuntu 24.04).  PG_MAJOR=N overrides.
+kam_pick_pg_major() {
+	local v
+	[ -n "${PG_MAJOR:-}" ] && return 0
+	for v in 15 $(ls /usr/lib/postgresql 2>/dev/null | sort -rn); do
+		if [ -x "/usr/lib/postgresql/$v/bin/postgres" ] &&
+			[ -f "/usr/lib/postgresql/$v/lib/pgxs/src/makefiles/pgxs.mk" ]; then
+			PG_MAJOR=$v
+			return 0
+		fi
+	done
+	if apt-cache show postgresql-15 >/dev/null 2>&1; then
+		PG_MAJOR=15
+	else
+		v=$(apt-cache depends postgresql 2>/dev/null | sed -n 's/.*Depends: postgresql-\([0-9][0-9]*\)$/\1/p' | head -n 1)
+		PG_MAJOR=${v:-15}
+	fi
+}
+
+kam_set_pg_paths() {
+	kam_pick_pg_major
+	PG_BIN=/usr/lib/postgresql/$PG_MAJOR/bin
+	PG_CONFIG=$PG_BIN/pg_config
+	export PG_MAJOR PATH="$PG_BIN:$PATH"
+}
+kam_set_pg_paths
 
 kam_log() { printf '%s\n' "$*" >&2; }
 
@@ -23,6 +48,12 @@ kam_as_root() {
 # a server package is installed; kam never uses it, so we ask it not to.
 kam_ensure_deps() {
 	local need=()
+	if [ ! -x "$PG_BIN/postgres" ] && [ -z "$(ls /var/lib/apt/lists/ 2>/dev/null | grep -v -e lock -e partial)" ]; then
+		# a fresh machine has no package lists yet: fetch them before choosing a version
+		kam_as_root apt-get update -qq
+		unset PG_MAJOR
+		kam_set_pg_paths
+	fi
 	[ -x "$PG_BIN/postgres" ] || need+=("postgresql-$PG_MAJOR")
 	[ -f "$(dirname "$PG_BIN")/lib/pgxs/src/makefiles/pgxs.mk" ] || need+=("postgresql-server-dev-$PG_MAJOR")
 	command -v cc >/dev/null && command -v make >/dev/null || need+=(build-essential)
@@ -113,6 +144,8 @@ kam_cleanup() {
 	kam_cluster_stop
 	if [ -n "${KAM_TMP:-}" ] && [ -z "${KAM_KEEP_TMP:-}" ]; then
 		rm -rf "$KAM_TMP"
+	elif [ -n "${KAM_TMP:-}" ]; then
+		kam_log "kam: kept $KAM_TMP"
 	fi
 }
 

@@ -202,8 +202,10 @@ BEGIN
 	ELSIF p_kind = 'customers' THEN
 		RETURN format('SELECT t.%I AS customer_id, %s AS name, %s AS account_manager FROM %s t',
 					  c->>'customer',
-					  COALESCE(format('t.%I::pg_catalog.text', c->>'name'), 'NULL::pg_catalog.text'),
-					  COALESCE(format('t.%I::pg_catalog.text', c->>'manager'), 'NULL::pg_catalog.text'),
+					  CASE WHEN c ? 'name' THEN format('t.%I::pg_catalog.text', c->>'name')
+						   ELSE 'NULL::pg_catalog.text' END,
+					  CASE WHEN c ? 'manager' THEN format('t.%I::pg_catalog.text', c->>'manager')
+						   ELSE 'NULL::pg_catalog.text' END,
 					  b.relation);
 	ELSE
 		RETURN format('SELECT t.%I AS customer_id, t.%I::pg_catalog.timestamptz AS visited_at FROM %s t',

@@ -1,0 +1,616 @@
+
+-- ===========================================================================
+-- 30 tiers: Pareto/ABC classification, concentration, RFM segments, policy
+-- tiers with service levels, the loyalty ladder, tier movements and visit
+-- compliance.  C functions in src/abc.c and src/concentration.c.
+-- ===========================================================================
+
+-- ---------------------------------------------------------------------------
+-- ABC window functions: OVER (ORDER BY value DESC), see src/abc.c
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION @extschema@.abc(value float8)
+RETURNS text
+AS 'MODULE_PATHNAME', 'kam_abc'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.abc(float8) IS
+'ABC class (A/B/C) of each row by the 80/95 cumulative-share rule; use OVER (ORDER BY value DESC)';
+
+CREATE FUNCTION @extschema@.abc(value float8, a_share float8, b_share float8)
+RETURNS text
+AS 'MODULE_PATHNAME', 'kam_abc'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.abc(float8, float8, float8) IS
+'ABC class (A/B/C) by the cumulative-share rule with the given cut-offs; use OVER (ORDER BY value DESC)';
+
+CREATE FUNCTION @extschema@.cumulative_share(value float8)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'kam_cumulative_share'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.cumulative_share(float8) IS
+'share of the positive total held by this row''s tie group and all groups above it; use OVER (ORDER BY value DESC)';
+
+CREATE FUNCTION @extschema@.cumulative_share_above(value float8)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'kam_cumulative_share_above'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.cumulative_share_above(float8) IS
+'share of the positive total held by the tie groups ranked above this row (the quantity the ABC rule compares); use OVER (ORDER BY value DESC)';
+
+-- ---------------------------------------------------------------------------
+-- Concentration aggregates, see src/concentration.c.  The state is the list
+-- of values; the final functions sort it (and only rearrange it, so the state
+-- stays valid: READ_ONLY).
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION @extschema@.gini_trans(internal, float8)
+RETURNS internal AS 'MODULE_PATHNAME', 'kam_gini_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.top_share_trans(internal, float8, float8)
+RETURNS internal AS 'MODULE_PATHNAME', 'kam_top_share_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.pareto_fraction_trans(internal, float8, float8)
+RETURNS internal AS 'MODULE_PATHNAME', 'kam_pareto_fraction_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.concentration_combine(internal, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'kam_concentration_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.concentration_serialize(internal)
+RETURNS bytea AS 'MODULE_PATHNAME', 'kam_concentration_serialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.concentration_deserialize(bytea, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'kam_concentration_deserialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.gini_final(internal)
+RETURNS float8 AS 'MODULE_PATHNAME', 'kam_gini_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.top_share_final(internal)
+RETURNS float8 AS 'MODULE_PATHNAME', 'kam_top_share_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.pareto_fraction_final(internal)
+RETURNS float8 AS 'MODULE_PATHNAME', 'kam_pareto_fraction_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE AGGREGATE @extschema@.gini(value float8) (
+	SFUNC = @extschema@.gini_trans,
+	STYPE = internal,
+	FINALFUNC = @extschema@.gini_final,
+	FINALFUNC_MODIFY = READ_ONLY,
+	COMBINEFUNC = @extschema@.concentration_combine,
+	SERIALFUNC = @extschema@.concentration_serialize,
+	DESERIALFUNC = @extschema@.concentration_deserialize,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.gini(float8) IS
+'population Gini coefficient of non-negative values (zeros count)';
+
+CREATE AGGREGATE @extschema@.top_share(value float8, fraction float8) (
+	SFUNC = @extschema@.top_share_trans,
+	STYPE = internal,
+	FINALFUNC = @extschema@.top_share_final,
+	FINALFUNC_MODIFY = READ_ONLY,
+	COMBINEFUNC = @extschema@.concentration_combine,
+	SERIALFUNC = @extschema@.concentration_serialize,
+	DESERIALFUNC = @extschema@.concentration_deserialize,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.top_share(float8, float8) IS
+'share of the total held by the top `fraction` of rows (Lorenz curve, linear between rows)';
+
+CREATE AGGREGATE @extschema@.pareto_fraction(value float8, share float8) (
+	SFUNC = @extschema@.pareto_fraction_trans,
+	STYPE = internal,
+	FINALFUNC = @extschema@.pareto_fraction_final,
+	FINALFUNC_MODIFY = READ_ONLY,
+	COMBINEFUNC = @extschema@.concentration_combine,
+	SERIALFUNC = @extschema@.concentration_serialize,
+	DESERIALFUNC = @extschema@.concentration_deserialize,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.pareto_fraction(float8, float8) IS
+'smallest fraction of rows (largest first) whose values reach `share` of the total';
+
+-- ---------------------------------------------------------------------------
+-- Policy tables: user-editable, kept by pg_dump, shipped with defaults.
+--
+-- Every policy table has a column is_default, true only on the rows this
+-- script ships; pg_dump keeps the rows WHERE NOT is_default.  Triggers keep
+-- the user's edits out of the shipped set:
+--   * an inserted or updated row is always a user row (is_default = false);
+--   * a user row replaces the shipped row with the same key;
+--   * deleting, truncating or re-keying a shipped row records its key in
+--     kam.deleted_defaults (kept by pg_dump).
+-- On restore CREATE EXTENSION ships the defaults again, then the dumped user
+-- rows replace their shipped namesakes and the dumped deletions delete theirs,
+-- so the restored tables equal the dumped ones, with no duplicate.
+-- ---------------------------------------------------------------------------
+CREATE TABLE @extschema@.deleted_defaults (
+	policy text NOT NULL CHECK (policy = ANY (ARRAY['tier_policy', 'loyalty_ladder', 'rfm_segment_map'])),
+	key jsonb NOT NULL,
+	PRIMARY KEY (policy, key)
+);
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.deleted_defaults', '');
+GRANT SELECT ON @extschema@.deleted_defaults TO PUBLIC;
+
+CREATE TABLE @extschema@.tier_policy (
+	tier text PRIMARY KEY,
+	rank integer NOT NULL,			-- 1 = best; a customer gets the best tier whose rule it meets
+	share_cutoff float8 CHECK (share_cutoff > 0 AND share_cutoff <= 1),
+	min_revenue float8 CHECK (min_revenue >= 0 AND min_revenue < 'Infinity'),
+	visits_per_week float8 NOT NULL DEFAULT 0 CHECK (visits_per_week >= 0 AND visits_per_week < 'Infinity'),
+	description text,
+	is_default boolean NOT NULL DEFAULT false
+);
+COMMENT ON TABLE @extschema@.tier_policy IS
+'account tiers: a customer with positive trailing-12-month revenue gets the best-ranked tier whose rule it meets (share of the customers ranked above it < share_cutoff, revenue >= min_revenue; an empty rule matches everyone)';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.tier_policy', 'WHERE NOT is_default');
+GRANT SELECT ON @extschema@.tier_policy TO PUBLIC;
+
+CREATE TABLE @extschema@.loyalty_ladder (
+	stage text PRIMARY KEY,
+	rank integer NOT NULL,			-- a customer climbs while it meets each rung, lowest rank first
+	min_purchase_periods integer CHECK (min_purchase_periods >= 0),
+	min_active_quarters integer,
+	of_last_quarters integer CHECK (of_last_quarters BETWEEN 1 AND 40),
+	description text,
+	is_default boolean NOT NULL DEFAULT false,
+	CHECK ((min_active_quarters IS NULL) = (of_last_quarters IS NULL)),
+	CHECK (min_active_quarters BETWEEN 0 AND of_last_quarters)
+);
+COMMENT ON TABLE @extschema@.loyalty_ladder IS
+'loyalty-ladder stages: a customer''s stage is the highest rung such that it meets that rung and every rung below (purchase periods in the rfm_period setting over its history; active quarters = trailing 3-month windows ending at kam.as_of())';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.loyalty_ladder', 'WHERE NOT is_default');
+GRANT SELECT ON @extschema@.loyalty_ladder TO PUBLIC;
+
+CREATE TABLE @extschema@.rfm_segment_map (
+	r_score integer NOT NULL CHECK (r_score BETWEEN 1 AND 5),
+	f_score integer NOT NULL CHECK (f_score BETWEEN 1 AND 5),
+	segment text NOT NULL,
+	is_default boolean NOT NULL DEFAULT false,
+	PRIMARY KEY (r_score, f_score)
+);
+COMMENT ON TABLE @extschema@.rfm_segment_map IS
+'RFM segment of each recency/frequency score pair (scores 1-5, 5 = most recent / most frequent)';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.rfm_segment_map', 'WHERE NOT is_default');
+GRANT SELECT ON @extschema@.rfm_segment_map TO PUBLIC;
+
+-- The shipped rows of each policy table (is_default = true).  Called by this
+-- script and by kam.reset_policy().
+CREATE FUNCTION @extschema@.insert_default_policy(p_policy text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF p_policy = 'tier_policy' THEN
+		INSERT INTO @extschema@.tier_policy (tier, rank, share_cutoff, min_revenue, visits_per_week, description, is_default) VALUES
+			('Strategic', 1, 0.50, NULL, 2, 'the accounts making the first half of revenue', true),
+			('A', 2, 0.80, NULL, 1, 'the accounts making up to 80% of revenue', true),
+			('B', 3, 0.95, NULL, 0.25, 'the accounts making up to 95% of revenue', true),
+			('C', 4, NULL, NULL, 0, 'the rest', true);
+	ELSIF p_policy = 'loyalty_ladder' THEN
+		INSERT INTO @extschema@.loyalty_ladder (stage, rank, min_purchase_periods, min_active_quarters, of_last_quarters, description, is_default) VALUES
+			('prospect', 0, 0, NULL, NULL, 'no orders yet', true),
+			('first_time', 1, 1, NULL, NULL, 'one purchase period', true),
+			('repeat', 2, 2, NULL, NULL, 'two or more purchase periods', true),
+			('regular', 3, NULL, 3, 4, 'orders in at least 3 of the last 4 quarters', true),
+			('loyal', 4, NULL, 7, 8, 'regular, and orders in at least 7 of the last 8 quarters', true);
+	ELSIF p_policy = 'rfm_segment_map' THEN
+		INSERT INTO @extschema@.rfm_segment_map (r_score, f_score, segment, is_default)
+		SELECT r, f,
+			   CASE WHEN r <= 2 AND f <= 2 THEN 'hibernating'
+					WHEN r <= 2 AND f <= 4 THEN 'at_risk'
+					WHEN r <= 2 THEN 'cant_lose'
+					WHEN r = 3 AND f <= 2 THEN 'about_to_sleep'
+					WHEN r = 3 AND f = 3 THEN 'need_attention'
+					WHEN r = 5 AND f >= 4 THEN 'champions'
+					WHEN f >= 4 THEN 'loyal_customers'
+					WHEN r = 4 AND f = 1 THEN 'promising'
+					WHEN r = 5 AND f = 1 THEN 'new_customers'
+					ELSE 'potential_loyalists' END,
+			   true
+		  FROM generate_series(1, 5) r, generate_series(1, 5) f;
+	ELSE
+		RAISE EXCEPTION 'unknown kam policy "%"', p_policy
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'The policies are tier_policy, loyalty_ladder and rfm_segment_map.';
+	END IF;
+END
+$$;
+SELECT @extschema@.insert_default_policy(p)
+  FROM unnest(ARRAY['tier_policy', 'loyalty_ladder', 'rfm_segment_map']) p;
+
+-- Row trigger on the policy tables; TG_ARGV lists the key columns.
+CREATE FUNCTION @extschema@.policy_guard()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	old_key jsonb;
+	new_key jsonb;
+BEGIN
+	IF current_setting('kam.resetting_policy', true) = 'on' THEN
+		-- kam.reset_policy() puts the shipped rows back
+		RETURN CASE WHEN TG_OP = 'INSERT' THEN NEW END;
+	END IF;
+	IF TG_OP = 'TRUNCATE' THEN
+		EXECUTE format('INSERT INTO @extschema@.deleted_defaults (policy, key) '
+					   'SELECT %L, (SELECT jsonb_object_agg(c, to_jsonb(t) -> c) FROM unnest($1) c) '
+					   'FROM @extschema@.%I t WHERE t.is_default ON CONFLICT DO NOTHING',
+					   TG_TABLE_NAME, TG_TABLE_NAME)
+			USING TG_ARGV;
+		RETURN NULL;
+	END IF;
+	IF TG_OP <> 'INSERT' THEN
+		SELECT jsonb_object_agg(c, to_jsonb(OLD) -> c) INTO old_key FROM unnest(TG_ARGV) c;
+	END IF;
+	IF TG_OP <> 'DELETE' THEN
+		SELECT jsonb_object_agg(c, to_jsonb(NEW) -> c) INTO new_key FROM unnest(TG_ARGV) c;
+	END IF;
+
+	IF TG_WHEN = 'BEFORE' THEN
+		-- rows written by users are user rows; a user row replaces the shipped
+		-- row with the same key
+		NEW.is_default := false;
+		IF TG_OP = 'INSERT' OR new_key <> old_key THEN
+			EXECUTE format('DELETE FROM @extschema@.%I t WHERE t.is_default AND to_jsonb(t) @> $1',
+						   TG_TABLE_NAME)
+				USING new_key;
+		END IF;
+		RETURN NEW;
+	END IF;
+
+	-- AFTER UPDATE / DELETE of a shipped row: remember that it is gone
+	IF OLD.is_default AND (TG_OP = 'DELETE' OR new_key <> old_key) THEN
+		INSERT INTO @extschema@.deleted_defaults (policy, key)
+		VALUES (TG_TABLE_NAME, old_key) ON CONFLICT DO NOTHING;
+	END IF;
+	RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER policy_user_rows BEFORE INSERT OR UPDATE ON @extschema@.tier_policy
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.policy_guard('tier');
+CREATE TRIGGER policy_deleted_defaults AFTER UPDATE OR DELETE ON @extschema@.tier_policy
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.policy_guard('tier');
+CREATE TRIGGER policy_truncate BEFORE TRUNCATE ON @extschema@.tier_policy
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.policy_guard('tier');
+CREATE TRIGGER policy_user_rows BEFORE INSERT OR UPDATE ON @extschema@.loyalty_ladder
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.policy_guard('stage');
+CREATE TRIGGER policy_deleted_defaults AFTER UPDATE OR DELETE ON @extschema@.loyalty_ladder
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.policy_guard('stage');
+CREATE TRIGGER policy_truncate BEFORE TRUNCATE ON @extschema@.loyalty_ladder
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.policy_guard('stage');
+CREATE TRIGGER policy_user_rows BEFORE INSERT OR UPDATE ON @extschema@.rfm_segment_map
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.policy_guard('r_score', 'f_score');
+CREATE TRIGGER policy_deleted_defaults AFTER UPDATE OR DELETE ON @extschema@.rfm_segment_map
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.policy_guard('r_score', 'f_score');
+CREATE TRIGGER policy_truncate BEFORE TRUNCATE ON @extschema@.rfm_segment_map
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.policy_guard('r_score', 'f_score');
+
+-- A recorded deletion deletes the shipped row it names (this is what makes a
+-- restored dump drop the defaults the user had deleted).
+CREATE FUNCTION @extschema@.deleted_defaults_apply()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	EXECUTE format('DELETE FROM @extschema@.%I t WHERE t.is_default AND to_jsonb(t) @> $1', NEW.policy)
+		USING NEW.key;
+	RETURN NULL;
+END
+$$;
+CREATE TRIGGER deleted_defaults_apply AFTER INSERT ON @extschema@.deleted_defaults
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.deleted_defaults_apply();
+
+-- kam.reset_policy(policy): the shipped rows again, the user's rows and
+-- recorded deletions gone.
+CREATE FUNCTION @extschema@.reset_policy(policy text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+SET kam.resetting_policy = 'on'
+AS $$
+BEGIN
+	IF policy IS NULL OR NOT policy = ANY (ARRAY['tier_policy', 'loyalty_ladder', 'rfm_segment_map']) THEN
+		RAISE EXCEPTION 'unknown kam policy "%"', policy
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'The policies are tier_policy, loyalty_ladder and rfm_segment_map.';
+	END IF;
+	EXECUTE format('DELETE FROM @extschema@.%I', policy);
+	DELETE FROM @extschema@.deleted_defaults d WHERE d.policy = reset_policy.policy;
+	PERFORM @extschema@.insert_default_policy(policy);
+END
+$$;
+
+CREATE FUNCTION @extschema@.rfm_segment(r integer, f integer)
+RETURNS text
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	seg text;
+BEGIN
+	IF r < 1 OR r > 5 OR f < 1 OR f > 5 THEN
+		RAISE EXCEPTION 'RFM scores must be between 1 and 5, got r = % and f = %', r, f
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Scores are quintiles: 1 = least recent or frequent, 5 = most.';
+	END IF;
+	SELECT m.segment INTO seg FROM @extschema@.rfm_segment_map m
+	 WHERE m.r_score = r AND m.f_score = f;
+	RETURN seg;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.rfm_segment(integer, integer) IS
+'RFM segment name of a recency and frequency score (1-5) from kam.rfm_segment_map';
+
+INSERT INTO @extschema@.setting_defaults (name, value, type, min_value, max_value, description) VALUES
+	('visit_weeks', '4', 'integer', 1, 520,
+	 'Weeks of visits, ending at as_of, that kam.visit_compliance counts against each tier''s visits per week.');
+
+-- ---------------------------------------------------------------------------
+-- Report views.  The definitions share fragments, spliced in below:
+--   {daily}  revenue per customer and day (exact numeric sums), orders in the
+--            windows;
+--   {win}    trailing-12-month revenue, last order day and purchase days per
+--            window end (CTE ends: end_no 1, 2, ... in end_date order, end_date)
+--            and customer;
+--   {tiered} the policy tier of each row of CTE ranked (revenue_12m,
+--            share_above).
+-- Trailing 12 months ending at day e = the days ((e + 1) - 12 months) .. e.
+-- ---------------------------------------------------------------------------
+WITH f(name, body) AS (VALUES
+	('{daily}', $f$
+daily AS (
+	SELECT o.customer_id, o.ordered_at::date AS day, sum(o.amount::numeric) AS amount
+	  FROM @extschema@.orders o
+	 WHERE o.ordered_at < (SELECT max(e.end_date) + 1 FROM ends e)
+	   AND o.ordered_at >= (SELECT min(e.end_date) + 1 FROM ends e) - interval '12 months'
+	 GROUP BY o.customer_id, o.ordered_at::date)$f$),
+	('{win}', $f$
+bounds AS (
+	SELECT array_agg(e.end_date ORDER BY e.end_no) AS ends,
+		   array_agg(((e.end_date + 1) - interval '12 months')::date ORDER BY e.end_no) AS starts
+	  FROM ends e),
+win AS (
+	-- the windows holding a day are the ends numbered from (ends before the day) + 1
+	-- to (window starts on or before the day): found by binary search, not a range join
+	SELECT j.end_no, d.customer_id, sum(d.amount)::float8 AS revenue_12m,
+		   max(d.day) AS last_day, count(*) AS days
+	  FROM daily d
+	 CROSS JOIN LATERAL generate_series(width_bucket(d.day - 1, (SELECT b.ends FROM bounds b)) + 1,
+										width_bucket(d.day, (SELECT b.starts FROM bounds b))) j(end_no)
+	 GROUP BY j.end_no, d.customer_id)$f$),
+	('{tiered}', $f$
+pol AS MATERIALIZED (
+	SELECT t.tier, t.rank, t.share_cutoff, t.min_revenue FROM @extschema@.tier_policy t),
+tiered AS (
+	SELECT r.*, t.tier, t.rank AS tier_rank
+	  FROM ranked r
+	  LEFT JOIN LATERAL (
+		SELECT pol.tier, pol.rank
+		  FROM pol
+		 WHERE r.revenue_12m > 0
+		   AND (pol.share_cutoff IS NULL OR r.share_above < pol.share_cutoff)
+		   AND (pol.min_revenue IS NULL OR r.revenue_12m >= pol.min_revenue)
+		 ORDER BY pol.rank, pol.tier
+		 LIMIT 1) t ON true)$f$)
+),
+v(name, position, requires, definition, description) AS (VALUES
+('customer_tier', 300, ARRAY['orders', 'customers'], $v$
+WITH ladder AS MATERIALIZED (
+	SELECT l.stage, l.rank, l.min_purchase_periods, l.min_active_quarters, l.of_last_quarters
+	  FROM @extschema@.loyalty_ladder l),
+p AS (
+	-- qb: the starts of the trailing quarters K .. 1, then as_of + 1, ascending, so that
+	-- width_bucket(day, qb) = b puts the day in quarter K + 1 - b (b = 0: before them)
+	SELECT x.as_of, x.per, x.k, ((x.as_of + 1) - interval '12 months')::date AS win_start,
+		   ARRAY(SELECT ((x.as_of + 1) - 3 * q * interval '1 month')::date
+				   FROM generate_series(x.k, 0, -1) q) AS qb
+	  FROM (SELECT @extschema@.as_of() AS as_of, @extschema@.setting('rfm_period') AS per,
+				   COALESCE((SELECT max(l.of_last_quarters) FROM ladder l), 0) AS k) x),
+hist AS (
+	SELECT o.customer_id,
+		   count(DISTINCT date_trunc(p.per, o.ordered_at)) AS periods,
+		   COALESCE(bit_or(CASE WHEN b.b > 0 THEN 1::int8 << (p.k - b.b) END), 0) AS qmask,
+		   sum(o.amount::numeric) FILTER (WHERE o.ordered_at >= p.win_start) AS revenue,
+		   max(o.ordered_at::date) FILTER (WHERE o.ordered_at >= p.win_start) AS last_day,
+		   count(DISTINCT o.ordered_at::date) FILTER (WHERE o.ordered_at >= p.win_start) AS days
+	  FROM p, @extschema@.orders o
+	 CROSS JOIN LATERAL (SELECT width_bucket(o.ordered_at::date, p.qb) AS b) b
+	 WHERE o.ordered_at < p.as_of + 1
+	 GROUP BY o.customer_id),
+base AS (
+	SELECT c.customer_id, c.name, c.account_manager,
+		   COALESCE(h.revenue, 0)::float8 AS revenue_12m, p.as_of - h.last_day AS recency_days,
+		   COALESCE(h.days, 0) AS days, COALESCE(h.periods, 0) AS periods, COALESCE(h.qmask, 0) AS qmask
+	  FROM p, @extschema@.customers c
+	  LEFT JOIN hist h ON h.customer_id = c.customer_id),
+ranked AS (
+	SELECT b.*,
+		   @extschema@.cumulative_share(b.revenue_12m) OVER wv AS cumulative_share,
+		   @extschema@.cumulative_share_above(b.revenue_12m) OVER wv AS share_above,
+		   @extschema@.abc(b.revenue_12m) OVER wv AS abc,
+		   CASE WHEN b.days > 0 THEN ((5 * count(*) OVER wr + count(*) OVER wa - 1) / count(*) OVER wa)::integer END AS r_score,
+		   CASE WHEN b.days > 0 THEN ((5 * count(*) OVER wf + count(*) OVER wa - 1) / count(*) OVER wa)::integer END AS f_score,
+		   CASE WHEN b.days > 0 THEN ((5 * count(*) OVER wm + count(*) OVER wa - 1) / count(*) OVER wa)::integer END AS m_score
+	  FROM base b
+	WINDOW wv AS (ORDER BY b.revenue_12m DESC),
+		   wa AS (PARTITION BY b.days > 0),
+		   wr AS (PARTITION BY b.days > 0 ORDER BY b.recency_days DESC),
+		   wf AS (PARTITION BY b.days > 0 ORDER BY b.days),
+		   wm AS (PARTITION BY b.days > 0 ORDER BY b.revenue_12m)),
+{tiered}
+SELECT t.customer_id, t.name, t.account_manager, t.revenue_12m, t.cumulative_share, t.abc, t.tier,
+	   t.r_score, t.f_score, t.m_score, m.segment, st.stage
+  FROM tiered t
+  LEFT JOIN @extschema@.rfm_segment_map m ON m.r_score = t.r_score AND m.f_score = t.f_score
+  LEFT JOIN LATERAL (
+	SELECT s.stage
+	  FROM (SELECT l.stage, l.rank,
+				   bool_and((l.min_purchase_periods IS NULL OR t.periods >= l.min_purchase_periods)
+							AND (l.min_active_quarters IS NULL
+								 OR bit_count((t.qmask & ((1::int8 << l.of_last_quarters) - 1))::bit(64)) >= l.min_active_quarters))
+					   OVER (ORDER BY l.rank, l.stage) AS reached
+			  FROM ladder l) s
+	 WHERE s.reached
+	 ORDER BY s.rank DESC, s.stage DESC
+	 LIMIT 1) st ON true
+$v$,
+'Each customer''s trailing-12-month revenue, ABC class, policy tier, RFM scores and segment, and loyalty stage at kam.as_of()'),
+
+('tier_summary', 310, ARRAY['orders', 'customers'], $v$
+WITH c AS (
+	SELECT t.tier, t.revenue_12m FROM @extschema@.customer_tier t WHERE t.tier IS NOT NULL),
+tot AS (
+	SELECT count(*) AS customers, sum(c.revenue_12m::numeric) AS revenue,
+		   @extschema@.gini(c.revenue_12m) AS gini,
+		   @extschema@.top_share(c.revenue_12m, 0.2) AS top_20_share,
+		   @extschema@.pareto_fraction(c.revenue_12m, 0.8) AS pareto_80_fraction
+	  FROM c),
+per AS (
+	SELECT c.tier, count(*) AS customers, sum(c.revenue_12m::numeric) AS revenue
+	  FROM c GROUP BY c.tier)
+SELECT pol.tier, pol.rank, pol.visits_per_week,
+	   COALESCE(per.customers, 0) AS customers,
+	   (COALESCE(per.customers, 0)::numeric / NULLIF(tot.customers, 0))::float8 AS customer_share,
+	   COALESCE(per.revenue, 0)::float8 AS revenue_12m,
+	   (COALESCE(per.revenue, 0) / NULLIF(tot.revenue, 0))::float8 AS revenue_share,
+	   tot.gini, tot.top_20_share, tot.pareto_80_fraction
+  FROM @extschema@.tier_policy pol
+  LEFT JOIN per ON per.tier = pol.tier
+ CROSS JOIN tot
+ ORDER BY pol.rank, pol.tier
+$v$,
+'Customers and trailing-12-month revenue per policy tier, with the concentration of revenue (Gini, share of the top 20%, fraction of customers making 80%)'),
+
+('pareto_curve', 320, ARRAY['orders', 'customers'], $v$
+WITH c AS (
+	SELECT t.revenue_12m AS v FROM @extschema@.customer_tier t WHERE t.revenue_12m > 0),
+s AS (
+	SELECT c.v::numeric AS v, row_number() OVER w AS i, sum(c.v::numeric) OVER w AS cum
+	  FROM c WINDOW w AS (ORDER BY c.v DESC ROWS UNBOUNDED PRECEDING)),
+n AS (
+	SELECT count(*) AS n, sum(c.v::numeric) AS total FROM c),
+g AS (
+	SELECT k AS point, n.n, n.total,
+		   CASE WHEN n.n <= 100 THEN k ELSE (k * n.n) / 100 END AS i,
+		   CASE WHEN n.n <= 100 THEN 0 ELSE ((k * n.n) % 100) / 100.0 END AS frac,
+		   CASE WHEN n.n <= 100 THEN k::numeric / n.n ELSE k / 100.0 END AS x
+	  FROM n, generate_series(0, LEAST(n.n, 100)) k
+	 WHERE n.n > 0)
+SELECT g.point::integer AS point, g.x::float8 AS customer_fraction,
+	   ((COALESCE(s1.cum, 0) + g.frac * COALESCE(s2.v, 0)) / g.total)::float8 AS revenue_fraction
+  FROM g
+  LEFT JOIN s s1 ON s1.i = g.i
+  LEFT JOIN s s2 ON s2.i = g.i + 1
+ ORDER BY g.point
+$v$,
+'Pareto (Lorenz) curve of trailing-12-month revenue: the share of revenue made by the top customer_fraction of customers, in at most 101 points'),
+
+('tier_changes', 330, ARRAY['orders', 'customers'], $v$
+WITH p AS (
+	SELECT @extschema@.as_of() AS as_of,
+		   ((@extschema@.as_of() + 1)
+			- CASE WHEN @extschema@.setting('period') = 'quarter' THEN interval '3 months'
+				   ELSE ('1 ' || @extschema@.setting('period'))::interval END)::date - 1 AS before),
+ends AS (
+	SELECT 1 AS end_no, p.before AS end_date FROM p
+	UNION ALL
+	SELECT 2, p.as_of FROM p),
+{daily},
+{win},
+ranked AS (
+	SELECT w.*, @extschema@.cumulative_share_above(w.revenue_12m)
+		   OVER (PARTITION BY w.end_no ORDER BY w.revenue_12m DESC) AS share_above
+	  FROM win w),
+{tiered},
+cur AS (SELECT * FROM tiered t WHERE t.end_no = 2 AND t.tier IS NOT NULL),
+prev AS (SELECT * FROM tiered t WHERE t.end_no = 1 AND t.tier IS NOT NULL)
+SELECT COALESCE(cur.customer_id, prev.customer_id) AS customer_id, c.name, c.account_manager,
+	   p.before AS as_of_before, p.as_of,
+	   prev.tier AS tier_before, cur.tier AS tier_now,
+	   prev.revenue_12m AS revenue_12m_before, cur.revenue_12m AS revenue_12m_now,
+	   CASE WHEN prev.tier IS NULL THEN 'new'
+			WHEN cur.tier IS NULL THEN 'lost'
+			WHEN cur.tier_rank < prev.tier_rank THEN 'upgraded'
+			WHEN cur.tier_rank > prev.tier_rank THEN 'downgraded'
+			ELSE 'unchanged' END AS movement
+  FROM cur
+  FULL JOIN prev ON prev.customer_id = cur.customer_id
+ CROSS JOIN p
+  LEFT JOIN @extschema@.customers c ON c.customer_id = COALESCE(cur.customer_id, prev.customer_id)
+$v$,
+'Each customer''s tier at kam.as_of() and one period earlier, and its movement: upgraded, downgraded, unchanged, new or lost'),
+
+('tier_movements', 340, ARRAY['orders', 'customers'], $v$
+WITH p AS (
+	SELECT @extschema@.as_of() AS as_of, @extschema@.setting('period') AS per,
+		   CASE WHEN @extschema@.setting('period') = 'quarter' THEN interval '3 months'
+				ELSE ('1 ' || @extschema@.setting('period'))::interval END AS len),
+first_order AS (
+	SELECT min(o.ordered_at)::date AS day FROM p, @extschema@.orders o WHERE o.ordered_at < p.as_of + 1),
+ends AS (
+	SELECT (row_number() OVER (ORDER BY s))::integer AS end_no, s::date AS period_start,
+		   LEAST((s + p.len)::date - 1, p.as_of) AS end_date
+	  FROM p, first_order f,
+		   generate_series(date_trunc(p.per, f.day::timestamp), date_trunc(p.per, p.as_of::timestamp), p.len) s),
+{daily},
+{win},
+ranked AS (
+	SELECT w.*, @extschema@.cumulative_share_above(w.revenue_12m)
+		   OVER (PARTITION BY w.end_no ORDER BY w.revenue_12m DESC) AS share_above
+	  FROM win w),
+{tiered}
+SELECT e.period_start,
+	   count(*) FILTER (WHERE cur.tier_rank < prev.tier_rank) AS upgraded,
+	   count(*) FILTER (WHERE cur.tier_rank > prev.tier_rank) AS downgraded
+  FROM ends e
+  LEFT JOIN (tiered cur JOIN tiered prev ON prev.customer_id = cur.customer_id AND prev.end_no = cur.end_no - 1)
+	ON cur.end_no = e.end_no
+ GROUP BY e.period_start
+ ORDER BY e.period_start
+$v$,
+'Per reporting period (setting period): customers whose tier went up or down between the trailing-12-month windows ending at the previous and this period''s end (the current period ends at kam.as_of())'),
+
+('visit_compliance', 350, ARRAY['orders', 'customers', 'visits'], $v$
+WITH p AS (
+	SELECT @extschema@.as_of() AS as_of, @extschema@.setting('visit_weeks')::integer AS weeks),
+v AS (
+	SELECT v.customer_id, count(*) AS visits
+	  FROM p, @extschema@.visits v
+	 WHERE v.visited_at >= (p.as_of + 1) - 7 * p.weeks AND v.visited_at < p.as_of + 1
+	 GROUP BY v.customer_id)
+SELECT t.customer_id, t.name, t.account_manager, t.tier, pol.visits_per_week, p.weeks,
+	   pol.visits_per_week * p.weeks AS required_visits,
+	   COALESCE(v.visits, 0) AS actual_visits,
+	   CASE WHEN pol.visits_per_week > 0 THEN COALESCE(v.visits, 0) / (pol.visits_per_week * p.weeks) END AS compliance,
+	   COALESCE(v.visits, 0) >= pol.visits_per_week * p.weeks AS compliant
+  FROM p, @extschema@.customer_tier t
+  JOIN @extschema@.tier_policy pol ON pol.tier = t.tier
+  LEFT JOIN v ON v.customer_id = t.customer_id
+$v$,
+'Per tiered customer: the visits its tier requires over the last visit_weeks weeks, the visits made, and the compliance ratio'),
+
+('manager_visit_compliance', 360, ARRAY['orders', 'customers', 'visits'], $v$
+SELECT c.account_manager,
+	   count(*) AS accounts,
+	   count(*) FILTER (WHERE c.required_visits > 0) AS accounts_with_target,
+	   count(*) FILTER (WHERE c.required_visits > 0 AND c.compliant) AS compliant_accounts,
+	   sum(c.required_visits::numeric)::float8 AS required_visits,
+	   sum(c.actual_visits) AS actual_visits,
+	   (sum(LEAST(c.actual_visits, c.required_visits)::numeric) / NULLIF(sum(c.required_visits::numeric), 0))::float8 AS compliance
+  FROM @extschema@.visit_compliance c
+ GROUP BY c.account_manager
+ ORDER BY c.account_manager
+$v$,
+'Visit compliance per account manager: over-visiting one account does not make up for another (compliance counts at most the required visits of each)')
+)
+INSERT INTO @extschema@.report_views (name, position, requires, definition, description)
+SELECT v.name, v.position, v.requires,
+	   replace(replace(replace(v.definition,
+		   '{daily}', (SELECT f.body FROM f WHERE f.name = '{daily}')),
+		   '{win}', (SELECT f.body FROM f WHERE f.name = '{win}')),
+		   '{tiered}', (SELECT f.body FROM f WHERE f.name = '{tiered}')),
+	   v.description
+  FROM v;

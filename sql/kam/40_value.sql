@@ -1,0 +1,199 @@
+
+-- ---------------------------------------------------------------------------
+-- Lifetime value: BG/NBD, Pareto/NBD, Gamma-Gamma and shifted-beta-geometric
+-- models fitted by maximum likelihood (C: src/bgnbd.c, paretonbd.c,
+-- gammagamma.c, sbg.c, clv.c), and closed-form CLV.
+-- ---------------------------------------------------------------------------
+
+-- The fit aggregates share one state: a weighted histogram of distinct inputs.
+CREATE FUNCTION @extschema@.fitstate_combine(internal, internal) RETURNS internal
+AS 'MODULE_PATHNAME', 'kam_fitstate_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.fitstate_serialize(internal) RETURNS bytea
+AS 'MODULE_PATHNAME', 'kam_fitstate_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.fitstate_deserialize(bytea, internal) RETURNS internal
+AS 'MODULE_PATHNAME', 'kam_fitstate_deserialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- BG/NBD ----------------------------------------------------------------------
+CREATE TYPE @extschema@.bgnbd AS (
+	r float8, alpha float8, a float8, b float8,
+	log_likelihood float8, n float8, iterations integer, converged boolean);
+COMMENT ON TYPE @extschema@.bgnbd IS
+	'BG/NBD purchase model (Fader, Hardie & Lee 2005) as fitted by kam.bgnbd_fit';
+
+CREATE FUNCTION @extschema@.bgnbd_trans(internal, integer, float8, float8) RETURNS internal
+AS 'MODULE_PATHNAME', 'kam_bgnbd_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.bgnbd_trans(internal, integer, float8, float8, float8) RETURNS internal
+AS 'MODULE_PATHNAME', 'kam_bgnbd_trans_w' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.bgnbd_final(internal) RETURNS @extschema@.bgnbd
+AS 'MODULE_PATHNAME', 'kam_bgnbd_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE AGGREGATE @extschema@.bgnbd_fit(frequency integer, recency float8, t float8) (
+	SFUNC = @extschema@.bgnbd_trans, STYPE = internal,
+	FINALFUNC = @extschema@.bgnbd_final,
+	COMBINEFUNC = @extschema@.fitstate_combine,
+	SERIALFUNC = @extschema@.fitstate_serialize,
+	DESERIALFUNC = @extschema@.fitstate_deserialize,
+	PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.bgnbd_fit(frequency integer, recency float8, t float8, weight float8) (
+	SFUNC = @extschema@.bgnbd_trans, STYPE = internal,
+	FINALFUNC = @extschema@.bgnbd_final,
+	COMBINEFUNC = @extschema@.fitstate_combine,
+	SERIALFUNC = @extschema@.fitstate_serialize,
+	DESERIALFUNC = @extschema@.fitstate_deserialize,
+	PARALLEL = SAFE);
+
+CREATE FUNCTION @extschema@.expected_purchases(model @extschema@.bgnbd, horizon float8,
+	frequency integer, recency float8, t float8) RETURNS float8
+AS 'MODULE_PATHNAME', 'kam_bgnbd_expected_purchases' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.expected_purchases(@extschema@.bgnbd, float8, integer, float8, float8) IS
+	'BG/NBD expected number of purchases in the next horizon periods of a customer';
+CREATE FUNCTION @extschema@.p_alive(model @extschema@.bgnbd,
+	frequency integer, recency float8, t float8) RETURNS float8
+AS 'MODULE_PATHNAME', 'kam_bgnbd_p_alive_sql' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.p_alive(@extschema@.bgnbd, integer, float8, float8) IS
+	'BG/NBD probability that a customer is still active';
+
+-- Pareto/NBD ------------------------------------------------------------------
+CREATE TYPE @extschema@.paretonbd AS (
+	r float8, alpha float8, s float8, beta float8,
+	log_likelihood float8, n float8, iterations integer, converged boolean);
+COMMENT ON TYPE @extschema@.paretonbd IS
+	'Pareto/NBD purchase model (Schmittlein, Morrison & Colombo 1987) as fitted by kam.paretonbd_fit';
+
+CREATE FUNCTION @extschema@.paretonbd_trans(internal, integer, float8, float8) RETURNS internal
+AS 'MODULE_PATHNAME', 'kam_paretonbd_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.paretonbd_trans(internal, integer, float8, float8, float8) RETURNS internal
+AS 'MODULE_PATHNAME', 'kam_paretonbd_trans_w' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.paretonbd_final(internal) RETURNS @extschema@.paretonbd
+AS 'MODULE_PATHNAME', 'kam_paretonbd_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE AGGREGATE @extschema@.paretonbd_fit(frequency integer, recency float8, t float8) (
+	SFUNC = @extschema@.paretonbd_trans, STYPE = internal,
+	FINALFUNC = @extschema@.paretonbd_final,
+	COMBINEFUNC = @extschema@.fitstate_combine,
+	SERIALFUNC = @extschema@.fitstate_serialize,
+	DESERIALFUNC = @extschema@.fitstate_deserialize,
+	PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.paretonbd_fit(frequency integer, recency float8, t float8, weight float8) (
+	SFUNC = @extschema@.paretonbd_trans, STYPE = internal,
+	FINALFUNC = @extschema@.paretonbd_final,
+	COMBINEFUNC = @extschema@.fitstate_combine,
+	SERIALFUNC = @extschema@.fitstate_serialize,
+	DESERIALFUNC = @extschema@.fitstate_deserialize,
+	PARALLEL = SAFE);
+
+CREATE FUNCTION @extschema@.expected_purchases(model @extschema@.paretonbd, horizon float8,
+	frequency integer, recency float8, t float8) RETURNS float8
+AS 'MODULE_PATHNAME', 'kam_paretonbd_expected_purchases' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.expected_purchases(@extschema@.paretonbd, float8, integer, float8, float8) IS
+	'Pareto/NBD expected number of purchases in the next horizon periods of a customer';
+CREATE FUNCTION @extschema@.p_alive(model @extschema@.paretonbd,
+	frequency integer, recency float8, t float8) RETURNS float8
+AS 'MODULE_PATHNAME', 'kam_paretonbd_p_alive_sql' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.p_alive(@extschema@.paretonbd, integer, float8, float8) IS
+	'Pareto/NBD probability that a customer is still active';
+
+-- Gamma-Gamma -----------------------------------------------------------------
+CREATE TYPE @extschema@.gammagamma AS (
+	p float8, q float8, v float8,
+	log_likelihood float8, n float8, iterations integer, converged boolean);
+COMMENT ON TYPE @extschema@.gammagamma IS
+	'Gamma-Gamma spend model (Fader, Hardie & Lee 2005) as fitted by kam.gammagamma_fit';
+
+CREATE FUNCTION @extschema@.gammagamma_trans(internal, integer, float8) RETURNS internal
+AS 'MODULE_PATHNAME', 'kam_gammagamma_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.gammagamma_trans(internal, integer, float8, float8) RETURNS internal
+AS 'MODULE_PATHNAME', 'kam_gammagamma_trans_w' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.gammagamma_final(internal) RETURNS @extschema@.gammagamma
+AS 'MODULE_PATHNAME', 'kam_gammagamma_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE AGGREGATE @extschema@.gammagamma_fit(frequency integer, monetary float8) (
+	SFUNC = @extschema@.gammagamma_trans, STYPE = internal,
+	FINALFUNC = @extschema@.gammagamma_final,
+	COMBINEFUNC = @extschema@.fitstate_combine,
+	SERIALFUNC = @extschema@.fitstate_serialize,
+	DESERIALFUNC = @extschema@.fitstate_deserialize,
+	PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.gammagamma_fit(frequency integer, monetary float8, weight float8) (
+	SFUNC = @extschema@.gammagamma_trans, STYPE = internal,
+	FINALFUNC = @extschema@.gammagamma_final,
+	COMBINEFUNC = @extschema@.fitstate_combine,
+	SERIALFUNC = @extschema@.fitstate_serialize,
+	DESERIALFUNC = @extschema@.fitstate_deserialize,
+	PARALLEL = SAFE);
+
+CREATE FUNCTION @extschema@.expected_spend(model @extschema@.gammagamma,
+	frequency integer, monetary float8) RETURNS float8
+AS 'MODULE_PATHNAME', 'kam_gammagamma_expected_spend' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.expected_spend(@extschema@.gammagamma, integer, float8) IS
+	'Gamma-Gamma expected mean spend per purchase of a customer';
+
+-- CLV -------------------------------------------------------------------------
+CREATE FUNCTION @extschema@.clv(model @extschema@.bgnbd, spend @extschema@.gammagamma,
+	frequency integer, recency float8, t float8, monetary float8,
+	months integer, monthly_discount float8, periods_per_month float8) RETURNS float8
+AS 'MODULE_PATHNAME', 'kam_bgnbd_clv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.clv(@extschema@.bgnbd, @extschema@.gammagamma, integer, float8, float8, float8, integer, float8, float8) IS
+	'Discounted expected spend over the next months (lifetimes'' customer_lifetime_value), BG/NBD purchases';
+CREATE FUNCTION @extschema@.clv(model @extschema@.paretonbd, spend @extschema@.gammagamma,
+	frequency integer, recency float8, t float8, monetary float8,
+	months integer, monthly_discount float8, periods_per_month float8) RETURNS float8
+AS 'MODULE_PATHNAME', 'kam_paretonbd_clv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.clv(@extschema@.paretonbd, @extschema@.gammagamma, integer, float8, float8, float8, integer, float8, float8) IS
+	'Discounted expected spend over the next months (lifetimes'' customer_lifetime_value), Pareto/NBD purchases';
+
+CREATE FUNCTION @extschema@.clv_simple(margin float8, retention float8, discount float8) RETURNS float8
+AS 'MODULE_PATHNAME', 'kam_clv_simple' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.clv_simple(float8, float8, float8) IS
+	'Closed-form CLV m r / (1 + d - r) (Gupta & Lehmann 2003)';
+CREATE FUNCTION @extschema@.clv_simple(margin float8, retention float8, discount float8,
+	periods integer) RETURNS float8
+AS 'MODULE_PATHNAME', 'kam_clv_simple_n' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.clv_simple(float8, float8, float8, integer) IS
+	'Closed-form CLV over a finite number of periods: sum m (r/(1+d))^t, t = 1..periods';
+
+-- Shifted-beta-geometric (contracts) -----------------------------------------
+CREATE TYPE @extschema@.sbg AS (
+	alpha float8, beta float8,
+	log_likelihood float8, n float8, iterations integer, converged boolean);
+COMMENT ON TYPE @extschema@.sbg IS
+	'Shifted-beta-geometric contract model (Fader & Hardie 2007) as fitted by kam.sbg_fit';
+
+CREATE FUNCTION @extschema@.sbg_trans(internal, integer, boolean) RETURNS internal
+AS 'MODULE_PATHNAME', 'kam_sbg_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.sbg_trans(internal, integer, boolean, float8) RETURNS internal
+AS 'MODULE_PATHNAME', 'kam_sbg_trans_w' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.sbg_final(internal) RETURNS @extschema@.sbg
+AS 'MODULE_PATHNAME', 'kam_sbg_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE AGGREGATE @extschema@.sbg_fit(period integer, churned boolean) (
+	SFUNC = @extschema@.sbg_trans, STYPE = internal,
+	FINALFUNC = @extschema@.sbg_final,
+	COMBINEFUNC = @extschema@.fitstate_combine,
+	SERIALFUNC = @extschema@.fitstate_serialize,
+	DESERIALFUNC = @extschema@.fitstate_deserialize,
+	PARALLEL = SAFE);
+CREATE AGGREGATE @extschema@.sbg_fit(period integer, churned boolean, weight float8) (
+	SFUNC = @extschema@.sbg_trans, STYPE = internal,
+	FINALFUNC = @extschema@.sbg_final,
+	COMBINEFUNC = @extschema@.fitstate_combine,
+	SERIALFUNC = @extschema@.fitstate_serialize,
+	DESERIALFUNC = @extschema@.fitstate_deserialize,
+	PARALLEL = SAFE);
+
+CREATE FUNCTION @extschema@.sbg_survival(model @extschema@.sbg, t float8) RETURNS float8
+AS 'MODULE_PATHNAME', 'kam_sbg_survival' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sbg_survival(@extschema@.sbg, float8) IS
+	'sBG probability that a new customer is still active after t periods';
+CREATE FUNCTION @extschema@.sbg_retention(model @extschema@.sbg, t float8) RETURNS float8
+AS 'MODULE_PATHNAME', 'kam_sbg_retention' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sbg_retention(@extschema@.sbg, float8) IS
+	'sBG retention rate from period t - 1 to period t: S(t) / S(t - 1)';
+CREATE FUNCTION @extschema@.sbg_del(model @extschema@.sbg, discount float8) RETURNS float8
+AS 'MODULE_PATHNAME', 'kam_sbg_del' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sbg_del(@extschema@.sbg, float8) IS
+	'sBG discounted expected lifetime of a new customer, payment at t = 0 counted (Fader & Hardie 2010)';
+CREATE FUNCTION @extschema@.sbg_derl(model @extschema@.sbg, discount float8, renewals integer) RETURNS float8
+AS 'MODULE_PATHNAME', 'kam_sbg_derl' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sbg_derl(@extschema@.sbg, float8, integer) IS
+	'sBG discounted expected residual lifetime of a customer who has renewed renewals times (Fader & Hardie 2010, eq. 6)';

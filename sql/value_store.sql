@@ -1,0 +1,173 @@
+-- Model store (kam.models), kam.fit_models() and kam.customer_value:
+-- settings, exact read-back, and every rejected input (with its SQLSTATE).
+SET extra_float_digits = 0;
+\set SHOW_CONTEXT never
+
+-- settings and their ranges
+SELECT name, value, default_value, type FROM kam.current_settings WHERE name LIKE 'clv%' ORDER BY name;
+SELECT kam.set('clv_months', '0');
+\echo :LAST_ERROR_SQLSTATE
+SELECT kam.set('clv_months', '1201');
+\echo :LAST_ERROR_SQLSTATE
+SELECT kam.set('clv_discount', '-0.01');
+\echo :LAST_ERROR_SQLSTATE
+SELECT kam.set('clv_discount', 'NaN');
+\echo :LAST_ERROR_SQLSTATE
+SELECT kam.set('clv_margin_ratio', '1.5');
+\echo :LAST_ERROR_SQLSTATE
+SELECT kam.set('clv_periods_per_month', '0');
+\echo :LAST_ERROR_SQLSTATE
+-- periods per month follow rfm_period (365.25 / 12 days a month) unless set
+SELECT p, kam.period_days(p), 30.4375 / kam.period_days(p) AS per_month
+  FROM unnest(ARRAY['day', 'week', 'month', 'quarter', 'year']) p;
+SELECT kam.clv_periods_per_month();
+SELECT kam.set('rfm_period', 'week');
+SELECT kam.clv_periods_per_month() = 30.4375 / 7 AS weeks_per_month;
+SELECT kam.set('clv_periods_per_month', '30');
+SELECT kam.clv_periods_per_month();
+SELECT kam.reset('clv_periods_per_month'), kam.reset('rfm_period');
+
+-- a stored model reads back exactly (floats included)
+SELECT name, model_type, period, as_of, rows, log_likelihood
+  FROM kam.save_model('weekly', ROW(0.1 + 0.2, 1e-300, 1.0 / 3, 7e22, -9582.429, 2357, 12, true)::kam.bgnbd,
+					  'week', '2025-12-31');
+SELECT (kam.save_model('spend', ROW(6.25, 3.74, 15.44, -1.5, 946, 9, true)::kam.gammagamma, 'week')).name;
+SELECT (kam.save_model('pnbd', ROW(0.553, 10.578, 0.606, 11.669, -9595.0, 2357, 20, true)::kam.paretonbd, 'week')).name;
+SELECT (kam.save_model('regular', ROW(0.704, 1.182, -1611.2, 1000, 8, true)::kam.sbg)).name;
+SELECT kam.stored_bgnbd('weekly') AS weekly_as_day_model;
+\echo :LAST_ERROR_SQLSTATE
+SELECT kam.set('rfm_period', 'week');
+SELECT kam.stored_bgnbd('weekly') = ROW(0.1 + 0.2, 1e-300, 1.0 / 3, 7e22, -9582.429, 2357, 12, true)::kam.bgnbd
+	   AS bgnbd_exact,
+	   kam.stored_paretonbd('pnbd') = ROW(0.553, 10.578, 0.606, 11.669, -9595.0, 2357, 20, true)::kam.paretonbd
+	   AS paretonbd_exact,
+	   kam.stored_gammagamma('spend') = ROW(6.25, 3.74, 15.44, -1.5, 946, 9, true)::kam.gammagamma AS gammagamma_exact,
+	   kam.stored_sbg('regular') = ROW(0.704, 1.182, -1611.2, 1000, 8, true)::kam.sbg AS sbg_exact;
+SELECT kam.reset('rfm_period');
+-- replacing a model keeps one row
+SELECT (kam.save_model('spend', ROW(6.5, 3.5, 15.0, -1.25, 950, 10, true)::kam.gammagamma)).rows;
+SELECT name, model_type, period, rows FROM kam.models ORDER BY name;
+
+-- rejected: no such model, wrong type, empty or NULL name, NULL or
+-- unconverged model, unknown period
+SELECT kam.stored_bgnbd();
+\echo :LAST_ERROR_SQLSTATE
+SELECT kam.stored_sbg('nope');
+\echo :LAST_ERROR_SQLSTATE
+SELECT kam.stored_bgnbd('spend');
+\echo :LAST_ERROR_SQLSTATE
+SELECT kam.save_model('', ROW(6.25, 3.74, 15.44, -1.5, 946, 9, true)::kam.gammagamma);
+\echo :LAST_ERROR_SQLSTATE
+SELECT kam.save_model(NULL, ROW(6.25, 3.74, 15.44, -1.5, 946, 9, true)::kam.gammagamma);
+\echo :LAST_ERROR_SQLSTATE
+SELECT kam.save_model('x', NULL::kam.gammagamma);
+\echo :LAST_ERROR_SQLSTATE
+SELECT kam.save_model('x', ROW(6.25, 3.74, 15.44, -1.5, 946, 500, false)::kam.gammagamma);
+\echo :LAST_ERROR_SQLSTATE
+SELECT kam.save_model('x', ROW(0.2, 4, 0.8, 2.4, -1, 10, 3, true)::kam.bgnbd, 'fortnight');
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) AS models FROM kam.models;
+DELETE FROM kam.models;
+
+-- fit_models needs the orders bound ...
+SELECT * FROM kam.fit_models();
+\echo :LAST_ERROR_SQLSTATE
+-- ... and orders on or before as_of.  A small seeded history over 2024: 400
+-- customers buying at exponentially distributed rates, dropping out after
+-- each repeat purchase with a customer-specific probability (md5 as the
+-- random source, so the data is the same everywhere), one customer without
+-- orders and one whose repeat purchase was refunded.
+CREATE FUNCTION vs_u(c int, tag text) RETURNS float8 LANGUAGE sql IMMUTABLE
+	AS $$ SELECT (('x' || substr(md5(c || tag), 1, 8))::bit(32)::bigint + 0.5) / 4294967296.0 $$;
+CREATE TABLE vs_orders (customer_id int, ordered_at timestamptz, amount numeric(10,2), margin numeric(10,2));
+INSERT INTO vs_orders
+WITH RECURSIVE cust AS (
+	SELECT c, -ln(vs_u(c, 'rate')) * 0.04 AS lambda, 0.4 * vs_u(c, 'drop') AS p,
+		   300 * vs_u(c, 'first') AS first_day, 20 + 200 * vs_u(c, 'size') AS size
+	  FROM generate_series(1, 400) c
+), o(c, k, day) AS (
+	SELECT c, 0, first_day FROM cust
+	UNION ALL
+	SELECT o.c, o.k + 1, o.day - ln(vs_u(o.c, 'gap' || o.k)) / cust.lambda
+	  FROM o JOIN cust USING (c)
+	 WHERE (o.k = 0 OR vs_u(o.c, 'alive' || o.k) > cust.p)
+	   AND o.day - ln(vs_u(o.c, 'gap' || o.k)) / cust.lambda < 366
+)
+SELECT o.c, timestamptz '2024-01-01 00:00+00' + o.day * interval '1 day',
+	   round((cust.size * (0.5 + vs_u(o.c, 'amt' || o.k)))::numeric, 2),
+	   round((cust.size * (0.5 + vs_u(o.c, 'amt' || o.k)) * (0.1 + 0.4 * vs_u(o.c, 'margin')))::numeric, 2)
+  FROM o JOIN cust USING (c);
+-- customer 402 returned its repeat purchase: mean repeat spend -50
+INSERT INTO vs_orders VALUES (402, '2024-03-01 12:00+00', 50, 10), (402, '2024-04-01 12:00+00', -50, -10);
+CREATE TABLE vs_customers AS
+SELECT c AS customer_id, 'Customer ' || c AS name, 'Manager ' || c % 3 AS manager FROM generate_series(1, 402) c;
+SELECT kam.bind_customers('vs_customers', 'customer_id', 'name', 'manager');
+SELECT kam.bind_orders('vs_orders', 'customer_id', 'ordered_at', 'amount', 'margin');
+SELECT kam.set('as_of', '2023-12-31');
+SELECT * FROM kam.fit_models();
+\echo :LAST_ERROR_SQLSTATE
+SELECT kam.set('as_of', '2024-12-31');
+SELECT name, model_type, period, as_of, rows, (parameters->>'converged')::boolean AS converged
+  FROM kam.fit_models();
+-- one row per customer; a one-time buyer is alive for sure; clv_12m is
+-- kam.clv over 12 months at 1% times the customer's margin ratio
+SELECT count(*) AS customers, count(p_alive) AS scored,
+	   bool_and(v.p_alive IS NULL AND v.clv_12m IS NULL AND v.expected_spend IS NULL
+				AND v.expected_purchases_90d IS NULL) FILTER (WHERE s.orders = 0) AS no_orders_null,
+	   bool_and(p_alive = 1) FILTER (WHERE s.orders > 0 AND s.frequency = 0) AS one_timers_alive,
+	   bool_and(p_alive > 0 AND p_alive <= 1) FILTER (WHERE s.orders > 0) AS p_alive_in_range,
+	   bool_and(abs(v.clv_12m - kam.clv(kam.stored_bgnbd(), kam.stored_gammagamma(), s.frequency, s.recency, s.t,
+										s.monetary, 12, 0.01, 30.4375) * (s.margin / s.revenue))
+			   <= 1e-12 * abs(v.clv_12m)) FILTER (WHERE s.orders > 0) AS clv_margin,
+	   bool_and(v.expected_purchases_90d = kam.expected_purchases(kam.stored_bgnbd(), 90, s.frequency, s.recency, s.t))
+		   FILTER (WHERE s.orders > 0) AS purchases_90_days,
+	   bool_and(v.historical_margin = s.margin AND v.historical_revenue = s.revenue)
+		   FILTER (WHERE s.orders > 0) AS history
+  FROM kam.customer_value v JOIN kam.customer_summary s USING (customer_id)
+ WHERE customer_id <> 402;
+-- not positive mean repeat spend: left out of the spend fit (349 rows above),
+-- scored for purchases, no spend or CLV
+SELECT s.frequency, s.monetary, v.p_alive > 0 AS p_alive, v.expected_purchases_90d > 0 AS purchases,
+	   v.expected_spend, v.clv_12m
+  FROM kam.customer_value v JOIN kam.customer_summary s USING (customer_id)
+ WHERE customer_id = 402;
+-- a fit that does not converge leaves the stored models as they were:
+-- clockwork orders at fixed intervals show no dropout, and BG/NBD's a and b
+-- run off to infinity
+CREATE TABLE vs_clockwork AS
+SELECT c AS customer_id, timestamptz '2024-01-01 10:00+00' + (first_day + k * gap) * interval '1 day' AS ordered_at,
+	   20 + (c * 37 + k * 11) % 80 AS amount
+  FROM generate_series(1, 400) c,
+	   LATERAL (SELECT (c * 7919) % 200 AS first_day, 3 + (c * 104729) % 40 AS gap,
+					   CASE WHEN c % 10 = 0 THEN 0 ELSE (c * 31) % 13 END AS n) p,
+	   LATERAL generate_series(0, p.n) k
+ WHERE first_day + k * gap < 360;
+SELECT kam.bind_orders('vs_clockwork', 'customer_id', 'ordered_at', 'amount');
+\set VERBOSITY terse
+SELECT * FROM kam.fit_models();
+\echo :LAST_ERROR_SQLSTATE
+\set VERBOSITY default
+SELECT name, as_of, rows FROM kam.models ORDER BY name;
+-- ... and so does a spend model without a finite mean: customers' spend
+-- levels spread over five orders of magnitude give q < 1
+CREATE TABLE vs_heavy AS
+SELECT customer_id, ordered_at,
+	   round((power(10, 5 * vs_u(customer_id, 'scale')) * (0.5 + vs_u(customer_id, ordered_at::text)))::numeric, 2) AS amount
+  FROM vs_orders;
+SELECT kam.bind_orders('vs_heavy', 'customer_id', 'ordered_at', 'amount');
+\set VERBOSITY terse
+SELECT * FROM kam.fit_models();
+\echo :LAST_ERROR_SQLSTATE
+\set VERBOSITY default
+SELECT name, as_of, rows FROM kam.models ORDER BY name;
+SELECT kam.bind_orders('vs_orders', 'customer_id', 'ordered_at', 'amount', 'margin');
+-- a model fitted on days is not scored on weeks
+SELECT kam.set('rfm_period', 'week');
+SELECT sum(clv_12m) FROM kam.customer_value;
+\echo :LAST_ERROR_SQLSTATE
+SELECT kam.reset('rfm_period');
+SELECT kam.unbind('orders'), kam.unbind('customers');
+DROP TABLE vs_orders, vs_customers, vs_clockwork, vs_heavy;
+DROP FUNCTION vs_u(int, text);
+SELECT kam.reset('as_of');
+DELETE FROM kam.models;

@@ -1,0 +1,40 @@
+/*
+ * value.h -- shared declarations of kam's lifetime-value models
+ *
+ * Each model file (bgnbd.c, paretonbd.c, gammagamma.c, sbg.c) holds its
+ * likelihood, gradient, fit aggregate and scoring functions; clv.c combines
+ * a purchase model with the Gamma-Gamma spend model.  The helpers here read
+ * and build the models' composite types and check the inputs every model
+ * shares.
+ */
+#ifndef KAM_VALUE_H
+#define KAM_VALUE_H
+
+#include "postgres.h"
+#include "fmgr.h"
+
+#include "optim.h"
+
+/* value.c */
+extern void kam_model_get(FunctionCallInfo fcinfo, int argno, int nparams,
+						  double *out, const char *typname);
+extern Datum kam_fit_result(FunctionCallInfo fcinfo, const double *params, int nparams,
+							double log_likelihood, double n, const KamOptimResult *res,
+							const char *fname);
+extern void kam_check_rft(double frequency, double recency, double t);
+extern void kam_check_horizon(double horizon, const char *argname);
+extern void kam_check_discount(double discount, const char *argname);
+
+/* bgnbd.c, paretonbd.c: P(alive) and E[purchases in (T, T + t]] */
+extern double kam_bgnbd_p_alive(const double *m, int x, double tx, double T);
+extern void kam_bgnbd_expected_alive_multi(const double *m, int x, double T,
+										   const double *t, int n, double *out);
+extern void kam_paretonbd_expected_alive_multi(const double *m, int x, double T,
+											   const double *t, int n, double *out);
+extern double kam_paretonbd_p_alive(const double *m, int x, double tx, double T);
+extern double kam_paretonbd_expected_alive(const double *m, int x, double T, double t);
+
+/* gammagamma.c */
+extern double kam_gammagamma_spend(const double *m, int x, double monetary);
+
+#endif							/* KAM_VALUE_H */

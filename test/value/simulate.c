@@ -1,0 +1,337 @@
+/*
+ * simulate.c -- seeded simulator for kam's lifetime-value models
+ *
+ * Draws customers from the generative process each model assumes and writes
+ * one CSV line per customer to standard output, so that a test can fit the
+ * model with kam's aggregates and compare the estimates with the parameters
+ * the data came from.
+ *
+ *   bgnbd      Fader, Hardie & Lee (2005): lambda ~ Gamma(r, rate alpha),
+ *              p ~ Beta(a, b); purchases form a Poisson process of rate lambda;
+ *              after each repeat purchase the customer drops out with
+ *              probability p.  Line: rep,x,t_x,T
+ *   paretonbd  Schmittlein, Morrison & Colombo (1987): lambda ~ Gamma(r, rate
+ *              alpha), mu ~ Gamma(s, rate beta); the customer is alive for an
+ *              Exp(mu) lifetime and buys at rate lambda while alive.
+ *              Line: rep,x,t_x,T
+ *   gammagamma Fader, Hardie & Lee (2005) "RFM and CLV": nu ~ Gamma(q, rate v),
+ *              each transaction's value ~ Gamma(p, rate nu); x is uniform in
+ *              1..10.  Line: rep,x,m (m = mean of the x values)
+ *   sbg        Fader & Hardie (2007): churn probability theta ~ Beta(alpha,
+ *              beta); the contract ends after period t with probability theta
+ *              (t = 1, 2, ...); each customer is observed for H periods, H
+ *              uniform in 1..hmax.  Line: rep,period,churned (churned: the
+ *              period it ended in; otherwise period = H, right-censored)
+ *   summary    BG/NBD purchases plus Gamma-Gamma spend in whole days, as
+ *              kam.customer_summary has them (purchases on one day merge),
+ *              for benchmarks: Line: x,t_x,T,m with m = 0 when x = 0 and T
+ *              uniform on the whole days tmin..tmax.
+ *
+ * For bgnbd and paretonbd, T (the time since the first purchase) is
+ * uniform on [tmin, tmax]; time 0 is the first purchase, which is not counted.
+ *
+ * Every customer has its own random stream derived from the seed, the
+ * replicate and its index, so the output depends on nothing else.
+ *
+ * usage: simulate MODEL customers replicates seed param...
+ *   bgnbd       r alpha a b tmin tmax
+ *   paretonbd   r alpha s beta tmin tmax
+ *   gammagamma  p q v
+ *   sbg         alpha beta hmax
+ *   summary     r alpha a b p q v tmin tmax
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct
+{
+	uint64_t	s[4];
+} Rng;
+
+static uint64_t
+splitmix(uint64_t *x)
+{
+	uint64_t	z = (*x += 0x9E3779B97F4A7C15ULL);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+static void
+rng_init(Rng *r, uint64_t seed, uint64_t stream)
+{
+	uint64_t	x = seed * 0x100000001B3ULL ^ (stream * 0xD1B54A32D192ED03ULL + 0x632BE59BD9B4E019ULL);
+	int			i;
+
+	for (i = 0; i < 4; i++)
+		r->s[i] = splitmix(&x);
+}
+
+static uint64_t
+rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+/* xoshiro256** */
+static uint64_t
+rng_next(Rng *r)
+{
+	uint64_t	result = rotl(r->s[1] * 5, 7) * 9;
+	uint64_t	t = r->s[1] << 17;
+
+	r->s[2] ^= r->s[0];
+	r->s[3] ^= r->s[1];
+	r->s[1] ^= r->s[2];
+	r->s[0] ^= r->s[3];
+	r->s[2] ^= t;
+	r->s[3] = rotl(r->s[3], 45);
+	return result;
+}
+
+/* uniform on (0, 1) */
+static double
+unif(Rng *r)
+{
+	return ((rng_next(r) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+}
+
+static double
+expo(Rng *r)
+{
+	return -log(unif(r));
+}
+
+static double
+normal(Rng *r)
+{
+	return sqrt(-2.0 * log(unif(r))) * cos(6.283185307179586 * unif(r));
+}
+
+/* Marsaglia-Tsang gamma with shape k, scale 1 */
+static double
+gamma_rand(Rng *r, double k)
+{
+	double		d,
+				c;
+
+	if (k < 1.0)
+		return gamma_rand(r, k + 1.0) * pow(unif(r), 1.0 / k);
+	d = k - 1.0 / 3.0;
+	c = 1.0 / sqrt(9.0 * d);
+	for (;;)
+	{
+		double		x = normal(r),
+					v = 1.0 + c * x,
+					u;
+
+		if (v <= 0)
+			continue;
+		v = v * v * v;
+		u = unif(r);
+		if (log(u) < 0.5 * x * x + d - d * v + d * log(v))
+			return d * v;
+	}
+}
+
+static double
+beta_rand(Rng *r, double a, double b)
+{
+	double		x = gamma_rand(r, a);
+
+	return x / (x + gamma_rand(r, b));
+}
+
+/* BG/NBD purchases up to T; returns x, sets *tx */
+static int
+bgnbd_draw(Rng *rng, double r, double alpha, double a, double b, double T, double *tx)
+{
+	double		lambda = gamma_rand(rng, r) / alpha;
+	double		p = beta_rand(rng, a, b);
+	double		t = 0;
+	int			x = 0;
+
+	*tx = 0;
+	for (;;)
+	{
+		t += expo(rng) / lambda;
+		if (t > T)
+			break;
+		x++;
+		*tx = t;
+		if (unif(rng) < p)
+			break;
+	}
+	return x;
+}
+
+/*
+ * BG/NBD purchases in whole days, as a per-customer summary counts them:
+ * purchases on the day of the previous one merge with it (lifetimes'
+ * summary_data_from_transaction_data), so x counts distinct later days and
+ * *last is the day of the last one.  Day 0 is the first purchase; T is whole.
+ */
+static int
+bgnbd_days(Rng *rng, double r, double alpha, double a, double b, double T, int *last)
+{
+	double		lambda = gamma_rand(rng, r) / alpha;
+	double		p = beta_rand(rng, a, b);
+	double		t = 0;
+	int			x = 0;
+
+	*last = 0;
+	for (;;)
+	{
+		t += expo(rng) / lambda;
+		if (floor(t) > T)
+			break;
+		if ((int) floor(t) == *last)
+			continue;
+		x++;
+		*last = (int) floor(t);
+		if (unif(rng) < p)
+			break;
+	}
+	return x;
+}
+
+/* mean of x Gamma(p, rate nu) transaction values, nu ~ Gamma(q, rate v) */
+static double
+spend_draw(Rng *rng, double p, double q, double v, int x)
+{
+	double		nu = gamma_rand(rng, q) / v;
+	double		sum = 0;
+	int			i;
+
+	for (i = 0; i < x; i++)
+		sum += gamma_rand(rng, p) / nu;
+	return sum / x;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+			"usage: simulate MODEL customers replicates seed param...\n"
+			"  bgnbd       r alpha a b tmin tmax\n"
+			"  paretonbd   r alpha s beta tmin tmax\n"
+			"  gammagamma  p q v\n"
+			"  sbg         alpha beta hmax\n"
+			"  summary     r alpha a b p q v tmin tmax\n");
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *model;
+	long		n,
+				reps,
+				rep,
+				i;
+	uint64_t	seed;
+	double		par[9];
+	int			npar,
+				k;
+
+	if (argc < 5)
+		usage();
+	model = argv[1];
+	n = atol(argv[2]);
+	reps = atol(argv[3]);
+	seed = strtoull(argv[4], NULL, 10);
+	if (strcmp(model, "bgnbd") == 0 || strcmp(model, "paretonbd") == 0)
+		npar = 6;
+	else if (strcmp(model, "gammagamma") == 0 || strcmp(model, "sbg") == 0)
+		npar = 3;
+	else if (strcmp(model, "summary") == 0)
+		npar = 9;
+	else
+		usage();
+	if (argc != 5 + npar || n <= 0 || reps <= 0)
+		usage();
+	for (k = 0; k < npar; k++)
+	{
+		par[k] = atof(argv[5 + k]);
+		if (!(par[k] > 0))
+		{
+			fprintf(stderr, "simulate: parameter %d must be positive\n", k + 1);
+			return 2;
+		}
+	}
+
+	for (rep = 1; rep <= reps; rep++)
+	{
+		for (i = 0; i < n; i++)
+		{
+			Rng			rng;
+			double		T,
+						tx;
+			int			x;
+
+			rng_init(&rng, seed, (uint64_t) (rep * n + i));
+			if (strcmp(model, "bgnbd") == 0)
+			{
+				T = par[4] + (par[5] - par[4]) * unif(&rng);
+				x = bgnbd_draw(&rng, par[0], par[1], par[2], par[3], T, &tx);
+				printf("%ld,%d,%.17g,%.17g\n", rep, x, tx, T);
+			}
+			else if (strcmp(model, "paretonbd") == 0)
+			{
+				double		lambda,
+							tau,
+							end,
+							t = 0;
+
+				T = par[4] + (par[5] - par[4]) * unif(&rng);
+				lambda = gamma_rand(&rng, par[0]) / par[1];
+				tau = expo(&rng) / (gamma_rand(&rng, par[2]) / par[3]);
+				end = tau < T ? tau : T;
+				x = 0;
+				tx = 0;
+				for (;;)
+				{
+					t += expo(&rng) / lambda;
+					if (t > end)
+						break;
+					x++;
+					tx = t;
+				}
+				printf("%ld,%d,%.17g,%.17g\n", rep, x, tx, T);
+			}
+			else if (strcmp(model, "gammagamma") == 0)
+			{
+				x = 1 + (int) (10 * unif(&rng));
+				printf("%ld,%d,%.17g\n", rep, x, spend_draw(&rng, par[0], par[1], par[2], x));
+			}
+			else if (strcmp(model, "sbg") == 0)
+			{
+				double		theta = beta_rand(&rng, par[0], par[1]);
+				int			h = 1 + (int) (par[2] * unif(&rng));
+				int			t;
+
+				for (t = 1; t <= h; t++)
+					if (unif(&rng) < theta)
+						break;
+				if (t <= h)
+					printf("%ld,%d,true\n", rep, t);
+				else
+					printf("%ld,%d,false\n", rep, h);
+			}
+			else
+			{
+				int			days;
+
+				T = floor(par[7] + (par[8] - par[7] + 1) * unif(&rng));
+				x = bgnbd_days(&rng, par[0], par[1], par[2], par[3], T, &days);
+				printf("%d,%d,%.0f,%.17g\n", x, days, T,
+					   x > 0 ? spend_draw(&rng, par[4], par[5], par[6], x) : 0.0);
+			}
+		}
+	}
+	return 0;
+}
