@@ -28,6 +28,9 @@ SELECT kam.set('as_of', '2024-06-30');
 --   May: A, E retained; GRR = 80/80, NRR = 110/80
 --   Jun: D new, C reactivated, A, E retained; GRR = NRR = 110/110
 SELECT * FROM kam.period_kpis ORDER BY period_start;
+-- upgraded / downgraded in kam.period_kpis are the tiers' movements of the same period
+SELECT count(*) AS periods, count(*) FILTER (WHERE (k.upgraded, k.downgraded) IS DISTINCT FROM (t.upgraded, t.downgraded)) AS differ
+  FROM kam.period_kpis k LEFT JOIN kam.tier_movements t USING (period_start);
 -- start + new + expansion + reactivation - contraction - churned = end:
 --   Feb 210 + 200 - 10 = 400; Mar 400 + 100 (B) - 100 (A) = 400;
 --   Apr 400 + 50 (A) - 70 (E) - 300 (B) = 80; May 80 + 30 (A) = 110; Jun 110 + 70 + 40 = 220

@@ -238,14 +238,15 @@ SELECT o.customer_id,
  GROUP BY o.customer_id
 $v$, 'One kam.activity signature per customer (period and as_of from the settings)'),
 
-('period_kpis', 510, ARRAY['orders'], $v$
+('period_kpis', 510, ARRAY['orders', 'customers'], $v$
 SELECT r.period_start, r.active, r.new, r.retained, r.churned, r.reactivated,
        r.churn_rate, r.retention_rate, r.revenue, r.grr, r.nrr,
-       NULL::bigint AS upgraded, NULL::bigint AS downgraded
+       tm.upgraded, tm.downgraded
   FROM (SELECT @extschema@.retention_periods(a.activity,
                    (SELECT @extschema@.setting('churn_after')::integer)) AS x
-          FROM @extschema@.customer_activity a) s,
-       unnest(s.x) r
+          FROM @extschema@.customer_activity a) s
+ CROSS JOIN LATERAL unnest(s.x) r
+  LEFT JOIN @extschema@.tier_movements tm ON tm.period_start = r.period_start
 $v$, 'Customers per period: active, new, retained, churned, reactivated, rates, revenue, GRR and NRR'),
 
 ('revenue_movements', 511, ARRAY['orders'], $v$

@@ -11,8 +11,9 @@
  *   - orders follow a Poisson process (rate lambda, gamma distributed across
  *     customers); after each order the customer leaves with probability p,
  *     p ~ beta(1.2, 30) across customers, so customers leave over time;
- *   - account managers own portfolios; key accounts get sales visits over the
- *     last 26 weeks, more for bigger accounts, with per-account compliance.
+ *   - account managers own portfolios; accounts get sales visits over the
+ *     last 26 weeks at the default tier policy's rate for their band of
+ *     trailing-12-month revenue, times a per-account compliance.
  *
  * The same arguments always give the same files (every customer has its own
  * random stream derived from the seed and its id).  The base order rate is
@@ -267,6 +268,7 @@ typedef struct
 	FILE	   *orders;
 	long		next_order;
 	long		customer;
+	double		revenue_12m;	/* of the current customer */
 } OrderCtx;
 
 static void
@@ -282,10 +284,28 @@ emit_order(void *arg, const Customer *c, double day, Rng *r)
 	if (amount < 1.0)
 		amount = 1.0;
 	margin = round(amount * c->margin_rate * 100.0) / 100.0;
+	if (d >= DAYS - 365)
+		ctx->revenue_12m += amount;
 	format_day(d, date);
 	fprintf(ctx->orders, "%ld,%ld,%s %02d:%02d:%02d+00,%.2f,%.2f\n",
 			ctx->next_order++, ctx->customer, date,
 			secs / 3600, secs / 60 % 60, secs % 60, amount, margin);
+}
+
+/* for qsort: customer ids by trailing-12-month revenue, descending, ties by id */
+static const double *sort_revenue;
+
+static int
+by_revenue_desc(const void *a, const void *b)
+{
+	long		x = *(const long *) a,
+				y = *(const long *) b;
+	double		rx = sort_revenue[x - 1],
+				ry = sort_revenue[y - 1];
+
+	if (rx != ry)
+		return rx > ry ? -1 : 1;
+	return (x > y) - (x < y);
 }
 
 static FILE *
@@ -318,6 +338,10 @@ main(int argc, char **argv)
 			   *fv;
 	OrderCtx	ctx;
 	long		visit_id = 1;
+	double	   *revenue;
+	long	   *order;
+	double		total = 0,
+				above = 0;
 
 	while ((opt = getopt(argc, argv, "c:o:s:d:")) != -1)
 	{
@@ -352,15 +376,22 @@ main(int argc, char **argv)
 	fv = open_out(dir, "visits.csv");
 	ctx.orders = fo;
 	ctx.next_order = 1;
+	revenue = malloc(sizeof(double) * customers);
+	order = malloc(sizeof(long) * customers);
+	if (!revenue || !order)
+	{
+		fprintf(stderr, "generate: out of memory\n");
+		return 1;
+	}
 
 	for (long id = 1; id <= customers; id++)
 	{
 		Customer	c;
 		double		last;
 		Rng			r;
-		double		weekly;
 
 		ctx.customer = id;
+		ctx.revenue_12m = 0;
 		simulate(seed, id, base, emit_order, &ctx, &c, &last);
 		rng_init(&r, seed ^ 0xC0FFEE, (uint64_t) id);
 		fprintf(fc, "%ld,%s%s%s %s,%s %s\n", id,
@@ -368,26 +399,48 @@ main(int argc, char **argv)
 				syllables[rng_next(&r) % 16], suffixes[rng_next(&r) % 8],
 				first_names[c.manager], last_names[c.manager]);
 
-		/* visits: only to accounts still buying in the visit window */
-		weekly = c.size > 12 ? 2.0 : c.size > 5 ? 1.0 : c.size > 2 ? 0.25 : 0.0;
-		if (weekly > 0 && last >= DAYS - VISIT_DAYS)
+		revenue[id - 1] = ctx.revenue_12m;
+		order[id - 1] = id;
+	}
+
+	/*
+	 * Visits over the last 26 weeks, as a sales team plans them: accounts
+	 * ranked by trailing-12-month revenue get the default tier policy's rate
+	 * for their cumulative-share band (2, 1, 0.25 a week below 50%, 80%, 95%
+	 * of revenue), times a per-account compliance of 40-120%.
+	 */
+	sort_revenue = revenue;
+	qsort(order, customers, sizeof(long), by_revenue_desc);
+	for (long i = 0; i < customers; i++)
+		total += revenue[i];
+	for (long k = 0; k < customers; k++)
+	{
+		long		id = order[k];
+		Rng			r;
+		double		weekly = above < 0.50 * total ? 2.0 : above < 0.80 * total ? 1.0 :
+			above < 0.95 * total ? 0.25 : 0.0;
+		int			n;
+
+		above += revenue[id - 1];
+		if (weekly == 0 || revenue[id - 1] <= 0)
+			continue;
+		rng_init(&r, seed ^ 0x5A1E5, (uint64_t) id);
+		n = poisson(&r, weekly * (VISIT_DAYS / 7.0) * (0.4 + 0.8 * unif(&r)));
+		for (int v = 0; v < n; v++)
 		{
-			int			n = poisson(&r, weekly * (VISIT_DAYS / 7.0) * (0.4 + 0.8 * unif(&r)));
+			long		day = DAYS - VISIT_DAYS + (long) (unif(&r) * VISIT_DAYS);
+			int			secs = 9 * 3600 + (int) (unif(&r) * 8 * 3600);
+			char		date[32];
 
-			for (int v = 0; v < n; v++)
-			{
-				long		day = DAYS - VISIT_DAYS + (long) (unif(&r) * VISIT_DAYS);
-				int			secs = 9 * 3600 + (int) (unif(&r) * 8 * 3600);
-				char		date[32];
-
-				format_day(day, date);
-				fprintf(fv, "%ld,%ld,%s %02d:%02d:00+00\n", visit_id++, id,
-						date, secs / 3600, secs / 60 % 60);
-			}
+			format_day(day, date);
+			fprintf(fv, "%ld,%ld,%s %02d:%02d:00+00\n", visit_id++, id,
+					date, secs / 3600, secs / 60 % 60);
 		}
 	}
 	fclose(fc);
 	fclose(fo);
 	fclose(fv);
+	free(revenue);
+	free(order);
 	return 0;
 }

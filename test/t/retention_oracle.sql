@@ -65,12 +65,16 @@ SELECT 'mismatch', 'period_kpis ' || :'period' || ' k=' || :'k' || ' w=' || :'w'
                o.nrr_num::float8 / NULLIF(o.rr_den::float8, 0) AS nrr
           FROM o_periods o) o
   FULL JOIN kam.period_kpis v USING (period_start)
+  -- upgraded / downgraded are the tiers' movements (checked against their own
+  -- plain-SQL oracle in tiers_views.sh): here, that every period carries them
+  LEFT JOIN kam.tier_movements tm USING (period_start)
  WHERE (o.active, o.new, o.retained, o.churned, o.reactivated, o.churn_rate, o.retention_rate,
         o.revenue, o.grr, o.nrr)
        IS DISTINCT FROM
        (v.active, v.new, v.retained, v.churned, v.reactivated, v.churn_rate, v.retention_rate,
         v.revenue, v.grr, v.nrr)
-    OR v.upgraded IS NOT NULL OR v.downgraded IS NOT NULL;
+    OR (v.upgraded, v.downgraded) IS DISTINCT FROM (tm.upgraded, tm.downgraded)
+    OR tm.period_start IS NULL;
 
 -- 2. revenue movements, and the identity (exact in the oracle; kam's floats
 --    are the correctly rounded exact sums, so they equal the oracle's)
