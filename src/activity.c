@@ -957,6 +957,8 @@ typedef void (*AccMerge) (void *into, const void *from);
 static void
 pt_combine(MemoryContext ctx, PeriodTable *a, PeriodTable *b, AccMerge merge)
 {
+	int32		minfirst = Min(a->minfirst, b->minfirst);
+
 	if (a->kind != b->kind || a->as_of != b->as_of)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -964,8 +966,13 @@ pt_combine(MemoryContext ctx, PeriodTable *a, PeriodTable *b, AccMerge merge)
 				 errhint("Compute the signatures with the same period and as_of arguments.")));
 	if (b->len == 0)
 		return;
+	/*
+	 * b's table may start below its first period (room from growing); extend
+	 * a over all of it, but the output starts at the earliest real first
+	 * period, not at the room.
+	 */
 	pt_extend(ctx, a, b->lo);
-	a->minfirst = Min(a->minfirst, b->minfirst);
+	a->minfirst = minfirst;
 	for (int32 p = b->lo; p <= b->P; p++)
 		merge(pt_entry(a, p), pt_entry(b, p));
 }
