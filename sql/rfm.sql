@@ -121,6 +121,7 @@ SELECT kam.rfm_accum(s, '2024-01-02'::timestamptz, 1, '2024-01-16'::timestamptz)
 SELECT kam.rfm_state_accum(s, '2024-01-02'::timestamptz, 1) FROM asof_state;
 SELECT kam.rfm_accum(s, '2024-01-02'::timestamp, 1, '2024-01-15'::timestamp) FROM asof_state;
 SELECT kam.rfm_merge(s) FROM (SELECT s FROM asof_state UNION ALL SELECT kam.rfm_state(ts, amount) FROM o) v;
+SELECT kam.rfm_final(kam.rfm_state(ts, amount)) FROM o;
 
 -- malformed text
 SELECT 'day tz - 0 5:1:0:1.0 4:1:0:1.0'::kam.rfm_state;

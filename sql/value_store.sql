@@ -171,3 +171,5 @@ DROP TABLE vs_orders, vs_customers, vs_clockwork, vs_heavy;
 DROP FUNCTION vs_u(int, text);
 SELECT kam.reset('as_of');
 DELETE FROM kam.models;
+-- a model name is 1 to 200 characters
+SELECT kam.save_model(repeat('x', 201), NULL::kam.bgnbd, 'day');

@@ -624,7 +624,10 @@ kam_rfm_final(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	c = PG_GETARG_RFM(0);
 	if (!RFM_IS_AS_OF(c))
-		elog(ERROR, "kam.rfm's state has no as-of date");
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("this kam.rfm_state has no as-of date"),
+				 errhint("Summarize roll-up states with kam.rfm_summary(state, as_of).")));
 	return as_of_summary(fcinfo, (RfmAsOfState *) c);
 }
 

@@ -118,11 +118,18 @@ $$;
 
 CREATE FUNCTION @extschema@.set(p_name text, p_value text)
 RETURNS void
-LANGUAGE sql VOLATILE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
+BEGIN
+	IF p_name IS NULL OR p_value IS NULL THEN
+		RAISE EXCEPTION 'kam.set needs a setting name and a value'
+			USING ERRCODE = 'null_value_not_allowed',
+				  HINT = 'To go back to the default, use kam.reset(name).';
+	END IF;
 	INSERT INTO @extschema@.settings AS s (name, value) VALUES (p_name, p_value)
-	ON CONFLICT (name) DO UPDATE SET value = excluded.value
+	ON CONFLICT (name) DO UPDATE SET value = excluded.value;
+END
 $$;
 
 CREATE FUNCTION @extschema@.reset(p_name text)
@@ -183,6 +190,12 @@ DECLARE
 	c jsonb;
 BEGIN
 	SELECT * INTO b FROM @extschema@.bindings x WHERE x.kind = p_kind;
+	IF FOUND AND NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = b.relation) THEN
+		RAISE EXCEPTION 'the relation bound as % no longer exists', p_kind
+			USING ERRCODE = 'undefined_table',
+				  HINT = format('Bind your data again with kam.bind_%s, or remove the binding with kam.unbind(%L).',
+								p_kind, p_kind);
+	END IF;
 	IF NOT FOUND THEN
 		IF p_kind = 'customers' AND EXISTS (SELECT 1 FROM @extschema@.bindings x WHERE x.kind = 'orders') THEN
 			-- no customer table bound: the customers are those that ordered
@@ -319,6 +332,15 @@ BEGIN
 		RAISE EXCEPTION '% is not a table or view', p_rel
 			USING ERRCODE = 'wrong_object_type',
 				  HINT = 'Bind a table, view, materialized view or foreign table.';
+	END IF;
+	-- kam's own views are dropped and recreated by every rebind
+	IF EXISTS (SELECT 1 FROM pg_class c
+				WHERE c.oid = p_rel AND c.relnamespace = '@extschema@'::regnamespace AND c.relkind = 'v'
+				  AND (c.relname = ANY (ARRAY['orders', 'customers', 'visits'])
+					   OR c.relname IN (SELECT r.name FROM @extschema@.report_views r))) THEN
+		RAISE EXCEPTION 'cannot bind kam''s own view %', p_rel
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Bind the table or view that holds your data.';
 	END IF;
 END
 $$;

@@ -554,7 +554,10 @@ ends AS (
 	SELECT (row_number() OVER (ORDER BY s))::integer AS end_no, s::date AS period_start,
 		   LEAST((s + p.len)::date - 1, p.as_of) AS end_date
 	  FROM p, first_order f,
-		   generate_series(date_trunc(p.per, f.day::timestamp), date_trunc(p.per, p.as_of::timestamp), p.len) s),
+		   -- kam.period_start: the same periods as date_trunc, and an infinite
+		   -- first order is an error (22008) rather than an endless series
+		   generate_series(@extschema@.period_start(f.day, p.per)::timestamp,
+						   @extschema@.period_start(p.as_of, p.per)::timestamp, p.len) s),
 {daily},
 {win},
 ranked AS (

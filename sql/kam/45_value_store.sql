@@ -83,8 +83,8 @@ BEGIN
 			USING ERRCODE = 'null_value_not_allowed',
 				  HINT = 'Name the model, e.g. ''bgnbd''.';
 	END IF;
-	IF p_name = '' THEN
-		RAISE EXCEPTION 'model name must not be empty'
+	IF p_name = '' OR length(p_name) > 200 THEN
+		RAISE EXCEPTION 'model name must have 1 to 200 characters'
 			USING ERRCODE = 'invalid_parameter_value',
 				  HINT = 'Name the model, e.g. ''bgnbd''.';
 	END IF;
