@@ -41,37 +41,16 @@ PG_FUNCTION_INFO_V1(kam_bgnbd_p_alive_sql);
 
 #define NPAR 4
 
-static void
-bgnbd_add(FunctionCallInfo fcinfo, KamFitState *st, double w)
-{
-	int32		x = PG_GETARG_INT32(1);
-	double		key[3];
-
-	key[0] = x;
-	key[1] = PG_GETARG_FLOAT8(2);
-	key[2] = PG_GETARG_FLOAT8(3);
-	kam_check_rft(key[0], key[1], key[2]);
-	kam_fitstate_add(st, key, w);
-}
-
 Datum
 kam_bgnbd_trans(PG_FUNCTION_ARGS)
 {
-	KamFitState *st = kam_fitstate_get(fcinfo, 3, "bgnbd_fit");
-
-	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2) && !PG_ARGISNULL(3))
-		bgnbd_add(fcinfo, st, 1.0);
-	PG_RETURN_POINTER(st);
+	return kam_rft_fit_accumulate(fcinfo, "bgnbd_fit", false);
 }
 
 Datum
 kam_bgnbd_trans_w(PG_FUNCTION_ARGS)
 {
-	KamFitState *st = kam_fitstate_get(fcinfo, 3, "bgnbd_fit");
-
-	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2) && !PG_ARGISNULL(3) && !PG_ARGISNULL(4))
-		bgnbd_add(fcinfo, st, kam_fit_weight_arg(fcinfo, 4));
-	PG_RETURN_POINTER(st);
+	return kam_rft_fit_accumulate(fcinfo, "bgnbd_fit", true);
 }
 
 /*

@@ -43,37 +43,16 @@ PG_FUNCTION_INFO_V1(kam_paretonbd_p_alive_sql);
 #define MAX_PANELS 100000
 #define MAX_WIDTH 1.0
 
-static void
-pnbd_add(FunctionCallInfo fcinfo, KamFitState *st, double w)
-{
-	int32		x = PG_GETARG_INT32(1);
-	double		key[3];
-
-	key[0] = x;
-	key[1] = PG_GETARG_FLOAT8(2);
-	key[2] = PG_GETARG_FLOAT8(3);
-	kam_check_rft(key[0], key[1], key[2]);
-	kam_fitstate_add(st, key, w);
-}
-
 Datum
 kam_paretonbd_trans(PG_FUNCTION_ARGS)
 {
-	KamFitState *st = kam_fitstate_get(fcinfo, 3, "paretonbd_fit");
-
-	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2) && !PG_ARGISNULL(3))
-		pnbd_add(fcinfo, st, 1.0);
-	PG_RETURN_POINTER(st);
+	return kam_rft_fit_accumulate(fcinfo, "paretonbd_fit", false);
 }
 
 Datum
 kam_paretonbd_trans_w(PG_FUNCTION_ARGS)
 {
-	KamFitState *st = kam_fitstate_get(fcinfo, 3, "paretonbd_fit");
-
-	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2) && !PG_ARGISNULL(3) && !PG_ARGISNULL(4))
-		pnbd_add(fcinfo, st, kam_fit_weight_arg(fcinfo, 4));
-	PG_RETURN_POINTER(st);
+	return kam_rft_fit_accumulate(fcinfo, "paretonbd_fit", true);
 }
 
 /* ln(alpha + tau), ln(beta + tau) at u = ln(g + tau), E = e^u */

@@ -13,6 +13,7 @@
 #include "funcapi.h"
 #include "utils/typcache.h"
 
+#include "fitstate.h"
 #include "kam.h"
 #include "value.h"
 
@@ -180,6 +181,27 @@ kam_check_rft(double frequency, double recency, double t)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("recency must be 0 when frequency is 0, got %g", recency),
 				 errhint("Customers without repeat purchases have recency 0.")));
+}
+
+/*
+ * Transition of the purchase-model fits (BG/NBD, Pareto/NBD), which take the
+ * same (frequency, recency, t [, weight]) rows: a row with a NULL argument is
+ * skipped, the others go into the fit's input histogram.
+ */
+Datum
+kam_rft_fit_accumulate(FunctionCallInfo fcinfo, const char *fname, bool weighted)
+{
+	KamFitState *st = kam_fitstate_get(fcinfo, 3, fname);
+	double		key[3];
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3) || (weighted && PG_ARGISNULL(4)))
+		PG_RETURN_POINTER(st);
+	key[0] = PG_GETARG_INT32(1);
+	key[1] = PG_GETARG_FLOAT8(2);
+	key[2] = PG_GETARG_FLOAT8(3);
+	kam_check_rft(key[0], key[1], key[2]);
+	kam_fitstate_add(st, key, weighted ? kam_fit_weight_arg(fcinfo, 4) : 1.0);
+	PG_RETURN_POINTER(st);
 }
 
 void

@@ -22,6 +22,7 @@ extern Datum kam_fit_result(FunctionCallInfo fcinfo, const double *params, int n
 							double log_likelihood, double n, const KamOptimResult *res,
 							const char *fname);
 extern void kam_check_rft(double frequency, double recency, double t);
+extern Datum kam_rft_fit_accumulate(FunctionCallInfo fcinfo, const char *fname, bool weighted);
 extern void kam_check_horizon(double horizon, const char *argname);
 extern void kam_check_discount(double discount, const char *argname);
 
