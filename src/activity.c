@@ -80,8 +80,8 @@ PG_FUNCTION_INFO_V1(kam_activity_final);
 PG_FUNCTION_INFO_V1(kam_activity_summary);
 PG_FUNCTION_INFO_V1(kam_retention_add);
 PG_FUNCTION_INFO_V1(kam_retention_combine);
-PG_FUNCTION_INFO_V1(kam_retention_serialize);
-PG_FUNCTION_INFO_V1(kam_retention_deserialize);
+PG_FUNCTION_INFO_V1(kam_period_table_serialize);
+PG_FUNCTION_INFO_V1(kam_period_table_deserialize);
 PG_FUNCTION_INFO_V1(kam_retention_final);
 PG_FUNCTION_INFO_V1(kam_cohort_add);
 PG_FUNCTION_INFO_V1(kam_cohort_combine);
@@ -90,8 +90,6 @@ PG_FUNCTION_INFO_V1(kam_cohort_deserialize);
 PG_FUNCTION_INFO_V1(kam_cohort_final);
 PG_FUNCTION_INFO_V1(kam_trailing_add);
 PG_FUNCTION_INFO_V1(kam_trailing_combine);
-PG_FUNCTION_INFO_V1(kam_trailing_serialize);
-PG_FUNCTION_INFO_V1(kam_trailing_deserialize);
 PG_FUNCTION_INFO_V1(kam_trailing_final);
 
 static const KamSum sum_zero = KAM_SUM_ZERO;
@@ -1147,14 +1145,15 @@ kam_retention_combine(PG_FUNCTION_ARGS)
 	return pt_combine_fn(fcinfo, ret_merge, "churn_after");
 }
 
+/* serialize / deserialize of both period-table aggregates (retention, trailing) */
 Datum
-kam_retention_serialize(PG_FUNCTION_ARGS)
+kam_period_table_serialize(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_BYTEA_P(pt_serialize((PeriodTable *) PG_GETARG_POINTER(0)));
 }
 
 Datum
-kam_retention_deserialize(PG_FUNCTION_ARGS)
+kam_period_table_deserialize(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_POINTER(pt_deserialize(PG_GETARG_BYTEA_PP(0)));
 }
@@ -1303,18 +1302,6 @@ Datum
 kam_trailing_combine(PG_FUNCTION_ARGS)
 {
 	return pt_combine_fn(fcinfo, trail_merge, "window_periods");
-}
-
-Datum
-kam_trailing_serialize(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_BYTEA_P(pt_serialize((PeriodTable *) PG_GETARG_POINTER(0)));
-}
-
-Datum
-kam_trailing_deserialize(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_POINTER(pt_deserialize(PG_GETARG_BYTEA_PP(0)));
 }
 
 Datum

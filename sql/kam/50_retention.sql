@@ -138,10 +138,11 @@ CREATE FUNCTION @extschema@.retention_add(internal, @extschema@.activity, intege
 	AS 'MODULE_PATHNAME', 'kam_retention_add' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.retention_combine(internal, internal) RETURNS internal
 	AS 'MODULE_PATHNAME', 'kam_retention_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.retention_serialize(internal) RETURNS bytea
-	AS 'MODULE_PATHNAME', 'kam_retention_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.retention_deserialize(bytea, internal) RETURNS internal
-	AS 'MODULE_PATHNAME', 'kam_retention_deserialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+-- one serialization for both period-table aggregates (retention_periods, trailing_retention)
+CREATE FUNCTION @extschema@.period_table_serialize(internal) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'kam_period_table_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.period_table_deserialize(bytea, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'kam_period_table_deserialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.retention_final(internal) RETURNS @extschema@.retention_period[]
 	AS 'MODULE_PATHNAME', 'kam_retention_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
@@ -150,8 +151,8 @@ CREATE AGGREGATE @extschema@.retention_periods(activity @extschema@.activity, ch
 	STYPE = internal,
 	FINALFUNC = @extschema@.retention_final,
 	COMBINEFUNC = @extschema@.retention_combine,
-	SERIALFUNC = @extschema@.retention_serialize,
-	DESERIALFUNC = @extschema@.retention_deserialize,
+	SERIALFUNC = @extschema@.period_table_serialize,
+	DESERIALFUNC = @extschema@.period_table_deserialize,
 	PARALLEL = SAFE
 );
 
@@ -206,10 +207,6 @@ CREATE FUNCTION @extschema@.trailing_add(internal, @extschema@.activity, integer
 	AS 'MODULE_PATHNAME', 'kam_trailing_add' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.trailing_combine(internal, internal) RETURNS internal
 	AS 'MODULE_PATHNAME', 'kam_trailing_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.trailing_serialize(internal) RETURNS bytea
-	AS 'MODULE_PATHNAME', 'kam_trailing_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.trailing_deserialize(bytea, internal) RETURNS internal
-	AS 'MODULE_PATHNAME', 'kam_trailing_deserialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.trailing_final(internal) RETURNS @extschema@.trailing_period[]
 	AS 'MODULE_PATHNAME', 'kam_trailing_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
@@ -218,8 +215,8 @@ CREATE AGGREGATE @extschema@.trailing_retention(activity @extschema@.activity, w
 	STYPE = internal,
 	FINALFUNC = @extschema@.trailing_final,
 	COMBINEFUNC = @extschema@.trailing_combine,
-	SERIALFUNC = @extschema@.trailing_serialize,
-	DESERIALFUNC = @extschema@.trailing_deserialize,
+	SERIALFUNC = @extschema@.period_table_serialize,
+	DESERIALFUNC = @extschema@.period_table_deserialize,
 	PARALLEL = SAFE
 );
 
