@@ -135,17 +135,11 @@ kam_period_of_timestamptz(TimestampTz ts, KamPeriod p, const char *argname)
 	return period_of_day(date2j(tm.tm_year, tm.tm_mon, tm.tm_mday) - POSTGRES_EPOCH_JDATE, p);
 }
 
-static inline int64
-floor_div64(int64 a, int64 b)
-{
-	return (a >= 0) ? a / b : -((-a + b - 1) / b);
-}
-
 static void
-tz_cache_fill(KamTzCache *cache, TimestampTz ts)
+tz_cache_fill(KamPeriodCache *cache, TimestampTz ts)
 {
 	const int64 epoch_shift = (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY;
-	pg_time_t	t = (pg_time_t) (floor_div64(ts, USECS_PER_SEC) + epoch_shift);
+	pg_time_t	t = (pg_time_t) (kam_floor_div64(ts, USECS_PER_SEC) + epoch_shift);
 	long int	before_gmtoff,
 				after_gmtoff;
 	int			before_isdst,
@@ -158,7 +152,7 @@ tz_cache_fill(KamTzCache *cache, TimestampTz ts)
 	cache->tz = session_timezone;
 	if (r < 0)
 	{
-		/* the zone can't say: let the caller take the slow path every time */
+		/* the zone can't say: every value takes the slow path */
 		cache->lo = cache->hi = 0;
 		return;
 	}
@@ -169,23 +163,31 @@ tz_cache_fill(KamTzCache *cache, TimestampTz ts)
 		? DT_NOEND : (TimestampTz) (boundary - epoch_shift) * USECS_PER_SEC;
 }
 
-/*
- * kam_period_of_timestamptz with a cached UTC offset; gives exactly what
- * timestamp2tm gives (tested across daylight-saving changes in rfm.sql).
- */
+/* the slow path of kam_local_day_cached(): refills the offset, raises the errors */
 int32
-kam_period_of_timestamptz_cached(TimestampTz ts, KamPeriod p, const char *argname,
-								 KamTzCache *cache)
+kam_local_day_refill(TimestampTz ts, const char *argname, KamPeriodCache *cache)
 {
-	if (TIMESTAMP_NOT_FINITE(ts))
-		return kam_period_of_timestamptz(ts, p, argname);	/* raises the error */
-	if (cache->tz != (const void *) session_timezone || ts < cache->lo || ts >= cache->hi)
+	if (!TIMESTAMP_NOT_FINITE(ts))
 	{
 		tz_cache_fill(cache, ts);
-		if (cache->lo == cache->hi)
-			return kam_period_of_timestamptz(ts, p, argname);
+		if (cache->lo < cache->hi)
+			return (int32) kam_floor_div64(ts + cache->offset, USECS_PER_DAY);
 	}
-	return period_of_day((int32) floor_div64(ts + cache->offset, USECS_PER_DAY), p);
+	/* infinite, or a zone without offset data: the calendar way */
+	return kam_period_of_timestamptz(ts, KAM_PERIOD_DAY, argname);
+}
+
+/* the slow path of kam_period_of_day_cached(): caches the day range of day's period */
+int32
+kam_period_of_day_refill(int32 day, KamPeriod p, KamPeriodCache *cache)
+{
+	int32		period = period_of_day(day, p);
+
+	cache->kind = (int32) p;
+	cache->period = period;
+	cache->day_lo = kam_period_start(period, p);
+	cache->day_hi = kam_period_start(period + 1, p);
+	return period;
 }
 
 /* first day of period `index` */

@@ -20,6 +20,7 @@
 
 #include "access/htup_details.h"
 #include "funcapi.h"
+#include "nodes/nodes.h"
 #include "utils/builtins.h"
 
 PG_FUNCTION_INFO_V1(kam_rfm_accum_tz);
@@ -69,38 +70,83 @@ time_arg(FunctionCallInfo fcinfo, int n, InputKind kind)
 	return PG_GETARG_INT64(n);
 }
 
-/*
- * Period of argument n.  With use_cache (the transition function's order
- * timestamps only: fn_extra then holds a KamTzCache), timestamptz values go
- * through the call site's cached UTC offset; as_of, once per group, does not,
- * so it can't evict the cache.
- */
+/* Period of argument n, without any cache (as_of, once per group or call). */
 static int32
-time_period(FunctionCallInfo fcinfo, int n, InputKind kind, KamPeriod p, const char *argname,
-			bool use_cache)
+time_period(FunctionCallInfo fcinfo, int n, InputKind kind, KamPeriod p, const char *argname)
 {
 	if (kind == INPUT_DATE)
 		return kam_period_of_date(PG_GETARG_DATEADT(n), p, argname);
-	if (kind == INPUT_TIMESTAMPTZ && use_cache)
-	{
-		KamTzCache *cache = (KamTzCache *) fcinfo->flinfo->fn_extra;
-
-		if (cache == NULL)
-		{
-			cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(KamTzCache));
-			fcinfo->flinfo->fn_extra = cache;
-		}
-		return kam_period_of_timestamptz_cached(PG_GETARG_TIMESTAMPTZ(n), p, argname, cache);
-	}
 	return period_of(PG_GETARG_INT64(n), kind, p, argname);
+}
+
+/* fn_extra of the transition functions */
+typedef struct RfmCallCache
+{
+	KamPeriodCache rows;		/* the order timestamps' periods */
+	bool		as_of_valid;	/* as_of_period below is the period */
+	int32		as_of_kind;		/* of this KamPeriod */
+	int64		as_of;			/* of this as_of argument */
+	const void *as_of_tz;		/* in this session time zone */
+	int32		as_of_period;
+} RfmCallCache;
+
+static inline RfmCallCache *
+call_cache(FunctionCallInfo fcinfo)
+{
+	if (unlikely(fcinfo->flinfo->fn_extra == NULL))
+		fcinfo->flinfo->fn_extra = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(RfmCallCache));
+	return (RfmCallCache *) fcinfo->flinfo->fn_extra;
+}
+
+/* the period of the order timestamp (argument 1) */
+static pg_attribute_always_inline int32
+row_period(FunctionCallInfo fcinfo, InputKind kind, KamPeriod p, KamPeriodCache *cache)
+{
+	int32		day;
+
+	if (kind == INPUT_TIMESTAMPTZ)
+		day = kam_local_day_cached(PG_GETARG_TIMESTAMPTZ(1), "ordered_at", cache);
+	else if (kind == INPUT_TIMESTAMP)
+	{
+		Timestamp	ts = PG_GETARG_TIMESTAMP(1);
+
+		if (unlikely(TIMESTAMP_NOT_FINITE(ts)))
+			return kam_period_of_timestamp(ts, p, "ordered_at");	/* raises the error */
+		day = (int32) kam_floor_div64(ts, USECS_PER_DAY);
+	}
+	else
+	{
+		DateADT		d = PG_GETARG_DATEADT(1);
+
+		if (unlikely(DATE_NOT_FINITE(d)))
+			return kam_period_of_date(d, p, "ordered_at");	/* raises the error */
+		day = d;
+	}
+	return kam_period_of_day_cached(day, p, cache);
+}
+
+/* the period of as_of (argument 3): computed once per call site, not per group */
+static int32
+as_of_period(FunctionCallInfo fcinfo, InputKind kind, KamPeriod p, int64 as_of, RfmCallCache *cache)
+{
+	if (!cache->as_of_valid || cache->as_of != as_of || cache->as_of_kind != (int32) p ||
+		cache->as_of_tz != (const void *) session_timezone)
+	{
+		cache->as_of_period = time_period(fcinfo, 3, kind, p, "as_of");
+		cache->as_of = as_of;
+		cache->as_of_kind = (int32) p;
+		cache->as_of_tz = session_timezone;
+		cache->as_of_valid = true;
+	}
+	return cache->as_of_period;
 }
 
 /*
  * The period argument, checked against the state's when there is one.  The
  * common case (same text every row) is a byte comparison, not a parse.
  */
-static KamPeriod
-period_arg(FunctionCallInfo fcinfo, int n, RfmCommon *s)
+static pg_noinline KamPeriod
+period_text_arg(FunctionCallInfo fcinfo, int n, RfmCommon *s)
 {
 	text	   *t;
 	KamPeriod	p;
@@ -132,6 +178,15 @@ period_arg(FunctionCallInfo fcinfo, int n, RfmCommon *s)
 						kam_period_name((KamPeriod) s->period), kam_period_name(p)),
 				 errhint("Pass the same period for every row of a group.")));
 	return p;
+}
+
+/* the period argument n, or day when the aggregate has none (inline: runs per row) */
+static inline KamPeriod
+period_arg(FunctionCallInfo fcinfo, int n, RfmCommon *s)
+{
+	if (n >= PG_NARGS() && (s == NULL || s->period == KAM_PERIOD_DAY))
+		return KAM_PERIOD_DAY;
+	return period_text_arg(fcinfo, n, s);
 }
 
 static pg_noinline void
@@ -249,12 +304,26 @@ rfm_add(RfmState *s, int32 period, int64 ts, double amount)
 }
 
 /* Adds one row to an as-of state; returns the state, which moved if it grew. */
-static RfmAsOfState *
+static inline RfmAsOfState *
 rfma_add(RfmAsOfState *s, int32 period, int64 ts, double amount)
 {
 	int32		n = s->c.n;
-	int32		i = lower_bound((const char *) s->periods, sizeof(int32), n, period);
+	int32		i;
 
+	/* most rows: the period of the latest row so far */
+	if (likely(n > 0 && s->periods[n - 1] == period))
+	{
+		if (ts < s->first_ts)
+			s->first_ts = ts;
+		if (ts > s->last_ts)
+			s->last_ts = ts;
+		s->orders++;
+		kam_sum_add(&s->total, amount, "amount");
+		if (n == 1)
+			kam_sum_add(&s->first_sum, amount, "amount");
+		return s;
+	}
+	i = lower_bound((const char *) s->periods, sizeof(int32), n, period);
 	if (i == n || s->periods[i] != period)
 	{
 		if (n == RFMA_CAP(s))
@@ -281,28 +350,33 @@ rfma_add(RfmAsOfState *s, int32 period, int64 ts, double amount)
 
 /*
  * The state to update: the executor's private copy when called as an
- * aggregate, else a copy of the argument (never scribble on an input).
+ * aggregate (what AggCheckCallContext tests, inline: this runs for every
+ * row), else a copy of the argument (never scribble on an input).
  */
-static RfmCommon *
+static inline RfmCommon *
 writable_state(FunctionCallInfo fcinfo, int n)
 {
-	Datum		d = PG_GETARG_DATUM(n);
-	RfmCommon  *c = DatumGetRfm(d);
+	Pointer		p = DatumGetPointer(PG_GETARG_DATUM(n));
 
 	/* a detoasted value is already a fresh copy */
-	if ((Pointer) c == DatumGetPointer(d) && !AggCheckCallContext(fcinfo, NULL))
-		c = copy_state(c, 0);
-	return c;
+	if (unlikely(VARATT_IS_EXTENDED(p)))
+		return DatumGetRfm(PointerGetDatum(p));
+	if (fcinfo->context != NULL &&
+		(IsA(fcinfo->context, AggState) || IsA(fcinfo->context, WindowAggState)))
+		return (RfmCommon *) p;
+	return copy_state((RfmCommon *) p, 0);
 }
 
 /*
  * Transition: (state, ordered_at, amount [, as_of] [, period]).
- * NULL ordered_at or amount: the row is left out.
+ * NULL ordered_at or amount: the row is left out.  Inlined into each entry
+ * point below, so the input kind is a constant.
  */
-static Datum
+static pg_attribute_always_inline Datum
 rfm_accumulate(FunctionCallInfo fcinfo, InputKind kind, bool with_as_of)
 {
 	RfmCommon  *c = PG_ARGISNULL(0) ? NULL : writable_state(fcinfo, 0);
+	RfmCallCache *cache = call_cache(fcinfo);
 	KamPeriod	period;
 	uint8		flags = (kind == INPUT_TIMESTAMPTZ) ? 0 : RFM_LOCAL;
 	int32		p;
@@ -319,16 +393,16 @@ rfm_accumulate(FunctionCallInfo fcinfo, InputKind kind, bool with_as_of)
 	{
 		if (with_as_of)
 		{
-			RfmAsOfState *s = rfma_alloc(grown_capacity(RFMA_HDRSZ, sizeof(int32), 0, RFMA_MAX_PERIODS),
-										 period, flags);
+			RfmAsOfState *s;
 
 			if (PG_ARGISNULL(3))
 				ereport(ERROR,
 						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 						 errmsg("as_of must not be NULL"),
 						 errhint("Pass the date the summary is computed as of, e.g. current_date.")));
+			s = rfma_alloc(grown_capacity(RFMA_HDRSZ, sizeof(int32), 0, RFMA_MAX_PERIODS), period, flags);
 			s->as_of = time_arg(fcinfo, 3, kind);
-			s->as_of_period = time_period(fcinfo, 3, kind, period, "as_of", false);
+			s->as_of_period = as_of_period(fcinfo, kind, period, s->as_of, cache);
 			c = &s->c;
 		}
 		else
@@ -345,7 +419,7 @@ rfm_accumulate(FunctionCallInfo fcinfo, InputKind kind, bool with_as_of)
 		PG_RETURN_POINTER(c);
 	amount = PG_GETARG_FLOAT8(2);
 	KAM_CHECK_FINITE(amount, "amount");
-	p = time_period(fcinfo, 1, kind, period, "ordered_at", true);
+	p = row_period(fcinfo, kind, period, &cache->rows);
 	if (with_as_of)
 	{
 		RfmAsOfState *s = (RfmAsOfState *) c;
@@ -540,6 +614,63 @@ kam_rfm_combine(PG_FUNCTION_ARGS)
 }
 
 /*
+ * kam.rfm_summary tuples are stamped from a template: every field is a
+ * fixed-width by-value type and never NULL, so each tuple is the template's
+ * bytes with the values stored at fixed offsets, instead of heap_form_tuple
+ * working out sizes, alignment and null bitmap again for each of a million
+ * customers.  Kept in the final function's fn_extra.
+ */
+#define SUMMARY_NATTS 8
+
+typedef struct SummaryTemplate
+{
+	uint32		len;			/* size of every tuple */
+	uint32		off[SUMMARY_NATTS]; /* where each value goes */
+	int16		attlen[SUMMARY_NATTS];
+	HeapTupleHeader tuple;		/* the template (all values zero) */
+} SummaryTemplate;
+
+static SummaryTemplate *
+summary_template(FunctionCallInfo fcinfo)
+{
+	SummaryTemplate *st = (SummaryTemplate *) fcinfo->flinfo->fn_extra;
+	MemoryContext old;
+	TupleDesc	tupdesc;
+	Datum		zeros[SUMMARY_NATTS] = {0};
+	bool		nulls[SUMMARY_NATTS] = {false};
+	HeapTuple	tuple;
+	uint32		off = 0;
+
+	if (st != NULL)
+		return st;
+	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "kam.rfm_summary must return a composite type");
+	tupdesc = BlessTupleDesc(CreateTupleDescCopy(tupdesc));
+	if (tupdesc->natts != SUMMARY_NATTS)
+		elog(ERROR, "kam.rfm_summary has %d attributes, expected %d", tupdesc->natts, SUMMARY_NATTS);
+	st = palloc(sizeof(SummaryTemplate));
+	tuple = heap_form_tuple(tupdesc, zeros, nulls);
+	st->len = tuple->t_len;
+	st->tuple = tuple->t_data;
+	for (int i = 0; i < SUMMARY_NATTS; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
+
+		if (att->attisdropped || !att->attbyval || (att->attlen != 4 && att->attlen != 8))
+			elog(ERROR, "kam.rfm_summary attribute %d is not a fixed-width by-value type", i + 1);
+		off = att_align_nominal(off, att->attalign);
+		st->off[i] = st->tuple->t_hoff + off;
+		st->attlen[i] = att->attlen;
+		off += att->attlen;
+	}
+	Assert(st->tuple->t_hoff + off == st->len);
+	fcinfo->flinfo->fn_extra = st;
+	MemoryContextSwitchTo(old);
+	return st;
+}
+
+/*
  * The kam.rfm_summary tuple.  repeat_sum is the exact sum of the repeat
  * periods' amounts (monetary = repeat_sum / frequency).
  */
@@ -547,20 +678,10 @@ static Datum
 summary_tuple(FunctionCallInfo fcinfo, uint8 flags, int64 first_ts, int64 last_ts, int64 orders,
 			  const KamSum *revenue, int32 periods, int32 recency, int32 t, const KamSum *repeat_sum)
 {
-	TupleDesc	tupdesc = (TupleDesc) fcinfo->flinfo->fn_extra;
-	Datum		values[8];
-	bool		nulls[8] = {false};
+	SummaryTemplate *st = summary_template(fcinfo);
+	Datum		values[SUMMARY_NATTS];
+	HeapTupleHeader tuple;
 
-	if (tupdesc == NULL)
-	{
-		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-
-		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-			elog(ERROR, "kam.rfm_summary must return a composite type");
-		tupdesc = BlessTupleDesc(CreateTupleDescCopy(tupdesc));
-		fcinfo->flinfo->fn_extra = tupdesc;
-		MemoryContextSwitchTo(old);
-	}
 	if (flags & RFM_LOCAL)
 	{
 		first_ts = DatumGetTimestampTz(DirectFunctionCall1(timestamp_timestamptz, TimestampGetDatum(first_ts)));
@@ -574,7 +695,11 @@ summary_tuple(FunctionCallInfo fcinfo, uint8 flags, int64 first_ts, int64 last_t
 	values[5] = Float8GetDatum((double) recency);
 	values[6] = Float8GetDatum((double) t);
 	values[7] = Float8GetDatum(periods > 1 ? kam_sum_to_double(repeat_sum) / (periods - 1) : 0.0);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+	tuple = (HeapTupleHeader) palloc(st->len);
+	memcpy(tuple, st->tuple, st->len);
+	for (int i = 0; i < SUMMARY_NATTS; i++)
+		store_att_byval((char *) tuple + st->off[i], values[i], st->attlen[i]);
+	PG_RETURN_HEAPTUPLEHEADER(tuple);
 }
 
 /* The summary of a roll-up state's periods up to as_of_period; NULL when none. */
@@ -644,7 +769,7 @@ static Datum
 rfm_summary_at(FunctionCallInfo fcinfo, InputKind kind)
 {
 	RfmCommon  *c = PG_GETARG_RFM(0);
-	int32		as_of_period = time_period(fcinfo, 1, kind, (KamPeriod) c->period, "as_of", false);
+	int32		as_of_period = time_period(fcinfo, 1, kind, (KamPeriod) c->period, "as_of");
 
 	if (RFM_IS_AS_OF(c))
 	{
