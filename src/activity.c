@@ -388,27 +388,38 @@ kam_activity_send(PG_FUNCTION_ARGS)
  * ------------------------------------------------------------------------
  */
 
-/* the parsed period argument, cached per call site (it is a constant) */
-typedef struct PeriodCache
+/*
+ * The transition functions' fn_extra: the parsed period argument (it is a
+ * constant) and the period cache that maps order days to periods.
+ */
+typedef struct ActCallCache
 {
 	KamPeriod	kind;
-	int			len;
+	int			len;			/* -1: name not cached */
 	char		name[16];
-} PeriodCache;
+	KamPeriodCache periods;
+} ActCallCache;
 
-static KamPeriod
-cached_period(FunctionCallInfo fcinfo, text *t)
+static inline ActCallCache *
+act_call_cache(FunctionCallInfo fcinfo)
 {
-	PeriodCache *c = (PeriodCache *) fcinfo->flinfo->fn_extra;
-	int			len = VARSIZE_ANY_EXHDR(t);
-
-	if (c != NULL && c->len == len && memcmp(c->name, VARDATA_ANY(t), len) == 0)
-		return c->kind;
-	if (c == NULL)
+	if (unlikely(fcinfo->flinfo->fn_extra == NULL))
 	{
-		c = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(PeriodCache));
+		ActCallCache *c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ActCallCache));
+
+		c->len = -1;
 		fcinfo->flinfo->fn_extra = c;
 	}
+	return (ActCallCache *) fcinfo->flinfo->fn_extra;
+}
+
+static inline KamPeriod
+cached_period(ActCallCache *c, text *t)
+{
+	int			len = VARSIZE_ANY_EXHDR(t);
+
+	if (likely(c->len == len && memcmp(c->name, VARDATA_ANY(t), len) == 0))
+		return c->kind;
 	c->kind = kam_period_from_text(t, "period");
 	if (len < (int) sizeof(c->name))
 	{
@@ -421,14 +432,13 @@ cached_period(FunctionCallInfo fcinfo, text *t)
 }
 
 /*
- * Adds one order (day number `day`; `tm` its broken-down local time when
- * known) to the state in argument 0.  Inside an aggregate the state is
- * updated in place; when it must grow, a bigger copy is made in the per-call
- * memory context, which the executor copies into the aggregate context
- * (freeing the old state).
+ * Adds one order (day number `day`, days since 2000-01-01) to the state in
+ * argument 0.  Inside an aggregate the state is updated in place; when it
+ * must grow, a bigger copy is made in the per-call memory context, which the
+ * executor copies into the aggregate context (freeing the old state).
  */
 static Datum
-activity_add(FunctionCallInfo fcinfo, DateADT day, const struct pg_tm *tm)
+activity_add(FunctionCallInfo fcinfo, DateADT day, ActCallCache *cache)
 {
 	KamActivity *a;
 	text	   *period_arg;
@@ -450,14 +460,15 @@ activity_add(FunctionCallInfo fcinfo, DateADT day, const struct pg_tm *tm)
 				 errmsg("as_of must not be NULL"),
 				 errhint("Pass the date the figures are computed as of, e.g. kam.as_of().")));
 	period_arg = PG_GETARG_TEXT_PP(3);
-	kind = cached_period(fcinfo, period_arg);
+	kind = cached_period(cache, period_arg);
 	as_of = PG_GETARG_DATEADT(4);
 	check_as_of(as_of);
 
 	if (PG_ARGISNULL(0))
 		a = NULL;
-	else if (AggCheckCallContext(fcinfo, NULL))
-		a = (KamActivity *) PG_GETARG_POINTER(0);
+	else if (fcinfo->context != NULL &&
+			 (IsA(fcinfo->context, AggState) || IsA(fcinfo->context, WindowAggState)))
+		a = (KamActivity *) PG_GETARG_POINTER(0);	/* AggCheckCallContext, inline */
 	else
 	{
 		a = (KamActivity *) PG_DETOAST_DATUM_COPY(PG_GETARG_DATUM(0));
@@ -487,14 +498,7 @@ activity_add(FunctionCallInfo fcinfo, DateADT day, const struct pg_tm *tm)
 				 errmsg("ordered_at must not be after as_of (%s), got an order on %s", d2, d1),
 				 errhint("Leave out later orders, e.g. WHERE ordered_at < as_of + 1, as kam's views do.")));
 	}
-	if (tm != NULL && kind == KAM_PERIOD_MONTH)
-		period = (tm->tm_year - 2000) * 12 + (tm->tm_mon - 1);
-	else if (tm != NULL && kind == KAM_PERIOD_QUARTER)
-		period = (tm->tm_year - 2000) * 4 + (tm->tm_mon - 1) / 3;
-	else if (tm != NULL && kind == KAM_PERIOD_YEAR)
-		period = tm->tm_year - 2000;
-	else
-		period = kam_period_of_date(day, kind, "ordered_at");
+	period = kam_period_of_day_cached(day, kind, &cache->periods);
 	if (a == NULL)
 		a = activity_alloc(kind, as_of, 4);
 
@@ -538,31 +542,16 @@ activity_add(FunctionCallInfo fcinfo, DateADT day, const struct pg_tm *tm)
 	PG_RETURN_POINTER(a);
 }
 
-/*
- * timestamptz: broken down once in the session time zone (as period.c does);
- * months, quarters and years come straight from the local year and month.
- */
+/* timestamptz: floored to the local day in the session time zone */
 Datum
 kam_activity_add_tstz(PG_FUNCTION_ARGS)
 {
+	ActCallCache *cache = act_call_cache(fcinfo);
 	DateADT		day = 0;
-	struct pg_tm tm;
-	fsec_t		fsec;
-	int			tz;
 
-	if (PG_ARGISNULL(1))
-		return activity_add(fcinfo, day, NULL);
-	if (TIMESTAMP_NOT_FINITE(PG_GETARG_TIMESTAMPTZ(1)))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("ordered_at must be a finite timestamp"),
-				 errhint("Filter out rows with infinite timestamps.")));
-	if (timestamp2tm(PG_GETARG_TIMESTAMPTZ(1), &tz, &tm, &fsec, NULL, NULL) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("ordered_at is out of range")));
-	day = date2j(tm.tm_year, tm.tm_mon, tm.tm_mday) - POSTGRES_EPOCH_JDATE;
-	return activity_add(fcinfo, day, &tm);
+	if (!PG_ARGISNULL(1))
+		day = kam_local_day_cached(PG_GETARG_TIMESTAMPTZ(1), "ordered_at", &cache->periods);
+	return activity_add(fcinfo, day, cache);
 }
 
 Datum
@@ -572,7 +561,7 @@ kam_activity_add_ts(PG_FUNCTION_ARGS)
 
 	if (!PG_ARGISNULL(1))
 		day = kam_period_of_timestamp(PG_GETARG_TIMESTAMP(1), KAM_PERIOD_DAY, "ordered_at");
-	return activity_add(fcinfo, day, NULL);
+	return activity_add(fcinfo, day, act_call_cache(fcinfo));
 }
 
 Datum
@@ -582,7 +571,7 @@ kam_activity_add_date(PG_FUNCTION_ARGS)
 
 	if (!PG_ARGISNULL(1))
 		day = kam_period_of_date(PG_GETARG_DATEADT(1), KAM_PERIOD_DAY, "ordered_at");
-	return activity_add(fcinfo, day, NULL);
+	return activity_add(fcinfo, day, act_call_cache(fcinfo));
 }
 
 /*
