@@ -231,7 +231,7 @@ SELECT o.customer_id,
                             (SELECT @extschema@.setting('period')),
                             (SELECT @extschema@.as_of())) AS activity
   FROM @extschema@.orders o
- WHERE o.ordered_at < ((SELECT @extschema@.as_of()) + 1)
+ WHERE o.ordered_at < (SELECT (@extschema@.as_of() OPERATOR(pg_catalog.+) 1)::pg_catalog.timestamptz)
  GROUP BY o.customer_id
 $v$, 'One kam.activity signature per customer (period and as_of from the settings)'),
 
@@ -281,7 +281,7 @@ SELECT r.period_start AS month, r.customers, r.start_revenue, r.end_revenue, r.g
           FROM (SELECT @extschema@.activity(o.ordered_at, o.amount, 'month',
                                             (SELECT @extschema@.as_of())) AS activity
                   FROM @extschema@.orders o
-                 WHERE o.ordered_at < ((SELECT @extschema@.as_of()) + 1)
+                 WHERE o.ordered_at < (SELECT (@extschema@.as_of() OPERATOR(pg_catalog.+) 1)::pg_catalog.timestamptz)
                  GROUP BY o.customer_id) a) s,
        unnest(s.x) r
 $v$, 'Trailing-twelve-month GRR and NRR: the 12 months ending with month against the 12 before');
