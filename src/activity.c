@@ -94,44 +94,6 @@ PG_FUNCTION_INFO_V1(kam_trailing_final);
 
 static const KamSum sum_zero = KAM_SUM_ZERO;
 
-/*
- * Inline exact adds for the per-period loops; on overflow they defer to
- * money.c, which raises the error.
- */
-static inline PG_INT128_TYPE
-sum_get(const KamSum *s)
-{
-	return (PG_INT128_TYPE) (((PG_INT128_TYPE) s->hi << 64) | (PG_INT128_TYPE) s->lo);
-}
-
-static inline void
-sum_add(KamSum *acc, const KamSum *x)
-{
-	PG_INT128_TYPE r;
-
-	if (unlikely(__builtin_add_overflow(sum_get(acc), sum_get(x), &r)))
-		kam_sum_merge(acc, x);		/* raises the error */
-	else
-	{
-		acc->hi = (int64) (r >> 64);
-		acc->lo = (uint64) r;
-	}
-}
-
-static inline void
-sum_sub(KamSum *acc, const KamSum *x)
-{
-	PG_INT128_TYPE r;
-
-	if (unlikely(__builtin_sub_overflow(sum_get(acc), sum_get(x), &r)))
-		kam_sum_sub(acc, x);		/* raises the error */
-	else
-	{
-		acc->hi = (int64) (r >> 64);
-		acc->lo = (uint64) r;
-	}
-}
-
 static inline int
 sum_cmp(const KamSum *a, const KamSum *b)
 {
@@ -991,14 +953,14 @@ ret_merge(void *into, const void *from)
 	a->dormant += b->dormant;
 	a->churned += b->churned;
 	a->reactivated += b->reactivated;
-	sum_add(&a->revenue, &b->revenue);
-	sum_add(&a->new_rev, &b->new_rev);
-	sum_add(&a->expansion, &b->expansion);
-	sum_add(&a->contraction, &b->contraction);
-	sum_add(&a->churned_rev, &b->churned_rev);
-	sum_add(&a->reactivation_rev, &b->reactivation_rev);
-	sum_add(&a->grr_num, &b->grr_num);
-	sum_add(&a->nrr_num, &b->nrr_num);
+	kam_sum_merge(&a->revenue, &b->revenue);
+	kam_sum_merge(&a->new_rev, &b->new_rev);
+	kam_sum_merge(&a->expansion, &b->expansion);
+	kam_sum_merge(&a->contraction, &b->contraction);
+	kam_sum_merge(&a->churned_rev, &b->churned_rev);
+	kam_sum_merge(&a->reactivation_rev, &b->reactivation_rev);
+	kam_sum_merge(&a->grr_num, &b->grr_num);
+	kam_sum_merge(&a->nrr_num, &b->nrr_num);
 }
 
 /* one customer's walk through periods first .. P */
@@ -1023,27 +985,27 @@ ret_walk(PeriodTable *t, const KamActivity *a)
 		if (act)
 		{
 			acc->active++;
-			sum_add(&acc->revenue, &r);
+			kam_sum_merge(&acc->revenue, &r);
 			if (p == first)
 			{
 				acc->new_++;
-				sum_add(&acc->new_rev, &r);
+				kam_sum_merge(&acc->new_rev, &r);
 			}
 			else if (prev_live)
 			{
 				KamSum		delta = r;
 
 				acc->retained++;
-				sum_sub(&delta, &prev_rev);
+				kam_sum_sub(&delta, &prev_rev);
 				if (sum_sign(&delta) >= 0)
-					sum_add(&acc->expansion, &delta);
+					kam_sum_merge(&acc->expansion, &delta);
 				else
-					sum_sub(&acc->contraction, &delta);
+					kam_sum_sub(&acc->contraction, &delta);
 			}
 			else
 			{
 				acc->reactivated++;
-				sum_add(&acc->reactivation_rev, &r);
+				kam_sum_merge(&acc->reactivation_rev, &r);
 			}
 		}
 		else if (prev_live)
@@ -1051,18 +1013,18 @@ ret_walk(PeriodTable *t, const KamActivity *a)
 			if (live)
 			{
 				acc->dormant++;
-				sum_add(&acc->contraction, &prev_rev);
+				kam_sum_merge(&acc->contraction, &prev_rev);
 			}
 			else
 			{
 				acc->churned++;
-				sum_add(&acc->churned_rev, &prev_rev);
+				kam_sum_merge(&acc->churned_rev, &prev_rev);
 			}
 		}
 		if (prev_active)
 		{
-			sum_add(&acc->grr_num, sum_cmp(&r, &prev_rev) < 0 ? &r : &prev_rev);
-			sum_add(&acc->nrr_num, &r);
+			kam_sum_merge(&acc->grr_num, sum_cmp(&r, &prev_rev) < 0 ? &r : &prev_rev);
+			kam_sum_merge(&acc->nrr_num, &r);
 		}
 		if (act)
 		{
@@ -1224,9 +1186,9 @@ trail_merge(void *into, const void *from)
 	const TrailAcc *b = (const TrailAcc *) from;
 
 	a->customers += b->customers;
-	sum_add(&a->start, &b->start);
-	sum_add(&a->end, &b->end);
-	sum_add(&a->kept, &b->kept);
+	kam_sum_merge(&a->start, &b->start);
+	kam_sum_merge(&a->end, &b->end);
+	kam_sum_merge(&a->kept, &b->kept);
 }
 
 Datum
@@ -1263,7 +1225,7 @@ kam_trailing_add(PG_FUNCTION_ARGS)
 	{
 		cum[i + 1] = cum[i];
 		if (a->e[j].period == first + i)
-			sum_add(&cum[i + 1], &a->e[j++].revenue);
+			kam_sum_merge(&cum[i + 1], &a->e[j++].revenue);
 	}
 #define CUM(p) cum[Max(Min((p), last) - first + 1, 0)]
 	until = (int32) Min((int64) t->P, (int64) last + 2 * w - 1);
@@ -1273,14 +1235,14 @@ kam_trailing_add(PG_FUNCTION_ARGS)
 		KamSum		before = CUM(m - w);
 		KamSum		after = CUM(m);
 
-		sum_sub(&before, &CUM(m - 2 * w));
-		sum_sub(&after, &CUM(m - w));
+		kam_sum_sub(&before, &CUM(m - 2 * w));
+		kam_sum_sub(&after, &CUM(m - w));
 		if (sum_sign(&before) <= 0)
 			continue;
 		acc->customers++;
-		sum_add(&acc->start, &before);
-		sum_add(&acc->end, &after);
-		sum_add(&acc->kept, sum_cmp(&after, &before) < 0 ? &after : &before);
+		kam_sum_merge(&acc->start, &before);
+		kam_sum_merge(&acc->end, &after);
+		kam_sum_merge(&acc->kept, sum_cmp(&after, &before) < 0 ? &after : &before);
 	}
 #undef CUM
 	pfree(cum);
@@ -1414,7 +1376,7 @@ kam_cohort_add(PG_FUNCTION_ARGS)
 		CohortCell *c = &row[a->e[i].period - first];
 
 		c->active++;
-		sum_add(&c->revenue, &a->e[i].revenue);
+		kam_sum_merge(&c->revenue, &a->e[i].revenue);
 	}
 	row[a->e[a->n - 1].period - first].last++;
 	PG_RETURN_POINTER(s);
@@ -1453,7 +1415,7 @@ kam_cohort_combine(PG_FUNCTION_ARGS)
 	{
 		a->cells[i].active += b->cells[i].active;
 		a->cells[i].last += b->cells[i].last;
-		sum_add(&a->cells[i].revenue, &b->cells[i].revenue);
+		kam_sum_merge(&a->cells[i].revenue, &b->cells[i].revenue);
 	}
 	PG_RETURN_POINTER(a);
 }

@@ -13,21 +13,8 @@ typedef PG_INT128_TYPE i128;
 #define NANO 1000000000.0
 #define MAX_AMOUNT 1e18
 
-static inline i128
-get(const KamSum *s)
-{
-	return (i128) (((PG_INT128_TYPE) s->hi << 64) | (PG_INT128_TYPE) s->lo);
-}
-
-static inline void
-put(KamSum *s, i128 v)
-{
-	s->hi = (int64) (v >> 64);
-	s->lo = (uint64) v;
-}
-
-static pg_noinline void
-sum_overflow(void)
+pg_noinline void
+kam_sum_overflow(void)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
@@ -48,36 +35,16 @@ kam_sum_add_slow(KamSum *acc, double amount, const char *argname)
 				 errmsg("%s must be between -1e18 and 1e18, got %g", argname, amount),
 				 errhint("Check the amount column for wrong units or corrupt values.")));
 	v = (fabs(amount) < 9e9) ? (i128) (int64) rint(amount * NANO) : (i128) rint(amount * NANO);
-	if (__builtin_add_overflow(get(acc), v, &v))
-		sum_overflow();
-	put(acc, v);
-}
-
-void
-kam_sum_merge(KamSum *acc, const KamSum *other)
-{
-	i128		v;
-
-	if (__builtin_add_overflow(get(acc), get(other), &v))
-		sum_overflow();
-	put(acc, v);
-}
-
-void
-kam_sum_sub(KamSum *acc, const KamSum *other)
-{
-	i128		v;
-
-	if (__builtin_sub_overflow(get(acc), get(other), &v))
-		sum_overflow();
-	put(acc, v);
+	if (__builtin_add_overflow(kam_sum_get(acc), v, &v))
+		kam_sum_overflow();
+	kam_sum_put(acc, v);
 }
 
 /* exact decimal text: [-]digits.nnnnnnnnn */
 char *
 kam_sum_to_cstring(const KamSum *s)
 {
-	i128		v = get(s);
+	i128		v = kam_sum_get(s);
 	unsigned PG_INT128_TYPE u = (v < 0) ? -(unsigned PG_INT128_TYPE) v : (unsigned PG_INT128_TYPE) v;
 	char		digits[64];
 	int			n = 0;
@@ -142,7 +109,7 @@ kam_sum_from_cstring(const char *str, KamSum *out, char **endptr)
 	}
 	if (u > ((unsigned PG_INT128_TYPE) 1 << 126))
 		return false;
-	put(out, neg ? -(i128) u : (i128) u);
+	kam_sum_put(out, neg ? -(i128) u : (i128) u);
 	if (endptr)
 		*endptr = (char *) p;
 	return true;
@@ -156,7 +123,7 @@ kam_sum_from_cstring(const char *str, KamSum *out, char **endptr)
 double
 kam_sum_to_double(const KamSum *s)
 {
-	i128		v = get(s);
+	i128		v = kam_sum_get(s);
 	char	   *str;
 	double		d;
 

@@ -33,11 +33,45 @@ typedef struct KamSum
 #define KAM_SUM_ZERO {0, 0}
 
 extern void kam_sum_add_slow(KamSum *acc, double amount, const char *argname);
-extern void kam_sum_merge(KamSum *acc, const KamSum *other);
-extern void kam_sum_sub(KamSum *acc, const KamSum *other);
+extern pg_noinline void kam_sum_overflow(void);
 extern double kam_sum_to_double(const KamSum *s);
 extern char *kam_sum_to_cstring(const KamSum *s);
 extern bool kam_sum_from_cstring(const char *str, KamSum *out, char **endptr);
+
+static inline PG_INT128_TYPE
+kam_sum_get(const KamSum *s)
+{
+	return ((PG_INT128_TYPE) s->hi << 64) | (PG_INT128_TYPE) s->lo;
+}
+
+static inline void
+kam_sum_put(KamSum *s, PG_INT128_TYPE v)
+{
+	s->hi = (int64) (v >> 64);
+	s->lo = (uint64) v;
+}
+
+/* acc += other, exactly (inline: the per-period loops of the retention figures) */
+static inline void
+kam_sum_merge(KamSum *acc, const KamSum *other)
+{
+	PG_INT128_TYPE v;
+
+	if (unlikely(__builtin_add_overflow(kam_sum_get(acc), kam_sum_get(other), &v)))
+		kam_sum_overflow();
+	kam_sum_put(acc, v);
+}
+
+/* acc -= other, exactly */
+static inline void
+kam_sum_sub(KamSum *acc, const KamSum *other)
+{
+	PG_INT128_TYPE v;
+
+	if (unlikely(__builtin_sub_overflow(kam_sum_get(acc), kam_sum_get(other), &v)))
+		kam_sum_overflow();
+	kam_sum_put(acc, v);
+}
 
 /*
  * Adds one amount: the hot path of every revenue aggregate, inlined; amounts
@@ -49,12 +83,11 @@ kam_sum_add(KamSum *acc, double amount, const char *argname)
 {
 	if (likely(amount > -9e9 && amount < 9e9))
 	{
-		PG_INT128_TYPE v = ((PG_INT128_TYPE) acc->hi << 64) | (PG_INT128_TYPE) acc->lo;
+		PG_INT128_TYPE v;
 
-		if (likely(!__builtin_add_overflow(v, (PG_INT128_TYPE) (int64) rint(amount * 1e9), &v)))
+		if (likely(!__builtin_add_overflow(kam_sum_get(acc), (PG_INT128_TYPE) (int64) rint(amount * 1e9), &v)))
 		{
-			acc->hi = (int64) (v >> 64);
-			acc->lo = (uint64) v;
+			kam_sum_put(acc, v);
 			return;
 		}
 	}
