@@ -428,9 +428,8 @@ activity_add(FunctionCallInfo fcinfo, DateADT day, ActCallCache *cache)
 
 	if (PG_ARGISNULL(0))
 		a = NULL;
-	else if (fcinfo->context != NULL &&
-			 (IsA(fcinfo->context, AggState) || IsA(fcinfo->context, WindowAggState)))
-		a = (KamActivity *) PG_GETARG_POINTER(0);	/* AggCheckCallContext, inline */
+	else if (kam_in_aggregate(fcinfo))
+		a = (KamActivity *) PG_GETARG_POINTER(0);
 	else
 	{
 		a = (KamActivity *) PG_DETOAST_DATUM_COPY(PG_GETARG_DATUM(0));

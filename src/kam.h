@@ -11,6 +11,7 @@
 
 #include "postgres.h"
 #include "fmgr.h"
+#include "nodes/nodes.h"
 #if PG_VERSION_NUM >= 160000
 #include "varatt.h"
 #endif
@@ -92,6 +93,18 @@ kam_period_of_day_cached(int32 day, KamPeriod p, KamPeriodCache *cache)
 }
 
 extern DateADT kam_period_start(int32 index, KamPeriod p);
+
+/*
+ * Whether a transition function runs as an aggregate (or window aggregate)
+ * and so may update its state in place: AggCheckCallContext's test, inline
+ * for the per-row paths.
+ */
+static inline bool
+kam_in_aggregate(FunctionCallInfo fcinfo)
+{
+	return fcinfo->context != NULL &&
+		(IsA(fcinfo->context, AggState) || IsA(fcinfo->context, WindowAggState));
+}
 
 /* Errors shared by every capability. */
 #define KAM_CHECK_FINITE(x, argname) \

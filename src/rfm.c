@@ -20,7 +20,6 @@
 
 #include "access/htup_details.h"
 #include "funcapi.h"
-#include "nodes/nodes.h"
 #include "utils/builtins.h"
 
 PG_FUNCTION_INFO_V1(kam_rfm_accum_tz);
@@ -350,8 +349,7 @@ rfma_add(RfmAsOfState *s, int32 period, int64 ts, double amount)
 
 /*
  * The state to update: the executor's private copy when called as an
- * aggregate (what AggCheckCallContext tests, inline: this runs for every
- * row), else a copy of the argument (never scribble on an input).
+ * aggregate, else a copy of the argument (never scribble on an input).
  */
 static inline RfmCommon *
 writable_state(FunctionCallInfo fcinfo, int n)
@@ -361,8 +359,7 @@ writable_state(FunctionCallInfo fcinfo, int n)
 	/* a detoasted value is already a fresh copy */
 	if (unlikely(VARATT_IS_EXTENDED(p)))
 		return DatumGetRfm(PointerGetDatum(p));
-	if (fcinfo->context != NULL &&
-		(IsA(fcinfo->context, AggState) || IsA(fcinfo->context, WindowAggState)))
+	if (kam_in_aggregate(fcinfo))
 		return (RfmCommon *) p;
 	return copy_state((RfmCommon *) p, 0);
 }
