@@ -82,11 +82,10 @@ time_period(FunctionCallInfo fcinfo, int n, InputKind kind, KamPeriod p, const c
 typedef struct RfmCallCache
 {
 	KamPeriodCache rows;		/* the order timestamps' periods */
-	bool		as_of_valid;	/* as_of_period below is the period */
+	int32		as_of_period;	/* the period */
 	int32		as_of_kind;		/* of this KamPeriod */
 	int64		as_of;			/* of this as_of argument */
-	const void *as_of_tz;		/* in this session time zone */
-	int32		as_of_period;
+	const void *as_of_tz;		/* in this session time zone (NULL: none yet) */
 } RfmCallCache;
 
 static inline RfmCallCache *
@@ -106,21 +105,9 @@ row_period(FunctionCallInfo fcinfo, InputKind kind, KamPeriod p, KamPeriodCache 
 	if (kind == INPUT_TIMESTAMPTZ)
 		day = kam_local_day_cached(PG_GETARG_TIMESTAMPTZ(1), "ordered_at", cache);
 	else if (kind == INPUT_TIMESTAMP)
-	{
-		Timestamp	ts = PG_GETARG_TIMESTAMP(1);
-
-		if (unlikely(TIMESTAMP_NOT_FINITE(ts)))
-			return kam_period_of_timestamp(ts, p, "ordered_at");	/* raises the error */
-		day = (int32) kam_floor_div64(ts, USECS_PER_DAY);
-	}
+		day = kam_period_of_timestamp(PG_GETARG_TIMESTAMP(1), KAM_PERIOD_DAY, "ordered_at");
 	else
-	{
-		DateADT		d = PG_GETARG_DATEADT(1);
-
-		if (unlikely(DATE_NOT_FINITE(d)))
-			return kam_period_of_date(d, p, "ordered_at");	/* raises the error */
-		day = d;
-	}
+		day = kam_period_of_date(PG_GETARG_DATEADT(1), KAM_PERIOD_DAY, "ordered_at");
 	return kam_period_of_day_cached(day, p, cache);
 }
 
@@ -128,14 +115,13 @@ row_period(FunctionCallInfo fcinfo, InputKind kind, KamPeriod p, KamPeriodCache 
 static int32
 as_of_period(FunctionCallInfo fcinfo, InputKind kind, KamPeriod p, int64 as_of, RfmCallCache *cache)
 {
-	if (!cache->as_of_valid || cache->as_of != as_of || cache->as_of_kind != (int32) p ||
-		cache->as_of_tz != (const void *) session_timezone)
+	if (cache->as_of_tz != (const void *) session_timezone || cache->as_of != as_of ||
+		cache->as_of_kind != (int32) p)
 	{
 		cache->as_of_period = time_period(fcinfo, 3, kind, p, "as_of");
 		cache->as_of = as_of;
 		cache->as_of_kind = (int32) p;
 		cache->as_of_tz = session_timezone;
-		cache->as_of_valid = true;
 	}
 	return cache->as_of_period;
 }
@@ -246,16 +232,23 @@ copy_state(const RfmCommon *c, int32 extra)
 	return &rfm_copy((const RfmState *) c, c->n + extra)->c;
 }
 
-/* index of the first element >= period in a sorted int32 run (stride in bytes) */
+/*
+ * index of the first element >= period in a sorted run of distinct int32s
+ * (stride in bytes)
+ */
 static inline int32
 lower_bound(const char *base, Size stride, int32 n, int32 period)
 {
 	int32		lo = 0,
-				hi = n;
+				hi = n,
+				last;
 
-	/* rows mostly come in time order: try the end first */
-	if (n == 0 || *(const int32 *) (base + (n - 1) * stride) < period)
-		return n;
+	/* rows mostly come in time order: try the end first (same or a later period) */
+	if (n == 0)
+		return 0;
+	last = *(const int32 *) (base + (n - 1) * stride);
+	if (last <= period)
+		return (last == period) ? n - 1 : n;
 	while (lo < hi)
 	{
 		int32		mid = lo + (hi - lo) / 2;
@@ -307,22 +300,8 @@ static inline RfmAsOfState *
 rfma_add(RfmAsOfState *s, int32 period, int64 ts, double amount)
 {
 	int32		n = s->c.n;
-	int32		i;
+	int32		i = lower_bound((const char *) s->periods, sizeof(int32), n, period);
 
-	/* most rows: the period of the latest row so far */
-	if (likely(n > 0 && s->periods[n - 1] == period))
-	{
-		if (ts < s->first_ts)
-			s->first_ts = ts;
-		if (ts > s->last_ts)
-			s->last_ts = ts;
-		s->orders++;
-		kam_sum_add(&s->total, amount, "amount");
-		if (n == 1)
-			kam_sum_add(&s->first_sum, amount, "amount");
-		return s;
-	}
-	i = lower_bound((const char *) s->periods, sizeof(int32), n, period);
 	if (i == n || s->periods[i] != period)
 	{
 		if (n == RFMA_CAP(s))
