@@ -64,6 +64,14 @@ SELECT kam.period_start('2000-01-01', 'week') AS w1, kam.period_start('1999-12-2
 	   kam.period_start('2024-12-31', 'week') AS w3, kam.period_start('2024-05-17', 'month') AS m,
 	   kam.period_start('2024-05-17', 'quarter') AS q, kam.period_start('1999-05-17', 'year') AS y,
 	   kam.next_period_start('2024-12-31', 'month') AS next_m, kam.next_period_start('2024-02-28', 'day') AS next_d;
+-- every day of 1582..2500 and the first and last centuries of PostgreSQL's
+-- date range: kam's arithmetic periods agree with date_trunc
+SELECT p, count(*) FILTER (WHERE kam.period_start(d, p) <> date_trunc(p, d::timestamp)::date) AS mismatches
+  FROM (SELECT date '1582-01-01' + i FROM generate_series(0, date '2500-12-31' - date '1582-01-01') i
+        UNION ALL SELECT date '4713-01-01 BC' + i FROM generate_series(0, 36524) i
+        UNION ALL SELECT date '294276-12-31' - i FROM generate_series(0, 36524) i) s(d),
+       unnest(ARRAY['week', 'month', 'quarter', 'year']) p
+ GROUP BY p ORDER BY p;
 SELECT (kam.rfm(d, 1, '2000-01-09'::date, 'week')).*
   FROM (VALUES ('1999-12-27'::date), ('2000-01-02'), ('2000-01-03'), ('2000-01-09')) v(d);
 SELECT (kam.rfm(d, 1, '2025-01-31'::date, 'month')).*

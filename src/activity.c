@@ -459,7 +459,7 @@ activity_add(FunctionCallInfo fcinfo, DateADT day, ActCallCache *cache)
 				 errmsg("ordered_at must not be after as_of (%s), got an order on %s", d2, d1),
 				 errhint("Leave out later orders, e.g. WHERE ordered_at < as_of + 1, as kam's views do.")));
 	}
-	period = kam_period_of_day_cached(day, kind, &cache->periods);
+	period = kam_period_of_day(day, kind);
 	if (a == NULL)
 		a = activity_alloc(kind, as_of, 4);
 

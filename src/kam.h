@@ -31,17 +31,14 @@ typedef enum KamPeriod
 #define KAM_N_PERIODS 5
 
 /*
- * Per call site (fn_extra) memory that makes mapping order timestamps to
- * periods an addition, a division and two comparisons per row:
- * - the session time zone's UTC offset and the interval it holds for (up to
- *   the next daylight-saving boundary), so flooring a timestamptz to a local
- *   day needs no calendar arithmetic;
- * - the day range of the latest period looked up, so months, quarters and
- *   years need no calendar arithmetic either while rows stay in that period.
- * Zero-initialize it (MemoryContextAllocZero); the inline functions below
- * refill it when the zone or the period kind changes or a value falls
- * outside the cached interval, and give exactly what the uncached functions
- * give (tested across daylight-saving changes in rfm.sql).
+ * Per call site (fn_extra) memory that makes flooring an order timestamptz
+ * to its local day an addition and a division per row: the session time
+ * zone's UTC offset and the interval it holds for (up to the next
+ * daylight-saving boundary), so no calendar arithmetic is needed.
+ * Zero-initialize it (MemoryContextAllocZero); kam_local_day_cached() refills
+ * it when the zone changes or a value falls outside the cached interval, and
+ * gives exactly what the uncached functions give (tested across
+ * daylight-saving changes in rfm.sql).
  */
 typedef struct KamPeriodCache
 {
@@ -49,10 +46,6 @@ typedef struct KamPeriodCache
 	TimestampTz lo;				/* offset valid for lo <= ts < hi */
 	TimestampTz hi;
 	int64		offset;			/* microseconds east of UTC */
-	int32		day_lo;			/* days day_lo <= day < day_hi ... */
-	int32		day_hi;
-	int32		period;			/* ... are in this period */
-	int32		kind;			/* of this KamPeriod */
 } KamPeriodCache;
 
 /* period.c */
@@ -63,7 +56,6 @@ extern int32 kam_period_of_date(DateADT d, KamPeriod p, const char *argname);
 extern int32 kam_period_of_timestamp(Timestamp ts, KamPeriod p, const char *argname);
 extern int32 kam_period_of_timestamptz(TimestampTz ts, KamPeriod p, const char *argname);
 extern int32 kam_local_day_refill(TimestampTz ts, const char *argname, KamPeriodCache *cache);
-extern int32 kam_period_of_day_refill(int32 day, KamPeriod p, KamPeriodCache *cache);
 
 /* floor(a / b) for b > 0 */
 static inline int64
@@ -81,15 +73,44 @@ kam_local_day_cached(TimestampTz ts, const char *argname, KamPeriodCache *cache)
 	return kam_local_day_refill(ts, argname, cache);
 }
 
+/*
+ * Months since January 2000 of a day number (days since 2000-01-01), in the
+ * proleptic Gregorian calendar PostgreSQL uses: the days-to-civil method over
+ * 400-year eras of 146097 days, with years starting in March so the leap day
+ * comes last.  Pure integer arithmetic, no table: the per-row path of every
+ * period aggregate (orders arrive in any order of months).
+ */
+static inline int32
+kam_month_of_day(int32 day)
+{
+	int64		z = (int64) day + 730425;	/* days since 0000-03-01 */
+	int64		era = kam_floor_div64(z, 146097);
+	int64		doe = z - era * 146097; /* day of the era, 0 .. 146096 */
+	int64		yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64		doy = doe - (365 * yoe + yoe / 4 - yoe / 100);	/* from March 1 */
+	int64		mp = (5 * doy + 2) / 153;	/* 0 = March .. 11 = February */
+
+	return (int32) ((era * 400 + yoe - 2000) * 12 + mp + 2);
+}
+
 /* the period index of a day number */
 static inline int32
-kam_period_of_day_cached(int32 day, KamPeriod p, KamPeriodCache *cache)
+kam_period_of_day(int32 day, KamPeriod p)
 {
-	if (p == KAM_PERIOD_DAY)
-		return day;
-	if (likely(day >= cache->day_lo && day < cache->day_hi && (int32) p == cache->kind))
-		return cache->period;
-	return kam_period_of_day_refill(day, p, cache);
+	switch (p)
+	{
+		case KAM_PERIOD_DAY:
+			return day;
+		case KAM_PERIOD_WEEK:
+			/* 2000-01-01 was a Saturday; weeks start on Monday 2000-01-03 */
+			return (int32) kam_floor_div64((int64) day - 2, 7);
+		case KAM_PERIOD_MONTH:
+			return kam_month_of_day(day);
+		case KAM_PERIOD_QUARTER:
+			return (int32) kam_floor_div64(kam_month_of_day(day), 3);
+		default:
+			return (int32) kam_floor_div64(kam_month_of_day(day), 12);
+	}
 }
 
 extern DateADT kam_period_start(int32 index, KamPeriod p);

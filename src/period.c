@@ -53,42 +53,6 @@ kam_period_name(KamPeriod p)
 	return period_names[p];
 }
 
-static inline int32
-floor_div(int32 a, int32 b)
-{
-	return (a >= 0) ? a / b : -((-a + b - 1) / b);
-}
-
-/* period index from a day number (days since 2000-01-01) */
-static int32
-period_of_day(int32 day, KamPeriod p)
-{
-	int			y,
-				m,
-				d;
-
-	switch (p)
-	{
-		case KAM_PERIOD_DAY:
-			return day;
-		case KAM_PERIOD_WEEK:
-			/* 2000-01-01 was a Saturday; weeks start on Monday 2000-01-03 */
-			return floor_div(day - 2, 7);
-		default:
-			break;
-	}
-	j2date(day + POSTGRES_EPOCH_JDATE, &y, &m, &d);
-	switch (p)
-	{
-		case KAM_PERIOD_MONTH:
-			return (y - 2000) * 12 + (m - 1);
-		case KAM_PERIOD_QUARTER:
-			return (y - 2000) * 4 + (m - 1) / 3;
-		default:
-			return y - 2000;
-	}
-}
-
 int32
 kam_period_of_date(DateADT d, KamPeriod p, const char *argname)
 {
@@ -97,7 +61,7 @@ kam_period_of_date(DateADT d, KamPeriod p, const char *argname)
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("%s must be a finite date", argname),
 				 errhint("Filter out rows with infinite dates.")));
-	return period_of_day(d, p);
+	return kam_period_of_day(d, p);
 }
 
 int32
@@ -113,7 +77,7 @@ kam_period_of_timestamp(Timestamp ts, KamPeriod p, const char *argname)
 	day = ts / USECS_PER_DAY;
 	if (ts < 0 && ts % USECS_PER_DAY != 0)
 		day--;
-	return period_of_day((int32) day, p);
+	return kam_period_of_day((int32) day, p);
 }
 
 int32
@@ -132,7 +96,7 @@ kam_period_of_timestamptz(TimestampTz ts, KamPeriod p, const char *argname)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("%s is out of range", argname)));
-	return period_of_day(date2j(tm.tm_year, tm.tm_mon, tm.tm_mday) - POSTGRES_EPOCH_JDATE, p);
+	return kam_period_of_day(date2j(tm.tm_year, tm.tm_mon, tm.tm_mday) - POSTGRES_EPOCH_JDATE, p);
 }
 
 static void
@@ -177,19 +141,6 @@ kam_local_day_refill(TimestampTz ts, const char *argname, KamPeriodCache *cache)
 	return kam_period_of_timestamptz(ts, KAM_PERIOD_DAY, argname);
 }
 
-/* the slow path of kam_period_of_day_cached(): caches the day range of day's period */
-int32
-kam_period_of_day_refill(int32 day, KamPeriod p, KamPeriodCache *cache)
-{
-	int32		period = period_of_day(day, p);
-
-	cache->kind = (int32) p;
-	cache->period = period;
-	cache->day_lo = kam_period_start(period, p);
-	cache->day_hi = kam_period_start(period + 1, p);
-	return period;
-}
-
 /* first day of period `index` */
 DateADT
 kam_period_start(int32 index, KamPeriod p)
@@ -204,12 +155,12 @@ kam_period_start(int32 index, KamPeriod p)
 		case KAM_PERIOD_WEEK:
 			return index * 7 + 2;
 		case KAM_PERIOD_MONTH:
-			y = 2000 + floor_div(index, 12);
-			m = index - floor_div(index, 12) * 12 + 1;
+			y = 2000 + (int32) kam_floor_div64(index, 12);
+			m = index - (int32) kam_floor_div64(index, 12) * 12 + 1;
 			break;
 		case KAM_PERIOD_QUARTER:
-			y = 2000 + floor_div(index, 4);
-			m = (index - floor_div(index, 4) * 4) * 3 + 1;
+			y = 2000 + (int32) kam_floor_div64(index, 4);
+			m = (index - (int32) kam_floor_div64(index, 4) * 4) * 3 + 1;
 			break;
 		default:
 			y = 2000 + index;

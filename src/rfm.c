@@ -108,7 +108,7 @@ row_period(FunctionCallInfo fcinfo, InputKind kind, KamPeriod p, KamPeriodCache 
 		day = kam_period_of_timestamp(PG_GETARG_TIMESTAMP(1), KAM_PERIOD_DAY, "ordered_at");
 	else
 		day = kam_period_of_date(PG_GETARG_DATEADT(1), KAM_PERIOD_DAY, "ordered_at");
-	return kam_period_of_day_cached(day, p, cache);
+	return kam_period_of_day(day, p);
 }
 
 /* the period of as_of (argument 3): computed once per call site, not per group */
