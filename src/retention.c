@@ -344,6 +344,27 @@ pt_deserialize(bytea *b)
 	return t;
 }
 
+/*
+ * The common start of the period-table transitions: the signature in
+ * argument 1 (NULL when it is NULL: nothing to add), with the state *t
+ * created from the first signature and the basis and parameter checked.
+ */
+static KamActivity *
+pt_transition_start(FunctionCallInfo fcinfo, MemoryContext ctx, PeriodTable **t,
+					int32 param, int32 width, const char *argname)
+{
+	KamActivity *a;
+
+	if (PG_ARGISNULL(1))
+		return NULL;
+	a = PG_GETARG_ACTIVITY(1);
+	if (*t == NULL)
+		*t = pt_create(ctx, a, param, width);
+	act_check_same_basis((*t)->kind, (*t)->as_of, a);
+	check_same_param((*t)->param, param, argname);
+	return a;
+}
+
 typedef void (*AccMerge) (void *into, const void *from);
 
 /* merges b into a (both non-NULL) */
@@ -497,17 +518,13 @@ kam_retention_add(PG_FUNCTION_ARGS)
 	int32		k = get_churn_after(fcinfo, 2);
 	KamActivity *a;
 
-	if (PG_ARGISNULL(1))
+	a = pt_transition_start(fcinfo, ctx, &t, k, sizeof(RetAcc), "churn_after");
+	if (a == NULL)
 	{
 		if (t == NULL)
 			PG_RETURN_NULL();
 		PG_RETURN_POINTER(t);
 	}
-	a = PG_GETARG_ACTIVITY(1);
-	if (t == NULL)
-		t = pt_create(ctx, a, k, sizeof(RetAcc));
-	act_check_same_basis(t->kind, t->as_of, a);
-	check_same_param(t->param, k, "churn_after");
 	pt_extend(ctx, t, a->e[0].period);
 	ret_walk(t, a);
 	PG_RETURN_POINTER(t);
@@ -647,17 +664,13 @@ kam_trailing_add(PG_FUNCTION_ARGS)
 				until;
 	KamSum	   *cum;
 
-	if (PG_ARGISNULL(1))
+	a = pt_transition_start(fcinfo, ctx, &t, w, sizeof(TrailAcc), "window_periods");
+	if (a == NULL)
 	{
 		if (t == NULL)
 			PG_RETURN_NULL();
 		PG_RETURN_POINTER(t);
 	}
-	a = PG_GETARG_ACTIVITY(1);
-	if (t == NULL)
-		t = pt_create(ctx, a, w, sizeof(TrailAcc));
-	act_check_same_basis(t->kind, t->as_of, a);
-	check_same_param(t->param, w, "window_periods");
 	first = a->e[0].period;
 	last = a->e[a->n - 1].period;
 	pt_extend(ctx, t, first);
