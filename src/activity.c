@@ -277,7 +277,7 @@ kam_activity_send(PG_FUNCTION_ARGS)
 
 /*
  * The transition functions' fn_extra: the parsed period argument (it is a
- * constant) and the period cache that maps order days to periods.
+ * constant) and the time-zone cache that floors order timestamps to local days.
  */
 typedef struct ActCallCache
 {

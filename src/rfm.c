@@ -81,7 +81,7 @@ time_period(FunctionCallInfo fcinfo, int n, InputKind kind, KamPeriod p, const c
 /* fn_extra of the transition functions */
 typedef struct RfmCallCache
 {
-	KamPeriodCache rows;		/* the order timestamps' periods */
+	KamPeriodCache rows;		/* the order timestamps' local days */
 	int32		as_of_period;	/* the period */
 	int32		as_of_kind;		/* of this KamPeriod */
 	int64		as_of;			/* of this as_of argument */
