@@ -284,7 +284,7 @@ typedef struct ActCallCache
 	KamPeriod	kind;
 	int			len;			/* -1: name not cached */
 	char		name[16];
-	KamPeriodCache periods;
+	KamPeriodCache days;
 } ActCallCache;
 
 static inline ActCallCache *
@@ -428,36 +428,34 @@ activity_add(FunctionCallInfo fcinfo, DateADT day, ActCallCache *cache)
 	PG_RETURN_POINTER(a);
 }
 
-/* timestamptz: floored to the local day in the session time zone */
-Datum
-kam_activity_add_tstz(PG_FUNCTION_ARGS)
+/* one entry point per type of ordered_at (kam_day_arg) */
+static pg_attribute_always_inline Datum
+activity_add_kind(FunctionCallInfo fcinfo, KamTimeKind kind)
 {
 	ActCallCache *cache = act_call_cache(fcinfo);
 	DateADT		day = 0;
 
 	if (!PG_ARGISNULL(1))
-		day = kam_local_day_cached(PG_GETARG_TIMESTAMPTZ(1), "ordered_at", &cache->periods);
+		day = kam_day_arg(fcinfo, 1, kind, "ordered_at", &cache->days);
 	return activity_add(fcinfo, day, cache);
+}
+
+Datum
+kam_activity_add_tstz(PG_FUNCTION_ARGS)
+{
+	return activity_add_kind(fcinfo, KAM_TIMESTAMPTZ);
 }
 
 Datum
 kam_activity_add_ts(PG_FUNCTION_ARGS)
 {
-	DateADT		day = 0;
-
-	if (!PG_ARGISNULL(1))
-		day = kam_period_of_timestamp(PG_GETARG_TIMESTAMP(1), KAM_PERIOD_DAY, "ordered_at");
-	return activity_add(fcinfo, day, act_call_cache(fcinfo));
+	return activity_add_kind(fcinfo, KAM_TIMESTAMP);
 }
 
 Datum
 kam_activity_add_date(PG_FUNCTION_ARGS)
 {
-	DateADT		day = 0;
-
-	if (!PG_ARGISNULL(1))
-		day = kam_period_of_date(PG_GETARG_DATEADT(1), KAM_PERIOD_DAY, "ordered_at");
-	return activity_add(fcinfo, day, act_call_cache(fcinfo));
+	return activity_add_kind(fcinfo, KAM_DATE);
 }
 
 /*

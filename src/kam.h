@@ -28,6 +28,14 @@ typedef enum KamPeriod
 	KAM_PERIOD_YEAR
 } KamPeriod;
 
+/* the type of an order's time argument (one C entry point per SQL overload) */
+typedef enum KamTimeKind
+{
+	KAM_TIMESTAMPTZ,
+	KAM_TIMESTAMP,
+	KAM_DATE
+} KamTimeKind;
+
 #define KAM_N_PERIODS 5
 
 /*
@@ -71,6 +79,22 @@ kam_local_day_cached(TimestampTz ts, const char *argname, KamPeriodCache *cache)
 	if (likely(cache->tz == (const void *) session_timezone && ts >= cache->lo && ts < cache->hi))
 		return (int32) kam_floor_div64(ts + cache->offset, USECS_PER_DAY);
 	return kam_local_day_refill(ts, argname, cache);
+}
+
+/*
+ * The day number of argument n, an order time of the given kind: a
+ * timestamptz floored in the session time zone (through the cache), a
+ * timestamp or date as it is.  kind is a constant at every call site.
+ */
+static pg_attribute_always_inline int32
+kam_day_arg(FunctionCallInfo fcinfo, int n, KamTimeKind kind, const char *argname,
+			KamPeriodCache *cache)
+{
+	if (kind == KAM_TIMESTAMPTZ)
+		return kam_local_day_cached(PG_GETARG_TIMESTAMPTZ(n), argname, cache);
+	if (kind == KAM_TIMESTAMP)
+		return kam_period_of_timestamp(PG_GETARG_TIMESTAMP(n), KAM_PERIOD_DAY, argname);
+	return kam_period_of_date(PG_GETARG_DATEADT(n), KAM_PERIOD_DAY, argname);
 }
 
 /*

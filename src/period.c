@@ -67,17 +67,12 @@ kam_period_of_date(DateADT d, KamPeriod p, const char *argname)
 int32
 kam_period_of_timestamp(Timestamp ts, KamPeriod p, const char *argname)
 {
-	int64		day;
-
 	if (TIMESTAMP_NOT_FINITE(ts))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("%s must be a finite timestamp", argname),
 				 errhint("Filter out rows with infinite timestamps.")));
-	day = ts / USECS_PER_DAY;
-	if (ts < 0 && ts % USECS_PER_DAY != 0)
-		day--;
-	return kam_period_of_day((int32) day, p);
+	return kam_period_of_day((int32) kam_floor_div64(ts, USECS_PER_DAY), p);
 }
 
 int32

@@ -35,21 +35,14 @@ PG_FUNCTION_INFO_V1(kam_rfm_summary_tz);
 PG_FUNCTION_INFO_V1(kam_rfm_summary_ts);
 PG_FUNCTION_INFO_V1(kam_rfm_summary_date);
 
-typedef enum InputKind
-{
-	INPUT_TIMESTAMPTZ,
-	INPUT_TIMESTAMP,
-	INPUT_DATE
-} InputKind;
-
 static int32
-period_of(int64 v, InputKind kind, KamPeriod p, const char *argname)
+period_of(int64 v, KamTimeKind kind, KamPeriod p, const char *argname)
 {
 	switch (kind)
 	{
-		case INPUT_TIMESTAMPTZ:
+		case KAM_TIMESTAMPTZ:
 			return kam_period_of_timestamptz((TimestampTz) v, p, argname);
-		case INPUT_TIMESTAMP:
+		case KAM_TIMESTAMP:
 			return kam_period_of_timestamp((Timestamp) v, p, argname);
 		default:
 			return kam_period_of_date((DateADT) v, p, argname);
@@ -58,9 +51,9 @@ period_of(int64 v, InputKind kind, KamPeriod p, const char *argname)
 
 /* argument n as a 64-bit time value; dates become timestamps at midnight */
 static int64
-time_arg(FunctionCallInfo fcinfo, int n, InputKind kind)
+time_arg(FunctionCallInfo fcinfo, int n, KamTimeKind kind)
 {
-	if (kind == INPUT_DATE)
+	if (kind == KAM_DATE)
 	{
 		DateADT		d = PG_GETARG_DATEADT(n);
 
@@ -71,9 +64,9 @@ time_arg(FunctionCallInfo fcinfo, int n, InputKind kind)
 
 /* Period of argument n, without any cache (as_of, once per group or call). */
 static int32
-time_period(FunctionCallInfo fcinfo, int n, InputKind kind, KamPeriod p, const char *argname)
+time_period(FunctionCallInfo fcinfo, int n, KamTimeKind kind, KamPeriod p, const char *argname)
 {
-	if (kind == INPUT_DATE)
+	if (kind == KAM_DATE)
 		return kam_period_of_date(PG_GETARG_DATEADT(n), p, argname);
 	return period_of(PG_GETARG_INT64(n), kind, p, argname);
 }
@@ -98,22 +91,14 @@ call_cache(FunctionCallInfo fcinfo)
 
 /* the period of the order timestamp (argument 1) */
 static pg_attribute_always_inline int32
-row_period(FunctionCallInfo fcinfo, InputKind kind, KamPeriod p, KamPeriodCache *cache)
+row_period(FunctionCallInfo fcinfo, KamTimeKind kind, KamPeriod p, KamPeriodCache *cache)
 {
-	int32		day;
-
-	if (kind == INPUT_TIMESTAMPTZ)
-		day = kam_local_day_cached(PG_GETARG_TIMESTAMPTZ(1), "ordered_at", cache);
-	else if (kind == INPUT_TIMESTAMP)
-		day = kam_period_of_timestamp(PG_GETARG_TIMESTAMP(1), KAM_PERIOD_DAY, "ordered_at");
-	else
-		day = kam_period_of_date(PG_GETARG_DATEADT(1), KAM_PERIOD_DAY, "ordered_at");
-	return kam_period_of_day(day, p);
+	return kam_period_of_day(kam_day_arg(fcinfo, 1, kind, "ordered_at", cache), p);
 }
 
 /* the period of as_of (argument 3): computed once per call site, not per group */
 static int32
-as_of_period(FunctionCallInfo fcinfo, InputKind kind, KamPeriod p, int64 as_of, RfmCallCache *cache)
+as_of_period(FunctionCallInfo fcinfo, KamTimeKind kind, KamPeriod p, int64 as_of, RfmCallCache *cache)
 {
 	if (cache->as_of_tz != (const void *) session_timezone || cache->as_of != as_of ||
 		cache->as_of_kind != (int32) p)
@@ -349,12 +334,12 @@ writable_state(FunctionCallInfo fcinfo, int n)
  * point below, so the input kind is a constant.
  */
 static pg_attribute_always_inline Datum
-rfm_accumulate(FunctionCallInfo fcinfo, InputKind kind, bool with_as_of)
+rfm_accumulate(FunctionCallInfo fcinfo, KamTimeKind kind, bool with_as_of)
 {
 	RfmCommon  *c = PG_ARGISNULL(0) ? NULL : writable_state(fcinfo, 0);
 	RfmCallCache *cache = call_cache(fcinfo);
 	KamPeriod	period;
-	uint8		flags = (kind == INPUT_TIMESTAMPTZ) ? 0 : RFM_LOCAL;
+	uint8		flags = (kind == KAM_TIMESTAMPTZ) ? 0 : RFM_LOCAL;
 	int32		p;
 	double		amount;
 
@@ -410,37 +395,37 @@ rfm_accumulate(FunctionCallInfo fcinfo, InputKind kind, bool with_as_of)
 Datum
 kam_rfm_accum_tz(PG_FUNCTION_ARGS)
 {
-	return rfm_accumulate(fcinfo, INPUT_TIMESTAMPTZ, true);
+	return rfm_accumulate(fcinfo, KAM_TIMESTAMPTZ, true);
 }
 
 Datum
 kam_rfm_accum_ts(PG_FUNCTION_ARGS)
 {
-	return rfm_accumulate(fcinfo, INPUT_TIMESTAMP, true);
+	return rfm_accumulate(fcinfo, KAM_TIMESTAMP, true);
 }
 
 Datum
 kam_rfm_accum_date(PG_FUNCTION_ARGS)
 {
-	return rfm_accumulate(fcinfo, INPUT_DATE, true);
+	return rfm_accumulate(fcinfo, KAM_DATE, true);
 }
 
 Datum
 kam_rfm_state_accum_tz(PG_FUNCTION_ARGS)
 {
-	return rfm_accumulate(fcinfo, INPUT_TIMESTAMPTZ, false);
+	return rfm_accumulate(fcinfo, KAM_TIMESTAMPTZ, false);
 }
 
 Datum
 kam_rfm_state_accum_ts(PG_FUNCTION_ARGS)
 {
-	return rfm_accumulate(fcinfo, INPUT_TIMESTAMP, false);
+	return rfm_accumulate(fcinfo, KAM_TIMESTAMP, false);
 }
 
 Datum
 kam_rfm_state_accum_date(PG_FUNCTION_ARGS)
 {
-	return rfm_accumulate(fcinfo, INPUT_DATE, false);
+	return rfm_accumulate(fcinfo, KAM_DATE, false);
 }
 
 /* merges the sorted roll-up entries of b into a, which has room for total */
@@ -742,7 +727,7 @@ kam_rfm_state_final(PG_FUNCTION_ARGS)
 }
 
 static Datum
-rfm_summary_at(FunctionCallInfo fcinfo, InputKind kind)
+rfm_summary_at(FunctionCallInfo fcinfo, KamTimeKind kind)
 {
 	RfmCommon  *c = PG_GETARG_RFM(0);
 	int32		as_of_period = time_period(fcinfo, 1, kind, (KamPeriod) c->period, "as_of");
@@ -764,17 +749,17 @@ rfm_summary_at(FunctionCallInfo fcinfo, InputKind kind)
 Datum
 kam_rfm_summary_tz(PG_FUNCTION_ARGS)
 {
-	return rfm_summary_at(fcinfo, INPUT_TIMESTAMPTZ);
+	return rfm_summary_at(fcinfo, KAM_TIMESTAMPTZ);
 }
 
 Datum
 kam_rfm_summary_ts(PG_FUNCTION_ARGS)
 {
-	return rfm_summary_at(fcinfo, INPUT_TIMESTAMP);
+	return rfm_summary_at(fcinfo, KAM_TIMESTAMP);
 }
 
 Datum
 kam_rfm_summary_date(PG_FUNCTION_ARGS)
 {
-	return rfm_summary_at(fcinfo, INPUT_DATE);
+	return rfm_summary_at(fcinfo, KAM_DATE);
 }
