@@ -17,7 +17,7 @@ kam_pick_pg_major() {
 	[ -n "${PG_MAJOR:-}" ] && return 0
 	for v in 15 $(ls /usr/lib/postgresql 2>/dev/null | sort -rn); do
 		if [ -x "/usr/lib/postgresql/$v/bin/postgres" ] &&
-			[ -f "/usr/lib/postgresql/$v/lib/pgxs/src/makefiles/pgxs.mk" ]; then
+			[ -f "/usr/include/postgresql/$v/server/postgres.h" ]; then
 			PG_MAJOR=$v
 			return 0
 		fi
@@ -55,7 +55,9 @@ kam_ensure_deps() {
 		kam_set_pg_paths
 	fi
 	[ -x "$PG_BIN/postgres" ] || need+=("postgresql-$PG_MAJOR")
-	[ -f "$(dirname "$PG_BIN")/lib/pgxs/src/makefiles/pgxs.mk" ] || need+=("postgresql-server-dev-$PG_MAJOR")
+	# pgxs.mk ships with the client package; the server headers are what tells
+	[ -f "/usr/include/postgresql/$PG_MAJOR/server/postgres.h" ] &&
+		[ -f "$(dirname "$PG_BIN")/lib/pgxs/src/makefiles/pgxs.mk" ] || need+=("postgresql-server-dev-$PG_MAJOR")
 	command -v cc >/dev/null && command -v make >/dev/null || need+=(build-essential)
 	command -v runuser >/dev/null || need+=(util-linux)
 	((${#need[@]})) || return 0
