@@ -5,7 +5,9 @@
 # Every other target is the ordinary PGXS build.
 
 EXTENSION  = kam
-EXTVERSION = 0.1.0
+EXTVERSION = 0.2.0
+# The releases this one updates from (each has sql/upgrade/FROM--$(EXTVERSION).sql).
+UPDATES_FROM = 0.1.0
 
 SCRIPT_GOALS = demo check bench valgrind fuzz
 
@@ -27,10 +29,15 @@ else
 
 MODULE_big = kam
 OBJS       = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
-# The install script is the capability sections of sql/kam/ in order.
+# The install script is the fresh-install guard, the schema take-over and the
+# capability sections of sql/kam/ in order.  An update script is that
+# release's migration (sql/upgrade/FROM--TO.sql), the same take-over and the
+# same sections replayed (sql/script/replay.awk: objects created once, such as
+# tables and types, are left to the migration; functions, aggregates and views
+# are replaced), so the code an update installs is the code a fresh install has.
 SECTIONS   = $(sort $(wildcard sql/kam/*.sql))
-DATA_built = kam--$(EXTVERSION).sql
-DATA       = $(wildcard sql/upgrade/kam--*--*.sql)
+UPDATES    = $(foreach v,$(UPDATES_FROM),kam--$(v)--$(EXTVERSION).sql)
+DATA_built = kam--$(EXTVERSION).sql $(UPDATES)
 REGRESS    = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
 REGRESS_OPTS = --inputdir=. --load-extension=kam
 EXTRA_CLEAN = results regression.diffs regression.out
@@ -47,7 +54,11 @@ include $(PGXS)
 # Debian's PGXS does not track header dependencies: rebuild on any header change.
 $(OBJS): $(wildcard src/*.h)
 
-$(DATA_built): $(SECTIONS)
-	cat $(SECTIONS) > $@
+kam--$(EXTVERSION).sql: sql/script/header.sql sql/script/install.sql sql/script/schema.sql $(SECTIONS)
+	cat $^ > $@
+
+kam--%--$(EXTVERSION).sql: sql/script/header.sql sql/upgrade/%--$(EXTVERSION).sql sql/script/schema.sql sql/script/replay.awk $(SECTIONS)
+	{ cat sql/script/header.sql sql/upgrade/$*--$(EXTVERSION).sql sql/script/schema.sql; \
+	  awk -f sql/script/replay.awk $(SECTIONS); } > $@
 
 endif

@@ -1,5 +1,3 @@
-\echo Use "CREATE EXTENSION kam" to load this file. \quit
-
 -- ===========================================================================
 -- 00 core: settings, bindings to the user's tables, and the report-view registry
 --
@@ -11,8 +9,6 @@
 -- row-level security decide what each reader sees.
 -- ===========================================================================
 
-GRANT USAGE ON SCHEMA @extschema@ TO PUBLIC;
-
 -- ---------------------------------------------------------------------------
 -- Settings: shipped defaults (part of the extension) and the user's overrides
 -- (kept by pg_dump).  kam.set() / kam.reset() change them; kam.setting() and
@@ -21,7 +17,7 @@ GRANT USAGE ON SCHEMA @extschema@ TO PUBLIC;
 CREATE TABLE @extschema@.setting_defaults (
 	name text PRIMARY KEY,
 	value text,					-- NULL: computed (as_of = current date)
-	type text NOT NULL CHECK (type = ANY (ARRAY['date', 'period', 'integer', 'float8', 'text'])),
+	type text NOT NULL CHECK (type OPERATOR(pg_catalog.=) ANY (ARRAY['date', 'period', 'integer', 'float8', 'text']::pg_catalog.text[])),
 	min_value float8,			-- inclusive range for integer / float8 settings
 	max_value float8,
 	description text NOT NULL
@@ -95,14 +91,16 @@ INSERT INTO @extschema@.setting_defaults (name, value, type, min_value, max_valu
 	('period', 'month', 'period', NULL, NULL,
 	 'Reporting period of the retention and tier-movement views.'),
 	('churn_after', '1', 'integer', 1, 1000,
-	 'A customer counts as lost after this many inactive periods in a row (retention, survival).');
+	 'A customer counts as lost after this many inactive periods in a row (retention, survival).')
+ON CONFLICT (name) DO UPDATE SET value = excluded.value, type = excluded.type,
+	min_value = excluded.min_value, max_value = excluded.max_value, description = excluded.description;
 
 CREATE FUNCTION @extschema@.setting(p_name text)
 RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT CASE WHEN @extschema@.setting_check(p_name, NULL)
+	SELECT CASE WHEN @extschema@.setting_check(p_name, NULL::pg_catalog.text)
 		THEN COALESCE((SELECT s.value FROM @extschema@.settings s WHERE s.name OPERATOR(pg_catalog.=) p_name),
 					  (SELECT d.value FROM @extschema@.setting_defaults d WHERE d.name OPERATOR(pg_catalog.=) p_name))
 	END
@@ -113,7 +111,7 @@ RETURNS date
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT COALESCE(@extschema@.setting('as_of')::pg_catalog.date, CURRENT_DATE)
+	SELECT COALESCE(@extschema@.setting('as_of'::pg_catalog.text)::pg_catalog.date, CURRENT_DATE)
 $$;
 
 CREATE FUNCTION @extschema@.set(p_name text, p_value text)
@@ -137,7 +135,7 @@ RETURNS void
 LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT @extschema@.setting_check(p_name, NULL);
+	SELECT @extschema@.setting_check(p_name, NULL::pg_catalog.text);
 	DELETE FROM @extschema@.settings s WHERE s.name OPERATOR(pg_catalog.=) p_name;
 $$;
 
@@ -157,7 +155,7 @@ GRANT SELECT ON @extschema@.current_settings TO PUBLIC;
 -- columns of each role.  Kept by pg_dump.
 -- ---------------------------------------------------------------------------
 CREATE TABLE @extschema@.bindings (
-	kind text PRIMARY KEY CHECK (kind = ANY (ARRAY['orders', 'customers', 'visits'])),
+	kind text PRIMARY KEY CHECK (kind OPERATOR(pg_catalog.=) ANY (ARRAY['orders', 'customers', 'visits']::pg_catalog.text[])),
 	relation regclass NOT NULL,
 	columns jsonb NOT NULL		-- role -> column name, e.g. {"customer": "id", "time": "ts"}
 );
@@ -179,6 +177,45 @@ CREATE TABLE @extschema@.report_views (
 );
 GRANT SELECT ON @extschema@.report_views TO PUBLIC;
 
+-- Checks one binding: the relation exists and is a table or view (not one of
+-- kam's own views), and each role's column exists with a type kam can read.
+-- Every bound column must be of a built-in type (or a domain over one): the
+-- report views compare customer ids and cast names to text, and with a type
+-- of the user's own, its operators and casts (the user's code) would run as
+-- every reader.  Called by the kam.bind_* functions before they store a
+-- binding, and by kam.rebuild_views() for every stored binding.
+CREATE FUNCTION @extschema@.check_binding(p_kind text, p_rel regclass, p_columns jsonb)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	times regtype[] := ARRAY['date', 'timestamp without time zone', 'timestamp with time zone']::regtype[];
+	amounts regtype[] := ARRAY['smallint', 'integer', 'bigint', 'numeric', 'real',
+							   'double precision', 'money']::regtype[];
+	role record;
+BEGIN
+	PERFORM @extschema@.check_relation(p_rel);
+	FOR role IN
+		SELECT r.role, r.required, r.types
+		  FROM (VALUES ('orders'::text, 'customer'::text, true, NULL::regtype[]),
+					   ('orders', 'time', true, times),
+					   ('orders', 'amount', true, amounts),
+					   ('orders', 'margin', false, amounts),
+					   ('customers', 'customer', true, NULL),
+					   ('customers', 'name', false, NULL),
+					   ('customers', 'manager', false, NULL),
+					   ('visits', 'customer', true, NULL),
+					   ('visits', 'time', true, times)) r(kind, role, required, types)
+		 WHERE r.kind OPERATOR(pg_catalog.=) p_kind
+	LOOP
+		CONTINUE WHEN NOT role.required AND NOT p_columns OPERATOR(pg_catalog.?) role.role;
+		PERFORM @extschema@.check_column(p_rel, (role.role OPERATOR(pg_catalog.||) '_column')::text,
+										 (p_columns OPERATOR(pg_catalog.->>) role.role)::name, role.types);
+	END LOOP;
+END
+$$;
+
 -- The SELECT behind kam.orders / kam.customers / kam.visits for a binding.
 CREATE FUNCTION @extschema@.binding_sql(p_kind text)
 RETURNS text
@@ -189,30 +226,32 @@ DECLARE
 	b @extschema@.bindings;
 	c jsonb;
 BEGIN
-	SELECT * INTO b FROM @extschema@.bindings x WHERE x.kind = p_kind;
-	IF FOUND AND NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = b.relation) THEN
+	SELECT * INTO b FROM @extschema@.bindings x WHERE x.kind OPERATOR(pg_catalog.=) p_kind;
+	IF FOUND AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class r WHERE r.oid OPERATOR(pg_catalog.=) b.relation::oid) THEN
 		RAISE EXCEPTION 'the relation bound as % no longer exists', p_kind
 			USING ERRCODE = 'undefined_table',
 				  HINT = format('Bind your data again with kam.bind_%s, or remove the binding with kam.unbind(%L).',
 								p_kind, p_kind);
 	END IF;
 	IF NOT FOUND THEN
-		IF p_kind = 'customers' AND EXISTS (SELECT 1 FROM @extschema@.bindings x WHERE x.kind = 'orders') THEN
+		IF p_kind OPERATOR(pg_catalog.=) 'customers'
+		   AND EXISTS (SELECT 1 FROM @extschema@.bindings x WHERE x.kind OPERATOR(pg_catalog.=) 'orders') THEN
 			-- no customer table bound: the customers are those that ordered
 			RETURN 'SELECT DISTINCT o.customer_id, NULL::pg_catalog.text AS name, '
 				   'NULL::pg_catalog.text AS account_manager FROM @extschema@.orders o';
 		END IF;
 		RETURN NULL;
 	END IF;
+	PERFORM @extschema@.check_binding(b.kind, b.relation, b.columns);
 	c := b.columns;
-	IF p_kind = 'orders' THEN
+	IF p_kind OPERATOR(pg_catalog.=) 'orders' THEN
 		RETURN format('SELECT t.%I AS customer_id, t.%I::pg_catalog.timestamptz AS ordered_at, '
 					  '%s AS amount, %s AS margin FROM %s t',
 					  c->>'customer', c->>'time',
-					  @extschema@.float8_expr(b.relation, c->>'amount'),
-					  COALESCE(@extschema@.float8_expr(b.relation, c->>'margin'), 'NULL::pg_catalog.float8'),
+					  @extschema@.float8_expr(b.relation, (c->>'amount')::text),
+					  COALESCE(@extschema@.float8_expr(b.relation, (c->>'margin')::text), 'NULL::pg_catalog.float8'),
 					  b.relation);
-	ELSIF p_kind = 'customers' THEN
+	ELSIF p_kind OPERATOR(pg_catalog.=) 'customers' THEN
 		RETURN format('SELECT t.%I AS customer_id, %s AS name, %s AS account_manager FROM %s t',
 					  c->>'customer',
 					  CASE WHEN c ? 'name' THEN format('t.%I::pg_catalog.text', c->>'name')
@@ -241,9 +280,33 @@ AS $$
 	 WHERE a.attrelid OPERATOR(pg_catalog.=) p_rel AND a.attname OPERATOR(pg_catalog.=) p_col
 $$;
 
+-- kam.rebuild_views(): drops and creates the views over the bound tables
+-- (kam.orders, kam.customers, kam.visits and every registered report view
+-- whose bindings exist), and keeps the table kam.tier_snapshot in step with
+-- kam.customer_tier (90_security).
+--
+-- SECURITY DEFINER, owned by the role that installed kam's objects (the
+-- bootstrap superuser of a trusted install): schema kam is that role's alone
+-- (sql/script/schema.sql), so no other role can create, replace or drop a
+-- view that kam's functions and other readers rely on; the views are
+-- security_invoker, so reading them checks the reader's own privileges and
+-- row-level security, whoever created them.  What keeps this function from
+-- doing anything else with its rights:
+--   * it only runs DDL whose text comes from kam itself: the registered view
+--     definitions in kam.report_views (only the extension's owner role can
+--     write that table) and the binding SELECTs of kam.binding_sql(), whose
+--     relation is a regclass and whose columns are quoted identifiers checked
+--     by kam.check_binding() (built-in types only, see there);
+--   * it never reads a user table or a view: CREATE VIEW only parses, and the
+--     snapshot table is created from the catalog, not from a query;
+--   * search_path is pinned, and every kam function it calls is qualified.
+-- EXECUTE is granted to the extension's owner (who may grant it on).
+-- All of kam's maintenance functions take the lock on kam.bindings first, so
+-- concurrent binds, unbinds, rebuilds and refreshes run one after the other.
 CREATE FUNCTION @extschema@.rebuild_views()
 RETURNS void
 LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -252,40 +315,44 @@ DECLARE
 	base text;
 	q text;
 BEGIN
+	LOCK TABLE @extschema@.bindings IN SHARE ROW EXCLUSIVE MODE;
+	PERFORM @extschema@.tier_snapshot_detach();
 	-- drop in reverse creation order (no CASCADE: a user's view on top of a
 	-- kam view makes this fail with PostgreSQL's own clear message)
-	FOR v IN SELECT name FROM @extschema@.report_views ORDER BY position DESC LOOP
+	FOR v IN SELECT r.name FROM @extschema@.report_views r ORDER BY r.position DESC LOOP
 		IF to_regclass(format('@extschema@.%I', v.name)) IS NOT NULL THEN
 			EXECUTE format('DROP VIEW @extschema@.%I', v.name);
 		END IF;
 	END LOOP;
-	FOREACH base IN ARRAY ARRAY['visits', 'customers', 'orders'] LOOP
+	FOREACH base IN ARRAY ARRAY['visits', 'customers', 'orders']::text[] LOOP
 		IF to_regclass(format('@extschema@.%I', base)) IS NOT NULL THEN
 			EXECUTE format('DROP VIEW @extschema@.%I', base);
 		END IF;
 	END LOOP;
 
 	bound := ARRAY[]::text[];
-	FOREACH base IN ARRAY ARRAY['orders', 'customers', 'visits'] LOOP
+	FOREACH base IN ARRAY ARRAY['orders', 'customers', 'visits']::text[] LOOP
 		q := @extschema@.binding_sql(base);
 		CONTINUE WHEN q IS NULL;
 		EXECUTE format('CREATE VIEW @extschema@.%I WITH (security_invoker = true) AS %s', base, q);
 		EXECUTE format('GRANT SELECT ON @extschema@.%I TO PUBLIC', base);
-		bound := bound || base;
+		bound := bound OPERATOR(pg_catalog.||) base;
 	END LOOP;
 
-	FOR v IN SELECT * FROM @extschema@.report_views ORDER BY position LOOP
-		CONTINUE WHEN NOT (v.requires <@ bound);
+	FOR v IN SELECT * FROM @extschema@.report_views r ORDER BY r.position LOOP
+		CONTINUE WHEN NOT (v.requires OPERATOR(pg_catalog.<@) bound);
 		EXECUTE format('CREATE VIEW @extschema@.%I WITH (security_invoker = true) AS %s',
 					   v.name, v.definition);
 		EXECUTE format('COMMENT ON VIEW @extschema@.%I IS %L', v.name, v.description);
 		EXECUTE format('GRANT SELECT ON @extschema@.%I TO PUBLIC', v.name);
 	END LOOP;
+	PERFORM @extschema@.tier_snapshot_attach();
 END
 $$;
 
 -- Checks that column p_col exists in p_rel and its type is in p_types (any
--- type when NULL); the error names the argument, the column and the types.
+-- built-in type when NULL); the error names the argument, the column and the
+-- types.
 CREATE FUNCTION @extschema@.check_column(p_rel regclass, p_arg text, p_col name, p_types regtype[])
 RETURNS void
 LANGUAGE plpgsql STABLE
@@ -293,6 +360,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	typ regtype;
+	base oid;
 BEGIN
 	IF p_col IS NULL THEN
 		RAISE EXCEPTION '% must not be NULL', p_arg
@@ -300,17 +368,32 @@ BEGIN
 				  HINT = format('Name the column of %s that holds it.', p_rel);
 	END IF;
 	SELECT a.atttypid::regtype INTO typ
-	  FROM pg_attribute a
-	 WHERE a.attrelid = p_rel AND a.attname = p_col AND a.attnum > 0 AND NOT a.attisdropped;
+	  FROM pg_catalog.pg_attribute a
+	 WHERE a.attrelid OPERATOR(pg_catalog.=) p_rel::oid AND a.attname OPERATOR(pg_catalog.=) p_col
+	   AND a.attnum OPERATOR(pg_catalog.>) 0::int2 AND NOT a.attisdropped;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'column "%" (%) does not exist in %', p_col, p_arg, p_rel
 			USING ERRCODE = 'undefined_column',
 				  HINT = format('The columns of %s are: %s.', p_rel,
 								(SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum)
-								   FROM pg_attribute a
-								  WHERE a.attrelid = p_rel AND a.attnum > 0 AND NOT a.attisdropped));
+								   FROM pg_catalog.pg_attribute a
+								  WHERE a.attrelid OPERATOR(pg_catalog.=) p_rel::oid
+									AND a.attnum OPERATOR(pg_catalog.>) 0::int2 AND NOT a.attisdropped));
 	END IF;
-	IF p_types IS NOT NULL AND NOT typ = ANY (p_types) THEN
+	-- the type under any domains
+	base := typ::oid;
+	WHILE (SELECT t.typtype FROM pg_catalog.pg_type t WHERE t.oid OPERATOR(pg_catalog.=) base) OPERATOR(pg_catalog.=) 'd' LOOP
+		base := (SELECT t.typbasetype FROM pg_catalog.pg_type t WHERE t.oid OPERATOR(pg_catalog.=) base);
+	END LOOP;
+	IF p_types IS NULL
+	   AND (SELECT t.typnamespace FROM pg_catalog.pg_type t WHERE t.oid OPERATOR(pg_catalog.=) base)
+		   OPERATOR(pg_catalog.<>) 'pg_catalog'::regnamespace::oid THEN
+		RAISE EXCEPTION 'column "%" (%) of % has type %, which is not a built-in type', p_col, p_arg, p_rel, typ
+			USING ERRCODE = 'datatype_mismatch',
+				  DETAIL = 'kam compares and casts bound columns with built-in operators only: the operators and casts of another type would run as every reader of kam''s views.',
+				  HINT = 'Bind a view that casts the column to a built-in type such as text or bigint.';
+	END IF;
+	IF p_types IS NOT NULL AND NOT base::regtype OPERATOR(pg_catalog.=) ANY (p_types) THEN
 		RAISE EXCEPTION 'column "%" (%) of % has type %, which kam cannot use', p_col, p_arg, p_rel, typ
 			USING ERRCODE = 'datatype_mismatch',
 				  DETAIL = format('%s must be of type %s.', p_arg, array_to_string(p_types, ', ')),
@@ -328,88 +411,69 @@ BEGIN
 	IF p_rel IS NULL THEN
 		RAISE EXCEPTION 'relation must not be NULL' USING ERRCODE = 'null_value_not_allowed';
 	END IF;
-	IF NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = p_rel AND c.relkind = ANY (ARRAY['r', 'v', 'm', 'f', 'p'])) THEN
+	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c
+					WHERE c.oid OPERATOR(pg_catalog.=) p_rel::oid
+					  AND c.relkind OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'v', 'm', 'f', 'p']::"char"[])) THEN
 		RAISE EXCEPTION '% is not a table or view', p_rel
 			USING ERRCODE = 'wrong_object_type',
 				  HINT = 'Bind a table, view, materialized view or foreign table.';
 	END IF;
-	-- kam's own views are dropped and recreated by every rebind
-	IF EXISTS (SELECT 1 FROM pg_class c
-				WHERE c.oid = p_rel AND c.relnamespace = '@extschema@'::regnamespace AND c.relkind = 'v'
-				  AND (c.relname = ANY (ARRAY['orders', 'customers', 'visits'])
-					   OR c.relname IN (SELECT r.name FROM @extschema@.report_views r))) THEN
-		RAISE EXCEPTION 'cannot bind kam''s own view %', p_rel
+	-- nothing in kam's own schema: its views are dropped and recreated by every
+	-- rebind, and its tables are kam's
+	IF EXISTS (SELECT 1 FROM pg_catalog.pg_class c
+				WHERE c.oid OPERATOR(pg_catalog.=) p_rel::oid
+				  AND c.relnamespace OPERATOR(pg_catalog.=) '@extschema@'::regnamespace::oid) THEN
+		RAISE EXCEPTION 'cannot bind kam''s own relation %', p_rel
 			USING ERRCODE = 'invalid_parameter_value',
 				  HINT = 'Bind the table or view that holds your data.';
 	END IF;
 END
 $$;
 
-CREATE FUNCTION @extschema@.bind_orders(relation regclass, customer_column name, time_column name,
-										amount_column name, margin_column name DEFAULT NULL)
+-- Stores a binding and rebuilds the views (the common part of kam.bind_*).
+CREATE FUNCTION @extschema@.bind(p_kind text, p_rel regclass, p_columns jsonb)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-	numeric_types regtype[] := ARRAY['smallint', 'integer', 'bigint', 'numeric', 'real',
-									 'double precision', 'money']::regtype[];
 BEGIN
-	PERFORM @extschema@.check_relation(relation);
-	PERFORM @extschema@.check_column(relation, 'customer_column', customer_column, NULL);
-	PERFORM @extschema@.check_column(relation, 'time_column', time_column,
-		ARRAY['date', 'timestamp without time zone', 'timestamp with time zone']::regtype[]);
-	PERFORM @extschema@.check_column(relation, 'amount_column', amount_column, numeric_types);
-	IF margin_column IS NOT NULL THEN
-		PERFORM @extschema@.check_column(relation, 'margin_column', margin_column, numeric_types);
-	END IF;
+	LOCK TABLE @extschema@.bindings IN SHARE ROW EXCLUSIVE MODE;
+	PERFORM @extschema@.check_binding(p_kind, p_rel, p_columns);
 	INSERT INTO @extschema@.bindings AS b (kind, relation, columns)
-	VALUES ('orders', relation, jsonb_strip_nulls(jsonb_build_object(
-			'customer', customer_column, 'time', time_column,
-			'amount', amount_column, 'margin', margin_column)))
+	VALUES (p_kind, p_rel, p_columns)
 	ON CONFLICT (kind) DO UPDATE SET relation = excluded.relation, columns = excluded.columns;
 	PERFORM @extschema@.rebuild_views();
 END
+$$;
+
+CREATE FUNCTION @extschema@.bind_orders(relation regclass, customer_column name, time_column name,
+										amount_column name, margin_column name DEFAULT NULL)
+RETURNS void
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT @extschema@.bind('orders'::text, relation, jsonb_strip_nulls(jsonb_build_object(
+		'customer'::text, customer_column, 'time'::text, time_column,
+		'amount'::text, amount_column, 'margin'::text, margin_column)))
 $$;
 
 CREATE FUNCTION @extschema@.bind_customers(relation regclass, customer_column name,
 										   name_column name DEFAULT NULL, manager_column name DEFAULT NULL)
 RETURNS void
-LANGUAGE plpgsql VOLATILE
+LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
-BEGIN
-	PERFORM @extschema@.check_relation(relation);
-	PERFORM @extschema@.check_column(relation, 'customer_column', customer_column, NULL);
-	IF name_column IS NOT NULL THEN
-		PERFORM @extschema@.check_column(relation, 'name_column', name_column, NULL);
-	END IF;
-	IF manager_column IS NOT NULL THEN
-		PERFORM @extschema@.check_column(relation, 'manager_column', manager_column, NULL);
-	END IF;
-	INSERT INTO @extschema@.bindings AS b (kind, relation, columns)
-	VALUES ('customers', relation, jsonb_strip_nulls(jsonb_build_object(
-			'customer', customer_column, 'name', name_column, 'manager', manager_column)))
-	ON CONFLICT (kind) DO UPDATE SET relation = excluded.relation, columns = excluded.columns;
-	PERFORM @extschema@.rebuild_views();
-END
+	SELECT @extschema@.bind('customers'::text, relation, jsonb_strip_nulls(jsonb_build_object(
+		'customer'::text, customer_column, 'name'::text, name_column, 'manager'::text, manager_column)))
 $$;
 
 CREATE FUNCTION @extschema@.bind_visits(relation regclass, customer_column name, time_column name)
 RETURNS void
-LANGUAGE plpgsql VOLATILE
+LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
-BEGIN
-	PERFORM @extschema@.check_relation(relation);
-	PERFORM @extschema@.check_column(relation, 'customer_column', customer_column, NULL);
-	PERFORM @extschema@.check_column(relation, 'time_column', time_column,
-		ARRAY['date', 'timestamp without time zone', 'timestamp with time zone']::regtype[]);
-	INSERT INTO @extschema@.bindings AS b (kind, relation, columns)
-	VALUES ('visits', relation, jsonb_build_object('customer', customer_column, 'time', time_column))
-	ON CONFLICT (kind) DO UPDATE SET relation = excluded.relation, columns = excluded.columns;
-	PERFORM @extschema@.rebuild_views();
-END
+	SELECT @extschema@.bind('visits'::text, relation, jsonb_strip_nulls(jsonb_build_object(
+		'customer'::text, customer_column, 'time'::text, time_column)))
 $$;
 
 CREATE FUNCTION @extschema@.unbind(kind text)
@@ -418,7 +482,8 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-	DELETE FROM @extschema@.bindings b WHERE b.kind = unbind.kind;
+	LOCK TABLE @extschema@.bindings IN SHARE ROW EXCLUSIVE MODE;
+	DELETE FROM @extschema@.bindings b WHERE b.kind OPERATOR(pg_catalog.=) unbind.kind;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'no % binding', kind
 			USING ERRCODE = 'invalid_parameter_value',

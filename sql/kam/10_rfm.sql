@@ -168,10 +168,12 @@ SELECT c.customer_id,
   LEFT JOIN (SELECT o.customer_id,
 					@extschema@.rfm(o.ordered_at, o.amount,
 									(SELECT @extschema@.as_of()::timestamptz),
-									(SELECT @extschema@.setting('rfm_period'))) AS r,
+									(SELECT @extschema@.setting('rfm_period'::pg_catalog.text))) AS r,
 					sum(o.margin::numeric)::float8 AS margin
 			   FROM @extschema@.orders o
 			  WHERE o.ordered_at < (SELECT @extschema@.next_period_start(@extschema@.as_of(),
-																		  @extschema@.setting('rfm_period'))::timestamptz)
+																		  @extschema@.setting('rfm_period'::pg_catalog.text))::timestamptz)
 			  GROUP BY o.customer_id) s ON s.customer_id = c.customer_id
-$view$, 'One row per customer: orders, revenue, margin and the lifetimes RFM summary (frequency, recency, T in rfm_period periods, monetary) as of kam.as_of().');
+$view$, 'One row per customer: orders, revenue, margin and the lifetimes RFM summary (frequency, recency, T in rfm_period periods, monetary) as of kam.as_of().')
+ON CONFLICT (name) DO UPDATE SET position = excluded.position, requires = excluded.requires,
+	definition = excluded.definition, description = excluded.description;

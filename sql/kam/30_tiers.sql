@@ -123,7 +123,7 @@ COMMENT ON AGGREGATE @extschema@.pareto_fraction(float8, float8) IS
 -- so the restored tables equal the dumped ones, with no duplicate.
 -- ---------------------------------------------------------------------------
 CREATE TABLE @extschema@.deleted_defaults (
-	policy text NOT NULL CHECK (policy = ANY (ARRAY['tier_policy', 'loyalty_ladder', 'rfm_segment_map'])),
+	policy text NOT NULL CHECK (policy OPERATOR(pg_catalog.=) ANY (ARRAY['tier_policy', 'loyalty_ladder', 'rfm_segment_map']::pg_catalog.text[])),
 	key jsonb NOT NULL,
 	PRIMARY KEY (policy, key)
 );
@@ -133,9 +133,13 @@ GRANT SELECT ON @extschema@.deleted_defaults TO PUBLIC;
 CREATE TABLE @extschema@.tier_policy (
 	tier text PRIMARY KEY,
 	rank integer NOT NULL,			-- 1 = best; a customer gets the best tier whose rule it meets
-	share_cutoff float8 CHECK (share_cutoff > 0 AND share_cutoff <= 1),
-	min_revenue float8 CHECK (min_revenue >= 0 AND min_revenue < 'Infinity'),
-	visits_per_week float8 NOT NULL DEFAULT 0 CHECK (visits_per_week >= 0 AND visits_per_week < 'Infinity'),
+	share_cutoff float8 CHECK (share_cutoff OPERATOR(pg_catalog.>) 0::pg_catalog.float8
+							 AND share_cutoff OPERATOR(pg_catalog.<=) 1::pg_catalog.float8),
+	min_revenue float8 CHECK (min_revenue OPERATOR(pg_catalog.>=) 0::pg_catalog.float8
+							AND min_revenue OPERATOR(pg_catalog.<) 'Infinity'::pg_catalog.float8),
+	visits_per_week float8 NOT NULL DEFAULT 0
+		CHECK (visits_per_week OPERATOR(pg_catalog.>=) 0::pg_catalog.float8
+			   AND visits_per_week OPERATOR(pg_catalog.<) 'Infinity'::pg_catalog.float8),
 	description text,
 	is_default boolean NOT NULL DEFAULT false
 );
@@ -147,13 +151,13 @@ GRANT SELECT ON @extschema@.tier_policy TO PUBLIC;
 CREATE TABLE @extschema@.loyalty_ladder (
 	stage text PRIMARY KEY,
 	rank integer NOT NULL,			-- a customer climbs while it meets each rung, lowest rank first
-	min_purchase_periods integer CHECK (min_purchase_periods >= 0),
+	min_purchase_periods integer CHECK (min_purchase_periods OPERATOR(pg_catalog.>=) 0),
 	min_active_quarters integer,
-	of_last_quarters integer CHECK (of_last_quarters BETWEEN 1 AND 40),
+	of_last_quarters integer CHECK (of_last_quarters OPERATOR(pg_catalog.>=) 1 AND of_last_quarters OPERATOR(pg_catalog.<=) 40),
 	description text,
 	is_default boolean NOT NULL DEFAULT false,
-	CHECK ((min_active_quarters IS NULL) = (of_last_quarters IS NULL)),
-	CHECK (min_active_quarters BETWEEN 0 AND of_last_quarters)
+	CHECK ((min_active_quarters IS NULL) OPERATOR(pg_catalog.=) (of_last_quarters IS NULL)),
+	CHECK (min_active_quarters OPERATOR(pg_catalog.>=) 0 AND min_active_quarters OPERATOR(pg_catalog.<=) of_last_quarters)
 );
 COMMENT ON TABLE @extschema@.loyalty_ladder IS
 'loyalty-ladder stages: a customer''s stage is the highest rung such that it meets that rung and every rung below (purchase periods in the rfm_period setting over its history; active quarters = trailing 3-month windows ending at kam.as_of())';
@@ -161,8 +165,8 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.loyalty_ladder', 'WHERE 
 GRANT SELECT ON @extschema@.loyalty_ladder TO PUBLIC;
 
 CREATE TABLE @extschema@.rfm_segment_map (
-	r_score integer NOT NULL CHECK (r_score BETWEEN 1 AND 5),
-	f_score integer NOT NULL CHECK (f_score BETWEEN 1 AND 5),
+	r_score integer NOT NULL CHECK (r_score OPERATOR(pg_catalog.>=) 1 AND r_score OPERATOR(pg_catalog.<=) 5),
+	f_score integer NOT NULL CHECK (f_score OPERATOR(pg_catalog.>=) 1 AND f_score OPERATOR(pg_catalog.<=) 5),
 	segment text NOT NULL,
 	is_default boolean NOT NULL DEFAULT false,
 	PRIMARY KEY (r_score, f_score)
@@ -215,8 +219,10 @@ BEGIN
 	END IF;
 END
 $$;
-SELECT @extschema@.insert_default_policy(p)
-  FROM unnest(ARRAY['tier_policy', 'loyalty_ladder', 'rfm_segment_map']) p;
+-- kam:install-only (an update keeps the user's policy rows as they are)
+SELECT @extschema@.insert_default_policy(p.policy)
+  FROM (VALUES ('tier_policy'::pg_catalog.text), ('loyalty_ladder'), ('rfm_segment_map')) p(policy);
+-- kam:end
 
 -- Row trigger on the policy tables; TG_ARGV lists the key columns.
 CREATE FUNCTION @extschema@.policy_guard()
@@ -346,7 +352,9 @@ COMMENT ON FUNCTION @extschema@.rfm_segment(integer, integer) IS
 
 INSERT INTO @extschema@.setting_defaults (name, value, type, min_value, max_value, description) VALUES
 	('visit_weeks', '4', 'integer', 1, 520,
-	 'Weeks of visits, ending at as_of, that kam.visit_compliance counts against each tier''s visits per week.');
+	 'Weeks of visits, ending at as_of, that kam.visit_compliance counts against each tier''s visits per week.')
+ON CONFLICT (name) DO UPDATE SET value = excluded.value, type = excluded.type,
+	min_value = excluded.min_value, max_value = excluded.max_value, description = excluded.description;
 
 -- ---------------------------------------------------------------------------
 -- Report views.  The definitions share fragments, spliced in below:
@@ -407,7 +415,7 @@ p AS (
 	SELECT x.as_of, x.per, x.k, ((x.as_of + 1) - interval '12 months')::date AS win_start,
 		   ARRAY(SELECT ((x.as_of + 1) - 3 * q * interval '1 month')::date
 				   FROM generate_series(x.k, 0, -1) q) AS qb
-	  FROM (SELECT @extschema@.as_of() AS as_of, @extschema@.setting('rfm_period') AS per,
+	  FROM (SELECT @extschema@.as_of() AS as_of, @extschema@.setting('rfm_period'::pg_catalog.text) AS per,
 				   COALESCE((SELECT max(l.of_last_quarters) FROM ladder l), 0) AS k) x),
 hist AS (
 	SELECT o.customer_id,
@@ -465,8 +473,8 @@ WITH c AS (
 tot AS (
 	SELECT count(*) AS customers, sum(c.revenue_12m::numeric) AS revenue,
 		   @extschema@.gini(c.revenue_12m) AS gini,
-		   @extschema@.top_share(c.revenue_12m, 0.2) AS top_20_share,
-		   @extschema@.pareto_fraction(c.revenue_12m, 0.8) AS pareto_80_fraction
+		   @extschema@.top_share(c.revenue_12m, 0.2::pg_catalog.float8) AS top_20_share,
+		   @extschema@.pareto_fraction(c.revenue_12m, 0.8::pg_catalog.float8) AS pareto_80_fraction
 	  FROM c),
 per AS (
 	SELECT c.tier, count(*) AS customers, sum(c.revenue_12m::numeric) AS revenue
@@ -512,8 +520,8 @@ $v$,
 WITH p AS (
 	SELECT @extschema@.as_of() AS as_of,
 		   ((@extschema@.as_of() + 1)
-			- CASE WHEN @extschema@.setting('period') = 'quarter' THEN interval '3 months'
-				   ELSE ('1 ' || @extschema@.setting('period'))::interval END)::date - 1 AS before),
+			- CASE WHEN @extschema@.setting('period'::pg_catalog.text) = 'quarter' THEN interval '3 months'
+				   ELSE ('1 ' || @extschema@.setting('period'::pg_catalog.text))::interval END)::date - 1 AS before),
 ends AS (
 	SELECT 1 AS end_no, p.before AS end_date FROM p
 	UNION ALL
@@ -545,9 +553,9 @@ $v$,
 
 ('tier_movements', 340, ARRAY['orders', 'customers'], $v$
 WITH p AS (
-	SELECT @extschema@.as_of() AS as_of, @extschema@.setting('period') AS per,
-		   CASE WHEN @extschema@.setting('period') = 'quarter' THEN interval '3 months'
-				ELSE ('1 ' || @extschema@.setting('period'))::interval END AS len),
+	SELECT @extschema@.as_of() AS as_of, @extschema@.setting('period'::pg_catalog.text) AS per,
+		   CASE WHEN @extschema@.setting('period'::pg_catalog.text) = 'quarter' THEN interval '3 months'
+				ELSE ('1 ' || @extschema@.setting('period'::pg_catalog.text))::interval END AS len),
 first_order AS (
 	SELECT min(o.ordered_at)::date AS day FROM p, @extschema@.orders o WHERE o.ordered_at < p.as_of + 1),
 ends AS (
@@ -578,7 +586,7 @@ $v$,
 
 ('visit_compliance', 350, ARRAY['orders', 'customers', 'visits'], $v$
 WITH p AS (
-	SELECT @extschema@.as_of() AS as_of, @extschema@.setting('visit_weeks')::integer AS weeks),
+	SELECT @extschema@.as_of() AS as_of, @extschema@.setting('visit_weeks'::pg_catalog.text)::integer AS weeks),
 v AS (
 	SELECT v.customer_id, count(*) AS visits
 	  FROM p, @extschema@.visits v
@@ -616,4 +624,6 @@ SELECT v.name, v.position, v.requires,
 		   '{win}', (SELECT f.body FROM f WHERE f.name = '{win}')),
 		   '{tiered}', (SELECT f.body FROM f WHERE f.name = '{tiered}')),
 	   v.description
-  FROM v;
+  FROM v
+ON CONFLICT (name) DO UPDATE SET position = excluded.position, requires = excluded.requires,
+	definition = excluded.definition, description = excluded.description;

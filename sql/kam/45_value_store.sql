@@ -16,7 +16,9 @@ INSERT INTO @extschema@.setting_defaults (name, value, type, min_value, max_valu
 	('clv_margin_ratio', '1', 'float8', 0, 1,
 	 'Margin per unit of revenue for customers without margin data (1 = CLV of revenue).'),
 	('clv_periods_per_month', NULL, 'float8', 0.0001, 1000000,
-	 'rfm_period periods in a month for CLV; empty means 365.25/12 days (30.4375 a month, 4.348 weeks).');
+	 'rfm_period periods in a month for CLV; empty means 365.25/12 days (30.4375 a month, 4.348 weeks).')
+ON CONFLICT (name) DO UPDATE SET value = excluded.value, type = excluded.type,
+	min_value = excluded.min_value, max_value = excluded.max_value, description = excluded.description;
 
 -- ---------------------------------------------------------------------------
 -- The store.  parameters is the whole fitted value as jsonb (to_jsonb of the
@@ -30,13 +32,13 @@ INSERT INTO @extschema@.setting_defaults (name, value, type, min_value, max_valu
 -- current rfm_period.
 -- ---------------------------------------------------------------------------
 CREATE TABLE @extschema@.models (
-	name text PRIMARY KEY CHECK (name <> ''),
+	name text PRIMARY KEY CHECK (name OPERATOR(pg_catalog.<>) ''::pg_catalog.text),
 	model_type text NOT NULL
-		CHECK (model_type = ANY (ARRAY['bgnbd', 'paretonbd', 'gammagamma', 'sbg'])),
-	parameters jsonb NOT NULL CHECK (jsonb_typeof(parameters) = 'object'),
-	period text CHECK (period = ANY (ARRAY['day', 'week', 'month', 'quarter', 'year'])),
+		CHECK (model_type OPERATOR(pg_catalog.=) ANY (ARRAY['bgnbd', 'paretonbd', 'gammagamma', 'sbg']::pg_catalog.text[])),
+	parameters jsonb NOT NULL CHECK (pg_catalog.jsonb_typeof(parameters) OPERATOR(pg_catalog.=) 'object'::pg_catalog.text),
+	period text CHECK (period OPERATOR(pg_catalog.=) ANY (ARRAY['day', 'week', 'month', 'quarter', 'year']::pg_catalog.text[])),
 	as_of date,
-	fitted_at timestamptz NOT NULL DEFAULT now(),
+	fitted_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
 	rows bigint,
 	log_likelihood float8,
 	description text
@@ -63,9 +65,9 @@ RETURNS float8
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT COALESCE(@extschema@.setting('clv_periods_per_month')::pg_catalog.float8,
+	SELECT COALESCE(@extschema@.setting('clv_periods_per_month'::pg_catalog.text)::pg_catalog.float8,
 					30.4375::pg_catalog.float8 OPERATOR(pg_catalog./)
-					@extschema@.period_days(@extschema@.setting('rfm_period')))
+					@extschema@.period_days(@extschema@.setting('rfm_period'::pg_catalog.text)))
 $$;
 
 -- Stores (or replaces) a model; the common part of the save_model overloads.
@@ -126,7 +128,7 @@ LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, pg_temp
 SET extra_float_digits = 3
 AS $$
-	SELECT @extschema@.save_model_jsonb(name, 'bgnbd', pg_catalog.to_jsonb(model), period, as_of, description)
+	SELECT @extschema@.save_model_jsonb(name, 'bgnbd'::pg_catalog.text, pg_catalog.to_jsonb(model), period, as_of, description)
 $$;
 
 CREATE FUNCTION @extschema@.save_model(name text, model @extschema@.paretonbd, period text,
@@ -136,7 +138,7 @@ LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, pg_temp
 SET extra_float_digits = 3
 AS $$
-	SELECT @extschema@.save_model_jsonb(name, 'paretonbd', pg_catalog.to_jsonb(model), period, as_of, description)
+	SELECT @extschema@.save_model_jsonb(name, 'paretonbd'::pg_catalog.text, pg_catalog.to_jsonb(model), period, as_of, description)
 $$;
 
 -- period: the rfm_period whose per-period purchase sums the spend was fitted
@@ -148,7 +150,7 @@ LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, pg_temp
 SET extra_float_digits = 3
 AS $$
-	SELECT @extschema@.save_model_jsonb(name, 'gammagamma', pg_catalog.to_jsonb(model), period, as_of, description)
+	SELECT @extschema@.save_model_jsonb(name, 'gammagamma'::pg_catalog.text, pg_catalog.to_jsonb(model), period, as_of, description)
 $$;
 
 CREATE FUNCTION @extschema@.save_model(name text, model @extschema@.sbg,
@@ -158,7 +160,7 @@ LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, pg_temp
 SET extra_float_digits = 3
 AS $$
-	SELECT @extschema@.save_model_jsonb(name, 'sbg', pg_catalog.to_jsonb(model), NULL, as_of, description)
+	SELECT @extschema@.save_model_jsonb(name, 'sbg'::pg_catalog.text, pg_catalog.to_jsonb(model), NULL::pg_catalog.text, as_of, description)
 $$;
 
 -- The stored model p_name as jsonb, checked to be of type p_type and, for
@@ -185,7 +187,7 @@ BEGIN
 			USING ERRCODE = 'wrong_object_type',
 				  HINT = 'kam.models lists the stored models and their types.';
 	END IF;
-	unit := @extschema@.setting('rfm_period');
+	unit := @extschema@.setting('rfm_period'::pg_catalog.text);
 	IF m.period IS NOT NULL AND m.period <> unit THEN
 		RAISE EXCEPTION 'stored model "%" was fitted on recency and T in %s, but rfm_period is now %',
 			p_name, m.period, unit
@@ -202,7 +204,7 @@ RETURNS @extschema@.bgnbd
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT pg_catalog.jsonb_populate_record(NULL::@extschema@.bgnbd, @extschema@.stored_model(name, 'bgnbd'))
+	SELECT pg_catalog.jsonb_populate_record(NULL::@extschema@.bgnbd, @extschema@.stored_model(name, 'bgnbd'::pg_catalog.text))
 $$;
 
 CREATE FUNCTION @extschema@.stored_paretonbd(name text DEFAULT 'paretonbd')
@@ -210,7 +212,7 @@ RETURNS @extschema@.paretonbd
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT pg_catalog.jsonb_populate_record(NULL::@extschema@.paretonbd, @extschema@.stored_model(name, 'paretonbd'))
+	SELECT pg_catalog.jsonb_populate_record(NULL::@extschema@.paretonbd, @extschema@.stored_model(name, 'paretonbd'::pg_catalog.text))
 $$;
 
 CREATE FUNCTION @extschema@.stored_gammagamma(name text DEFAULT 'gammagamma')
@@ -218,7 +220,7 @@ RETURNS @extschema@.gammagamma
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT pg_catalog.jsonb_populate_record(NULL::@extschema@.gammagamma, @extschema@.stored_model(name, 'gammagamma'))
+	SELECT pg_catalog.jsonb_populate_record(NULL::@extschema@.gammagamma, @extschema@.stored_model(name, 'gammagamma'::pg_catalog.text))
 $$;
 
 CREATE FUNCTION @extschema@.stored_sbg(name text)
@@ -226,7 +228,7 @@ RETURNS @extschema@.sbg
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT pg_catalog.jsonb_populate_record(NULL::@extschema@.sbg, @extschema@.stored_model(name, 'sbg'))
+	SELECT pg_catalog.jsonb_populate_record(NULL::@extschema@.sbg, @extschema@.stored_model(name, 'sbg'::pg_catalog.text))
 $$;
 
 -- Fits BG/NBD on every customer with orders and Gamma-Gamma on the repeat
@@ -242,7 +244,7 @@ AS $$
 DECLARE
 	bg @extschema@.bgnbd;
 	gg @extschema@.gammagamma;
-	unit text := @extschema@.setting('rfm_period');
+	unit text := @extschema@.setting('rfm_period'::pg_catalog.text);
 	day date := @extschema@.as_of();
 BEGIN
 	IF to_regclass('@extschema@.customer_summary') IS NULL THEN
@@ -250,6 +252,9 @@ BEGIN
 			USING ERRCODE = 'undefined_table',
 				  HINT = 'Bind the orders with kam.bind_orders() first.';
 	END IF;
+	-- one fit at a time: the stored pair always comes from one fit
+	LOCK TABLE @extschema@.models IN SHARE ROW EXCLUSIVE MODE;
+	PERFORM @extschema@.check_trusted_read('kam.fit_models()'::text);
 	bg := (SELECT @extschema@.bgnbd_fit(s.frequency::integer, s.recency::float8, s.t::float8)
 			 FROM @extschema@.customer_summary s
 			WHERE s.orders > 0);
@@ -287,10 +292,10 @@ BEGIN
 								  gg.p, gg.q, gg.v),
 				  HINT = 'The spend varies too much between customers for the model; the stored models are unchanged.';
 	END IF;
-	RETURN NEXT @extschema@.save_model('bgnbd', bg, unit, day,
-		'BG/NBD purchase model fitted by kam.fit_models() on kam.customer_summary');
-	RETURN NEXT @extschema@.save_model('gammagamma', gg, unit, day,
-		'Gamma-Gamma spend model fitted by kam.fit_models() on kam.customer_summary');
+	RETURN NEXT @extschema@.save_model('bgnbd'::text, bg, unit, day,
+		'BG/NBD purchase model fitted by kam.fit_models() on kam.customer_summary'::text);
+	RETURN NEXT @extschema@.save_model('gammagamma'::text, gg, unit, day,
+		'Gamma-Gamma spend model fitted by kam.fit_models() on kam.customer_summary'::text);
 END
 $$;
 
@@ -330,11 +335,13 @@ SELECT s.customer_id,
   FROM @extschema@.customer_summary s
  CROSS JOIN (SELECT (SELECT @extschema@.stored_bgnbd()) AS bg,
 					(SELECT @extschema@.stored_gammagamma()) AS gg,
-					(SELECT @extschema@.setting('clv_months')::integer) AS months,
-					(SELECT @extschema@.setting('clv_discount')::float8) AS discount,
-					(SELECT @extschema@.setting('clv_margin_ratio')::float8) AS margin_ratio,
+					(SELECT @extschema@.setting('clv_months'::pg_catalog.text)::integer) AS months,
+					(SELECT @extschema@.setting('clv_discount'::pg_catalog.text)::float8) AS discount,
+					(SELECT @extschema@.setting('clv_margin_ratio'::pg_catalog.text)::float8) AS margin_ratio,
 					(SELECT @extschema@.clv_periods_per_month()) AS periods_per_month,
 					(SELECT 90.0::float8 OPERATOR(pg_catalog./)
-							@extschema@.period_days(@extschema@.setting('rfm_period'))) AS horizon_90d) m
+							@extschema@.period_days(@extschema@.setting('rfm_period'::pg_catalog.text))) AS horizon_90d) m
 $view$,
- 'Per customer: history, P(alive), expected purchases in the next 90 days, expected spend per purchase and CLV over clv_months (default 12) in margin, from the stored models ''bgnbd'' and ''gammagamma'' (kam.fit_models()).');
+ 'Per customer: history, P(alive), expected purchases in the next 90 days, expected spend per purchase and CLV over clv_months (default 12) in margin, from the stored models ''bgnbd'' and ''gammagamma'' (kam.fit_models()).')
+ON CONFLICT (name) DO UPDATE SET position = excluded.position, requires = excluded.requires,
+	definition = excluded.definition, description = excluded.description;

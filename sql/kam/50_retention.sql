@@ -13,7 +13,9 @@ INSERT INTO @extschema@.setting_defaults (name, value, type, min_value, max_valu
 	('shrink_periods', '3', 'integer', 1, 1000,
 	 'Partial defection: length in periods of the two windows compared (the last ones and the ones before).'),
 	('shrink_ratio', '0.5', 'float8', 0, 1,
-	 'Partial defection: an active account is shrinking when its recent revenue fell below this share of the revenue before.');
+	 'Partial defection: an active account is shrinking when its recent revenue fell below this share of the revenue before.')
+ON CONFLICT (name) DO UPDATE SET value = excluded.value, type = excluded.type,
+	min_value = excluded.min_value, max_value = excluded.max_value, description = excluded.description;
 
 -- ---------------------------------------------------------------------------
 -- The signature type
@@ -229,7 +231,7 @@ INSERT INTO @extschema@.report_views (name, position, requires, definition, desc
 ('customer_activity', 500, ARRAY['orders'], $v$
 SELECT o.customer_id,
        @extschema@.activity(o.ordered_at, o.amount,
-                            (SELECT @extschema@.setting('period')),
+                            (SELECT @extschema@.setting('period'::pg_catalog.text)),
                             (SELECT @extschema@.as_of())) AS activity
   FROM @extschema@.orders o
  WHERE o.ordered_at < (SELECT (@extschema@.as_of() OPERATOR(pg_catalog.+) 1)::pg_catalog.timestamptz)
@@ -241,7 +243,7 @@ SELECT r.period_start, r.active, r.new, r.retained, r.churned, r.reactivated,
        r.churn_rate, r.retention_rate, r.revenue, r.grr, r.nrr,
        tm.upgraded, tm.downgraded
   FROM (SELECT @extschema@.retention_periods(a.activity,
-                   (SELECT @extschema@.setting('churn_after')::integer)) AS x
+                   (SELECT @extschema@.setting('churn_after'::pg_catalog.text)::integer)) AS x
           FROM @extschema@.customer_activity a) s
  CROSS JOIN LATERAL unnest(s.x) r
   LEFT JOIN @extschema@.tier_movements tm ON tm.period_start = r.period_start
@@ -251,7 +253,7 @@ $v$, 'Customers per period: active, new, retained, churned, reactivated, rates, 
 SELECT r.period_start, r.start_revenue, r.new_revenue AS new, r.expansion, r.contraction,
        r.churned_revenue AS churned, r.reactivation_revenue AS reactivation, r.end_revenue
   FROM (SELECT @extschema@.retention_periods(a.activity,
-                   (SELECT @extschema@.setting('churn_after')::integer)) AS x
+                   (SELECT @extschema@.setting('churn_after'::pg_catalog.text)::integer)) AS x
           FROM @extschema@.customer_activity a) s,
        unnest(s.x) r
 $v$, 'Revenue per period: start + new + expansion + reactivation - contraction - churned = end'),
@@ -270,19 +272,21 @@ SELECT x.customer_id, c.name, c.account_manager,
        s.status, s.shrinking, s.revenue_change
   FROM @extschema@.customer_activity x
  CROSS JOIN LATERAL @extschema@.activity_summary(x.activity,
-                   (SELECT @extschema@.setting('churn_after')::integer),
-                   (SELECT @extschema@.setting('shrink_periods')::integer),
-                   (SELECT @extschema@.setting('shrink_ratio')::float8)) s
+                   (SELECT @extschema@.setting('churn_after'::pg_catalog.text)::integer),
+                   (SELECT @extschema@.setting('shrink_periods'::pg_catalog.text)::integer),
+                   (SELECT @extschema@.setting('shrink_ratio'::pg_catalog.text)::float8)) s
   LEFT JOIN @extschema@.customers c ON c.customer_id = x.customer_id
 $v$, 'Per customer with orders: tenure, active periods, status (active | churned | reactivated), shrinking, revenue change'),
 
 ('revenue_retention_ttm', 540, ARRAY['orders'], $v$
 SELECT r.period_start AS month, r.customers, r.start_revenue, r.end_revenue, r.grr, r.nrr
-  FROM (SELECT @extschema@.trailing_retention(a.activity, 12) AS x
-          FROM (SELECT @extschema@.activity(o.ordered_at, o.amount, 'month',
+  FROM (SELECT @extschema@.trailing_retention(a.activity, 12::pg_catalog.int4) AS x
+          FROM (SELECT @extschema@.activity(o.ordered_at, o.amount, 'month'::pg_catalog.text,
                                             (SELECT @extschema@.as_of())) AS activity
                   FROM @extschema@.orders o
                  WHERE o.ordered_at < (SELECT (@extschema@.as_of() OPERATOR(pg_catalog.+) 1)::pg_catalog.timestamptz)
                  GROUP BY o.customer_id) a) s,
        unnest(s.x) r
-$v$, 'Trailing-twelve-month GRR and NRR: the 12 months ending with month against the 12 before');
+$v$, 'Trailing-twelve-month GRR and NRR: the 12 months ending with month against the 12 before')
+ON CONFLICT (name) DO UPDATE SET position = excluded.position, requires = excluded.requires,
+	definition = excluded.definition, description = excluded.description;

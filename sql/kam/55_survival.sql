@@ -119,9 +119,11 @@ SELECT k."time"::pg_catalog.int4 AS period_offset,
 				  FROM @extschema@.orders o,
 					   (SELECT ((SELECT @extschema@.as_of()) OPERATOR(pg_catalog.+) 1)::pg_catalog.timestamptz AS day_after) p
 				 GROUP BY o.customer_id) c,
-			   (SELECT (SELECT @extschema@.setting('period')) AS period,
-					   (SELECT @extschema@.km_period_index(@extschema@.as_of(), @extschema@.setting('period'))) AS as_of_index,
-					   (SELECT @extschema@.setting('churn_after')::pg_catalog.int4) AS churn_after) p) f,
+			   (SELECT (SELECT @extschema@.setting('period'::pg_catalog.text)) AS period,
+					   (SELECT @extschema@.km_period_index(@extschema@.as_of(), @extschema@.setting('period'::pg_catalog.text))) AS as_of_index,
+					   (SELECT @extschema@.setting('churn_after'::pg_catalog.text)::pg_catalog.int4) AS churn_after) p) f,
 	   LATERAL @extschema@.km_curve(f.s) k
 $view$,
-'Kaplan-Meier curve of customer lifetimes in periods (settings period, churn_after, as_of): at each period offset the customers at risk, churned and censored, the survival with its standard error and 95% limits, and the median lifetime (repeated on every row)');
+'Kaplan-Meier curve of customer lifetimes in periods (settings period, churn_after, as_of): at each period offset the customers at risk, churned and censored, the survival with its standard error and 95% limits, and the median lifetime (repeated on every row)')
+ON CONFLICT (name) DO UPDATE SET position = excluded.position, requires = excluded.requires,
+	definition = excluded.definition, description = excluded.description;

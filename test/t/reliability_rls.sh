@@ -12,7 +12,24 @@
 # kam.customer_tier exists: refreshed by the superuser, each role sees the
 # company-wide tiers of exactly its own customers; a role that row-level
 # security filters cannot refresh it.
+#
+# Two modes (both run): "restricted", where each role sees only its own
+# customers, and "directory", a company-wide customer directory (no policy on
+# customers) with the orders and visits restricted to each role's accounts.
+# In the directory mode the oracle has every customer and only the role's
+# orders, and the snapshot must show a role exactly the customers whose
+# orders it can see: a readable directory entry does not reveal another
+# portfolio's tiers or revenue.
 set -euo pipefail
+if [ $# -eq 0 ]; then
+	rc=0
+	for m in restricted directory; do
+		echo "=== mode $m"
+		bash "$0" "$m" || rc=1
+	done
+	exit $rc
+fi
+mode=$1
 source "$(dirname "$0")/../lib.sh"
 db=kam_rls_$$
 ra=kam_rls_a_$$ rb=kam_rls_b_$$
@@ -35,14 +52,23 @@ UPDATE demo.customers SET account_manager = '$ra'
  WHERE account_manager = (SELECT min(account_manager) FROM demo.customers);
 UPDATE demo.customers SET account_manager = '$rb'
  WHERE account_manager = (SELECT max(account_manager) FROM demo.customers WHERE account_manager <> '$ra');
-ALTER TABLE demo.customers ENABLE ROW LEVEL SECURITY;
 ALTER TABLE demo.orders ENABLE ROW LEVEL SECURITY;
 ALTER TABLE demo.visits ENABLE ROW LEVEL SECURITY;
-CREATE POLICY own_accounts ON demo.customers FOR SELECT USING (account_manager = current_user);
 CREATE POLICY own_orders ON demo.orders FOR SELECT
-	USING (EXISTS (SELECT 1 FROM demo.customers c WHERE c.customer_id = orders.customer_id));
+	USING (EXISTS (SELECT 1 FROM demo.customers c WHERE c.customer_id = orders.customer_id
+											  AND c.account_manager = current_user));
 CREATE POLICY own_visits ON demo.visits FOR SELECT
-	USING (EXISTS (SELECT 1 FROM demo.customers c WHERE c.customer_id = visits.customer_id));
+	USING (EXISTS (SELECT 1 FROM demo.customers c WHERE c.customer_id = visits.customer_id
+											  AND c.account_manager = current_user));
+SQL
+if [ "$mode" = restricted ]; then
+	kam_psql -d "$db" >/dev/null <<SQL
+ALTER TABLE demo.customers ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_accounts ON demo.customers FOR SELECT USING (account_manager = current_user);
+SQL
+fi
+kam_psql -d "$db" >/dev/null <<SQL
+SET client_min_messages = warning;
 GRANT USAGE ON SCHEMA demo TO $ra, $rb;
 GRANT SELECT ON demo.customers, demo.orders, demo.visits TO $ra, $rb;
 -- stored models (value-store), fitted over all rows by the superuser
@@ -68,9 +94,9 @@ oracle() { # oracle ROLE OUTPREFIX (a schema of its own: a bound table is never 
 	kam_psql -d "$db" >/dev/null <<SQL
 SET client_min_messages = warning;
 CREATE SCHEMA only_$1;
-CREATE TABLE only_$1.customers AS SELECT * FROM demo.customers WHERE account_manager = '$1';
-CREATE TABLE only_$1.orders AS SELECT o.* FROM demo.orders o JOIN only_$1.customers c USING (customer_id);
-CREATE TABLE only_$1.visits AS SELECT v.* FROM demo.visits v JOIN only_$1.customers c USING (customer_id);
+CREATE TABLE only_$1.customers AS SELECT * FROM demo.customers WHERE account_manager = '$1' OR '$mode' = 'directory';
+CREATE TABLE only_$1.orders AS SELECT o.* FROM demo.orders o JOIN demo.customers c USING (customer_id) WHERE c.account_manager = '$1';
+CREATE TABLE only_$1.visits AS SELECT v.* FROM demo.visits v JOIN demo.customers c USING (customer_id) WHERE c.account_manager = '$1';
 SELECT kam.bind_customers('only_$1.customers', 'customer_id', 'name', 'account_manager');
 SELECT kam.bind_orders('only_$1.orders', 'customer_id', 'ordered_at', 'amount', 'margin');
 SELECT kam.bind_visits('only_$1.visits', 'customer_id', 'visited_at');
@@ -95,8 +121,10 @@ for v in $views; do
 			diff "$work/o$r.$v" "$work/$r.$v" | head -6
 			fail=1
 		fi
-		# every customer_id the role reads is its own
-		if kam_psql -d "$db" -At -c "SELECT 1 FROM pg_attribute WHERE attrelid = 'kam.$v'::regclass
+		# every customer_id the role reads is its own (in the directory mode
+		# the oracle above is the statement: nothing but the directory and the
+		# role's own orders shapes what it reads)
+		if [ "$mode" = restricted ] && kam_psql -d "$db" -At -c "SELECT 1 FROM pg_attribute WHERE attrelid = 'kam.$v'::regclass
 				AND attname = 'customer_id'" | grep -q 1; then
 			leaked=$(kam_psql -d "$db" -At -c "SET ROLE $role" -c "SELECT count(*) FROM kam.$v t
 				WHERE t.customer_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM demo.customers c
@@ -105,7 +133,8 @@ for v in $views; do
 			if [ "$leaked" != 0 ]; then echo "FAILED  kam.$v shows $role $leaked foreign customers"; fail=1; fi
 		fi
 	done
-	if [ -s "$work/a.$v" ] && cmp -s "$work/a.$v" "$work/b.$v"; then
+	# (the directory itself reads the same for everyone)
+	if [ -s "$work/a.$v" ] && cmp -s "$work/a.$v" "$work/b.$v" && ! [ "$mode.$v" = directory.customers ]; then
 		echo "FAILED  kam.$v reads the same for both roles: the policy did not filter"; fail=1
 	fi
 	[ -s "$work/a.$v" ] || echo "note    kam.$v is empty for $ra"
@@ -126,14 +155,15 @@ if [ "$(kam_psql -d "$db" -At -c "SELECT to_regclass('kam.customer_tier') IS NOT
 	for role in "$ra" "$rb"; do
 		bad=$(kam_psql -d "$db" -At -c "CREATE TEMP TABLE whole AS SELECT * FROM kam.customer_tier" \
 			-c "GRANT SELECT ON whole TO $role" -c "SET ROLE $role" -c "
-			SELECT (SELECT count(*) FROM kam.tier_snapshot) || ' ' || (SELECT count(*) FROM demo.customers) || ' ' ||
+			SELECT (SELECT count(*) FROM kam.tier_snapshot) || ' ' ||
+				   (SELECT count(*) FROM whole w WHERE w.customer_id IN (SELECT o.customer_id FROM demo.orders o)) || ' ' ||
 				   (SELECT count(*) FROM kam.tier_snapshot s JOIN whole w USING (customer_id)
 					 WHERE (to_jsonb(s) - 'refreshed_at') IS DISTINCT FROM to_jsonb(w))")
 		set -- $bad
 		if [ "$1" != "$2" ] || [ "$3" != 0 ] || [ "$1" = 0 ]; then
-			echo "FAILED  tier snapshot as $role: $1 rows for $2 own customers, $3 differ from the company-wide tiers"; fail=1
+			echo "FAILED  tier snapshot as $role: $1 rows for $2 customers with orders it can see, $3 differ from the company-wide tiers"; fail=1
 		else
-			echo "ok      tier snapshot: $role sees the company-wide tiers of its $1 customers, no other"
+			echo "ok      tier snapshot ($mode): $role sees the company-wide tiers of the $1 customers whose orders it can see, no other"
 		fi
 	done
 	kam_psql -d "$db" -c "GRANT EXECUTE ON FUNCTION kam.refresh_tier_snapshot() TO $ra" >/dev/null

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Catalog checks of kam's security promises, over everything installed (so
 # later sections are covered), and the trusted install:
-#   - no kam function is SECURITY DEFINER;
+#   - only kam.rebuild_views() is SECURITY DEFINER (sql/kam/00_core.sql says why),
+#     and only the roles the owner grants may run it;
+#   - no role but kam's owner may create objects in schema kam;
 #   - every plpgsql or SQL function of kam pins search_path (SET search_path);
 #   - every view in schema kam, the bound ones included, is security_invoker;
 #   - kam.control says trusted, and a database owner without superuser installs
@@ -51,8 +53,12 @@ echo "ok      $owner read all $(wc -w <<<"$views") kam views"
 grep -Eq '^[[:space:]]*trusted[[:space:]]*=[[:space:]]*true' "$KAM_ROOT/kam.control" ||
 	{ echo "FAILED  kam.control does not say trusted = true"; fail=1; }
 
-check "no kam function is SECURITY DEFINER" \
-	"SELECT p.oid::regprocedure FROM pg_proc p WHERE p.pronamespace = 'kam'::regnamespace AND p.prosecdef"
+check "only kam.rebuild_views() is SECURITY DEFINER, and PUBLIC may not run it" \
+	"SELECT p.oid::regprocedure FROM pg_proc p WHERE p.pronamespace = 'kam'::regnamespace AND p.prosecdef
+	    AND (p.oid <> 'kam.rebuild_views()'::regprocedure OR has_function_privilege('public', p.oid, 'EXECUTE'))"
+check "no role but kam's owner may create in schema kam" \
+	"SELECT r.rolname FROM pg_roles r, pg_namespace n WHERE n.nspname = 'kam' AND r.oid <> n.nspowner
+	    AND has_schema_privilege(r.oid, n.oid, 'CREATE') AND NOT r.rolsuper"
 check "every plpgsql and SQL function of kam sets search_path" \
 	"SELECT p.oid::regprocedure FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
 	  WHERE p.pronamespace = 'kam'::regnamespace AND l.lanname = ANY (ARRAY['plpgsql', 'sql'])

@@ -1,0 +1,92 @@
+
+-- ===========================================================================
+-- kam 0.1.0 -> 0.2.0: the migration, run before the sections are replayed
+-- (see the Makefile).
+--
+-- 0.1.0 let the installing database owner create objects in schema kam, and
+-- the report views were owned by whoever bound the tables.  Before anything
+-- of 0.2.0 is created, schema kam must hold nothing that a role without
+-- superuser made: such an object could capture a name the update uses and
+-- run as the superuser that runs this script.  The derived objects (the
+-- views over the bound tables and the tier snapshot) are dropped here; they
+-- are rebuilt from the bindings, outside the update, by
+--     SELECT kam.rebuild_views();     -- and, if you use it,
+--     SELECT kam.refresh_tier_snapshot();
+-- (objects created while an update script runs would become members of the
+-- extension, which the next bind could not drop).
+-- ===========================================================================
+DO $migrate$
+DECLARE
+	v pg_catalog.record;
+	found pg_catalog.text;
+BEGIN
+	-- the derived objects, in reverse creation order; a user's view built on
+	-- one of them stops the update with PostgreSQL's own message
+	IF pg_catalog.to_regclass('@extschema@.tier_snapshot') IS NOT NULL THEN
+		DROP TABLE @extschema@.tier_snapshot;
+	END IF;
+	FOR v IN SELECT c.relname FROM pg_catalog.pg_class c
+			  WHERE c.relnamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
+				AND c.relkind OPERATOR(pg_catalog.=) 'v'::"char"
+				AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+								 WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+								   AND d.objid OPERATOR(pg_catalog.=) c.oid
+								   AND d.deptype OPERATOR(pg_catalog.=) 'e'::"char")
+				AND (c.relname OPERATOR(pg_catalog.=) ANY (ARRAY['orders', 'customers', 'visits']::pg_catalog.name[])
+					 OR c.relname::pg_catalog.text OPERATOR(pg_catalog.=) ANY (SELECT r.name FROM @extschema@.report_views r))
+			  ORDER BY COALESCE((SELECT r.position FROM @extschema@.report_views r
+								  WHERE r.name OPERATOR(pg_catalog.=) c.relname::pg_catalog.text), 0) DESC,
+					   c.relname OPERATOR(pg_catalog.=) 'orders' LOOP
+		EXECUTE pg_catalog.format('DROP VIEW @extschema@.%I', v.relname);
+	END LOOP;
+
+	-- what is left must belong to a superuser
+	SELECT pg_catalog.string_agg(o.what, ', ') INTO found
+	  FROM (SELECT x.what FROM (
+			SELECT pg_catalog.format('relation %s', c.oid::pg_catalog.regclass) AS what, c.relowner AS owner
+			  FROM pg_catalog.pg_class c WHERE c.relnamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
+			UNION ALL
+			SELECT pg_catalog.format('function %s', p.oid::pg_catalog.regprocedure), p.proowner
+			  FROM pg_catalog.pg_proc p WHERE p.pronamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
+			UNION ALL
+			SELECT pg_catalog.format('type %s', t.oid::pg_catalog.regtype), t.typowner
+			  FROM pg_catalog.pg_type t WHERE t.typnamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
+			UNION ALL
+			SELECT pg_catalog.format('operator %s', o.oid::pg_catalog.regoperator), o.oprowner
+			  FROM pg_catalog.pg_operator o WHERE o.oprnamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
+			UNION ALL
+			SELECT pg_catalog.format('collation %s', l.collname), l.collowner
+			  FROM pg_catalog.pg_collation l WHERE l.collnamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
+			UNION ALL
+			SELECT pg_catalog.format('conversion %s', v.conname), v.conowner
+			  FROM pg_catalog.pg_conversion v WHERE v.connamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
+			UNION ALL
+			SELECT pg_catalog.format('operator family %s', f.opfname), f.opfowner
+			  FROM pg_catalog.pg_opfamily f WHERE f.opfnamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
+			UNION ALL
+			SELECT pg_catalog.format('operator class %s', k.opcname), k.opcowner
+			  FROM pg_catalog.pg_opclass k WHERE k.opcnamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
+			UNION ALL
+			SELECT pg_catalog.format('text search configuration %s', s.cfgname), s.cfgowner
+			  FROM pg_catalog.pg_ts_config s WHERE s.cfgnamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
+			UNION ALL
+			SELECT pg_catalog.format('text search dictionary %s', d.dictname), d.dictowner
+			  FROM pg_catalog.pg_ts_dict d WHERE d.dictnamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
+			UNION ALL
+			SELECT pg_catalog.format('statistics object %s', e.stxname), e.stxowner
+			  FROM pg_catalog.pg_statistic_ext e WHERE e.stxnamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace) x
+		  JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) x.owner
+		 WHERE NOT r.rolsuper
+		 ORDER BY x.what LIMIT 10) o;
+	IF found IS NOT NULL THEN
+		RAISE EXCEPTION 'schema "@extschema@" holds objects that kam did not create'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = pg_catalog.format('Roles without superuser own %s.', found),
+				  HINT = 'Move or drop those objects, then run ALTER EXTENSION kam UPDATE again.';
+	END IF;
+END
+$migrate$;
+
+-- 0.1.0's tier-snapshot policy function: the policy now compares with
+-- kam.orders directly (sql/kam/90_security.sql).
+DROP FUNCTION @extschema@.customer_visible(anyelement);
