@@ -183,6 +183,12 @@ BEGIN
 	END IF;
 	-- one refresh at a time (readers are not blocked)
 	LOCK TABLE @extschema@.tier_snapshot IN EXCLUSIVE MODE;
+	-- (a rebuild that unbound the orders may have run while we waited)
+	IF to_regclass('@extschema@.customer_tier') IS NULL THEN
+		RAISE EXCEPTION 'kam.customer_tier does not exist'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Bind the orders table first (kam.bind_orders).';
+	END IF;
 	PERFORM @extschema@.check_trusted_read('kam.refresh_tier_snapshot()'::text);
 	PERFORM @extschema@.tier_snapshot_compute();
 	DELETE FROM @extschema@.tier_snapshot;
