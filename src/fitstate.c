@@ -188,7 +188,6 @@ entry_cmp(const KamFitEntry *ea, const KamFitEntry *eb)
 	return 0;
 }
 
-#if PG_VERSION_NUM >= 140000
 /* an inlined, specialized sort (the final functions sort every entry) */
 #define ST_SORT sort_entries
 #define ST_ELEMENT_TYPE KamFitEntry
@@ -197,19 +196,6 @@ entry_cmp(const KamFitEntry *ea, const KamFitEntry *eb)
 #define ST_DECLARE
 #define ST_DEFINE
 #include "lib/sort_template.h"
-#else
-static int
-entry_cmp_void(const void *a, const void *b)
-{
-	return entry_cmp((const KamFitEntry *) a, (const KamFitEntry *) b);
-}
-
-static void
-sort_entries(KamFitEntry *entries, size_t n)
-{
-	qsort(entries, n, sizeof(KamFitEntry), entry_cmp_void);
-}
-#endif
 
 /*
  * A weight (>= 0) as float8: v nano-units, v / 1e9 correctly rounded.  When

@@ -5,8 +5,7 @@
  * aggregate or window context it is called in.  The capabilities live in their
  * own files (see README, "Where the numbers come from").
  */
-#include "postgres.h"
-#include "fmgr.h"
+#include "kam.h"
 
 #if PG_VERSION_NUM >= 180000
 PG_MODULE_MAGIC_EXT(.name = "kam", .version = "0.1.0");

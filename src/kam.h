@@ -10,6 +10,17 @@
 #define KAM_H
 
 #include "postgres.h"
+
+/*
+ * kam needs PostgreSQL 15 or later (its views are security_invoker, and the
+ * C code uses InitMaterializedSRF and sort_template.h).  Every kam source
+ * file includes this header, so an older server's headers stop the build
+ * here rather than at a confusing error further on.
+ */
+#if PG_VERSION_NUM < 150000
+#error "kam requires PostgreSQL 15 or later"
+#endif
+
 #include "fmgr.h"
 #include "nodes/nodes.h"
 #if PG_VERSION_NUM >= 160000
