@@ -71,7 +71,6 @@ ratio_or_null(double num, double den, bool *isnull)
 }
 
 /* retention.c: helpers of the aggregates over signatures */
-extern MemoryContext act_agg_context(FunctionCallInfo fcinfo, const char *fname);
 extern void act_check_same_basis(int32 kind, DateADT as_of, const KamActivity *a);
 extern TupleDesc act_result_row_desc(FunctionCallInfo fcinfo);
 extern ArrayType *act_result_array(FunctionCallInfo fcinfo, Datum *rows, int nrows);

@@ -103,10 +103,8 @@ grow(KamFitState *st)
 KamFitState *
 kam_fitstate_get(FunctionCallInfo fcinfo, int nkeys, const char *fname)
 {
-	MemoryContext aggcxt;
+	MemoryContext aggcxt = kam_agg_context(fcinfo, fname, NULL);
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "%s called in non-aggregate context", fname);
 	if (!PG_ARGISNULL(0))
 		return (KamFitState *) PG_GETARG_POINTER(0);
 	return fitstate_new(aggcxt, nkeys, INITIAL_CAPACITY);
@@ -232,13 +230,11 @@ kam_fitstate_sort(KamFitState *st)
 Datum
 kam_fitstate_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt;
+	MemoryContext aggcxt = kam_agg_context(fcinfo, "kam_fitstate_combine", NULL);
 	KamFitState *a;
 	KamFitState *b;
 	int64		i;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "kam_fitstate_combine called in non-aggregate context");
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))
@@ -275,8 +271,7 @@ kam_fitstate_serialize(PG_FUNCTION_ARGS)
 	int64		i;
 	int			k;
 
-	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "kam_fitstate_serialize called in non-aggregate context");
+	(void) kam_agg_context(fcinfo, "kam_fitstate_serialize", NULL);
 	pq_begintypsend(&buf);
 	pq_sendint32(&buf, st->nkeys);
 	pq_sendint64(&buf, st->nrows);
@@ -305,8 +300,7 @@ kam_fitstate_deserialize(PG_FUNCTION_ARGS)
 				i;
 	int			k;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "kam_fitstate_deserialize called in non-aggregate context");
+	aggcxt = kam_agg_context(fcinfo, "kam_fitstate_deserialize", NULL);
 	buf.data = VARDATA_ANY(b);
 	buf.len = VARSIZE_ANY_EXHDR(b);
 	buf.maxlen = buf.len;

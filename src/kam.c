@@ -1,5 +1,5 @@
 /*
- * kam.c -- module entry for the kam extension
+ * kam.c -- module entry for the kam extension, and the helpers kam.h declares
  *
  * kam keeps no global state: every function works from its arguments and the
  * aggregate or window context it is called in.  The capabilities live in their
@@ -12,3 +12,16 @@ PG_MODULE_MAGIC_EXT(.name = "kam", .version = "0.1.0");
 #else
 PG_MODULE_MAGIC;
 #endif
+
+MemoryContext
+kam_agg_context(FunctionCallInfo fcinfo, const char *fname, const char *hint)
+{
+	MemoryContext aggcontext;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s can only be called as an aggregate support function", fname),
+				 (hint != NULL) ? errhint("%s", hint) : 0));
+	return aggcontext;
+}

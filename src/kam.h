@@ -162,6 +162,18 @@ kam_in_aggregate(FunctionCallInfo fcinfo)
 		(IsA(fcinfo->context, AggState) || IsA(fcinfo->context, WindowAggState));
 }
 
+/*
+ * The aggregate memory context of an aggregate support function (transition,
+ * combine, serialize, deserialize or final), or an error when the function
+ * is called outside an aggregate: kam's support functions are ordinary SQL
+ * functions, so a user can call them directly.  fname names the function in
+ * the message; hint, when not NULL, is the HINT (which aggregates to use).
+ * The error is 0A000 feature_not_supported, as for PostgreSQL's "set-valued
+ * function called in context that cannot accept a set".
+ */
+extern MemoryContext kam_agg_context(FunctionCallInfo fcinfo, const char *fname,
+									 const char *hint);
+
 /* Errors shared by every capability. */
 #define KAM_CHECK_FINITE(x, argname) \
 	do { \
