@@ -208,19 +208,20 @@ PG_FUNCTION_INFO_V1(kam_concentration_deserialize);
 Datum
 kam_concentration_deserialize(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = kam_agg_context(fcinfo, "kam concentration deserialize", CONC_HINT);
 	bytea	   *in = PG_GETARG_BYTEA_PP(0);
 	const char *p = VARDATA_ANY(in);
 	Size		len = VARSIZE_ANY_EXHDR(in);
 	int64		n;
 	ConcState  *st;
 
+	(void) kam_agg_context(fcinfo, "kam concentration deserialize", CONC_HINT);
 	if (len < sizeof(int64) + sizeof(bool) + sizeof(double))
 		elog(ERROR, "invalid kam concentration state");
 	memcpy(&n, p, sizeof(int64));
 	if (n < 0 || len != sizeof(int64) + sizeof(bool) + sizeof(double) + sizeof(double) * (Size) n)
 		elog(ERROR, "invalid kam concentration state");
-	st = conc_new(aggcontext, n);
+	/* in the caller's (short-lived) context: the combine function copies it */
+	st = conc_new(CurrentMemoryContext, n);
 	p += sizeof(int64);
 	memcpy(&st->has_param, p, sizeof(bool));
 	p += sizeof(bool);

@@ -290,7 +290,6 @@ Datum
 kam_fitstate_deserialize(PG_FUNCTION_ARGS)
 {
 	bytea	   *b = PG_GETARG_BYTEA_PP(0);
-	MemoryContext aggcxt;
 	StringInfoData buf;
 	KamFitState *st;
 	int32		nkeys;
@@ -300,7 +299,7 @@ kam_fitstate_deserialize(PG_FUNCTION_ARGS)
 				i;
 	int			k;
 
-	aggcxt = kam_agg_context(fcinfo, "kam_fitstate_deserialize", NULL);
+	(void) kam_agg_context(fcinfo, "kam_fitstate_deserialize", NULL);
 	buf.data = VARDATA_ANY(b);
 	buf.len = VARSIZE_ANY_EXHDR(b);
 	buf.maxlen = buf.len;
@@ -312,7 +311,8 @@ kam_fitstate_deserialize(PG_FUNCTION_ARGS)
 		elog(ERROR, "invalid kam fit state");
 	while (cap < n)
 		cap *= 2;
-	st = fitstate_new(aggcxt, nkeys, cap);
+	/* in the caller's (short-lived) context: the combine function copies it */
+	st = fitstate_new(CurrentMemoryContext, nkeys, cap);
 	st->nrows = nrows;
 	for (i = 0; i < n; i++)
 	{
