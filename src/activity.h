@@ -12,6 +12,7 @@
 
 #include "kam.h"
 #include "money.h"
+#include "period.h"
 
 #include "fmgr.h"
 #include "access/tupdesc.h"
@@ -20,7 +21,7 @@
 
 typedef struct ActEntry
 {
-	int32		period;			/* period index (see kam.h) */
+	int32		period;			/* period index (see period.h) */
 	int32		reserved;
 	KamSum		revenue;		/* exact revenue of the period */
 } ActEntry;

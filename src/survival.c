@@ -33,6 +33,7 @@
  * after a binary search, so the state stays at the distinct times.
  */
 #include "kam.h"
+#include "period.h"
 
 #include <ctype.h>
 #include <math.h>
