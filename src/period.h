@@ -5,6 +5,14 @@
  * timestamp to an integer period index; consecutive periods have consecutive
  * indexes, so recency and T are plain differences.  Index 0 is the period
  * holding 2000-01-01 (for weeks: the ISO week starting Monday 2000-01-03).
+ *
+ * Words: a "period" (KamPeriod) is the length of the periods counted, day
+ * to year (the SQL argument period); a "period index" is the number of one
+ * period of that length; the "time type" (KamTimeType) of an order time
+ * argument is its SQL type, timestamptz, timestamp or date (parameters
+ * named timetype).  It is not called "kind": in kam's C code that word
+ * names only a period (KamActivity's kind field, in activity.h, and the
+ * variables that hold it).
  */
 #ifndef KAM_PERIOD_H
 #define KAM_PERIOD_H
@@ -26,13 +34,16 @@ typedef enum KamPeriod
 
 #define KAM_N_PERIODS 5
 
-/* the type of an order's time argument (one C entry point per SQL overload) */
-typedef enum KamTimeKind
+/*
+ * The SQL type of an order's time argument ("time type"): each SQL overload
+ * has its own C entry point, which passes its time type as a constant.
+ */
+typedef enum KamTimeType
 {
 	KAM_TIMESTAMPTZ,
 	KAM_TIMESTAMP,
 	KAM_DATE
-} KamTimeKind;
+} KamTimeType;
 
 /*
  * Per call site (fn_extra) memory that makes flooring an order timestamptz
@@ -71,17 +82,17 @@ kam_local_day_cached(TimestampTz ts, const char *argname, KamPeriodCache *cache)
 }
 
 /*
- * The day number of argument n, an order time of the given kind: a
+ * The day number of argument n, an order time of the given time type: a
  * timestamptz floored in the session time zone (through the cache), a
- * timestamp or date as it is.  kind is a constant at every call site.
+ * timestamp or date as it is.  timetype is a constant at every call site.
  */
 static pg_attribute_always_inline int32
-kam_day_arg(FunctionCallInfo fcinfo, int n, KamTimeKind kind, const char *argname,
+kam_day_arg(FunctionCallInfo fcinfo, int n, KamTimeType timetype, const char *argname,
 			KamPeriodCache *cache)
 {
-	if (kind == KAM_TIMESTAMPTZ)
+	if (timetype == KAM_TIMESTAMPTZ)
 		return kam_local_day_cached(PG_GETARG_TIMESTAMPTZ(n), argname, cache);
-	if (kind == KAM_TIMESTAMP)
+	if (timetype == KAM_TIMESTAMP)
 		return kam_period_of_timestamp(PG_GETARG_TIMESTAMP(n), KAM_PERIOD_DAY, argname);
 	return kam_period_of_date(PG_GETARG_DATEADT(n), KAM_PERIOD_DAY, argname);
 }
