@@ -205,6 +205,22 @@ kam_rft_fit_accumulate(FunctionCallInfo fcinfo, const char *fname, bool weighted
 }
 
 /*
+ * Transition of the two-column fits (Gamma-Gamma, sBG): (state, a, b
+ * [, weight]).  A row with a NULL argument is skipped; add() checks the
+ * others and adds them to the histogram with the row's weight.
+ */
+Datum
+kam_fit2_accumulate(FunctionCallInfo fcinfo, const char *fname, bool weighted,
+					void (*add) (FunctionCallInfo fcinfo, KamFitState *st, double weight))
+{
+	KamFitState *st = kam_fitstate_get(fcinfo, 2, fname);
+
+	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2) && (!weighted || !PG_ARGISNULL(3)))
+		add(fcinfo, st, weighted ? kam_fit_weight_arg(fcinfo, 3) : 1.0);
+	PG_RETURN_POINTER(st);
+}
+
+/*
  * Final function of a purchase-model fit: the maximum likelihood parameters
  * of the histogram, NULL without input.  The time-scale parameters are
  * fitted in units of the mean T (d.scale) and reported in T's unit.

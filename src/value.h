@@ -13,6 +13,7 @@
 #include "postgres.h"
 #include "fmgr.h"
 
+#include "fitstate.h"
 #include "optim.h"
 
 /*
@@ -46,6 +47,9 @@ extern Datum kam_fit_result(FunctionCallInfo fcinfo, const double *params, int n
 							const char *fname);
 extern void kam_check_rft(double frequency, double recency, double t);
 extern Datum kam_rft_fit_accumulate(FunctionCallInfo fcinfo, const char *fname, bool weighted);
+extern Datum kam_fit2_accumulate(FunctionCallInfo fcinfo, const char *fname, bool weighted,
+								 void (*add) (FunctionCallInfo fcinfo, KamFitState *st,
+											  double weight));
 extern void kam_check_horizon(double horizon, const char *argname);
 extern void kam_check_discount(double discount, const char *argname);
 
