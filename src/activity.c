@@ -430,32 +430,32 @@ activity_add(FunctionCallInfo fcinfo, DateADT day, ActCallCache *cache)
 
 /* one entry point per type of ordered_at (kam_day_arg) */
 static pg_attribute_always_inline Datum
-activity_add_kind(FunctionCallInfo fcinfo, KamTimeKind kind)
+activity_add_typed(FunctionCallInfo fcinfo, KamTimeType timetype)
 {
 	ActCallCache *cache = act_call_cache(fcinfo);
 	DateADT		day = 0;
 
 	if (!PG_ARGISNULL(1))
-		day = kam_day_arg(fcinfo, 1, kind, "ordered_at", &cache->days);
+		day = kam_day_arg(fcinfo, 1, timetype, "ordered_at", &cache->days);
 	return activity_add(fcinfo, day, cache);
 }
 
 Datum
 kam_activity_add_tstz(PG_FUNCTION_ARGS)
 {
-	return activity_add_kind(fcinfo, KAM_TIMESTAMPTZ);
+	return activity_add_typed(fcinfo, KAM_TIMESTAMPTZ);
 }
 
 Datum
 kam_activity_add_ts(PG_FUNCTION_ARGS)
 {
-	return activity_add_kind(fcinfo, KAM_TIMESTAMP);
+	return activity_add_typed(fcinfo, KAM_TIMESTAMP);
 }
 
 Datum
 kam_activity_add_date(PG_FUNCTION_ARGS)
 {
-	return activity_add_kind(fcinfo, KAM_DATE);
+	return activity_add_typed(fcinfo, KAM_DATE);
 }
 
 /*

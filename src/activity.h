@@ -12,6 +12,7 @@
 
 #include "kam.h"
 #include "money.h"
+#include "period.h"
 
 #include "fmgr.h"
 #include "access/tupdesc.h"
@@ -20,7 +21,7 @@
 
 typedef struct ActEntry
 {
-	int32		period;			/* period index (see kam.h) */
+	int32		period;			/* period index (see period.h) */
 	int32		reserved;
 	KamSum		revenue;		/* exact revenue of the period */
 } ActEntry;
@@ -71,7 +72,6 @@ ratio_or_null(double num, double den, bool *isnull)
 }
 
 /* retention.c: helpers of the aggregates over signatures */
-extern MemoryContext act_agg_context(FunctionCallInfo fcinfo, const char *fname);
 extern void act_check_same_basis(int32 kind, DateADT as_of, const KamActivity *a);
 extern TupleDesc act_result_row_desc(FunctionCallInfo fcinfo);
 extern ArrayType *act_result_array(FunctionCallInfo fcinfo, Datum *rows, int nrows);

@@ -82,7 +82,7 @@ cohort_extend(MemoryContext ctx, CohortState *s, int32 age)
 Datum
 kam_cohort_add(PG_FUNCTION_ARGS)
 {
-	MemoryContext ctx = act_agg_context(fcinfo, "kam_cohort_add");
+	MemoryContext ctx = kam_agg_context(fcinfo, "kam_cohort_add", NULL);
 	CohortState *s = PG_ARGISNULL(0) ? NULL : (CohortState *) PG_GETARG_POINTER(0);
 	KamActivity *a;
 	int32		first,
@@ -122,7 +122,7 @@ kam_cohort_add(PG_FUNCTION_ARGS)
 Datum
 kam_cohort_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext ctx = act_agg_context(fcinfo, "kam_cohort_combine");
+	MemoryContext ctx = kam_agg_context(fcinfo, "kam_cohort_combine", NULL);
 	CohortState *a = PG_ARGISNULL(0) ? NULL : (CohortState *) PG_GETARG_POINTER(0);
 	CohortState *b = PG_ARGISNULL(1) ? NULL : (CohortState *) PG_GETARG_POINTER(1);
 	Size		ncells;
@@ -197,7 +197,7 @@ kam_cohort_final(PG_FUNCTION_ARGS)
 	Datum	   *rows;
 	int			nrows = 0;
 
-	act_agg_context(fcinfo, "kam_cohort_final");
+	kam_agg_context(fcinfo, "kam_cohort_final", NULL);
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	s = (CohortState *) PG_GETARG_POINTER(0);

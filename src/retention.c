@@ -110,16 +110,6 @@ window_sum(const KamActivity *a, int32 from, int32 to)
 	return s;
 }
 
-MemoryContext
-act_agg_context(FunctionCallInfo fcinfo, const char *fname)
-{
-	MemoryContext ctx;
-
-	if (!AggCheckCallContext(fcinfo, &ctx))
-		elog(ERROR, "%s called in non-aggregate context", fname);
-	return ctx;
-}
-
 /* the row type of the array this (final) function returns */
 static Oid
 result_elemtype(FunctionCallInfo fcinfo)
@@ -513,7 +503,7 @@ ret_walk(PeriodTable *t, const KamActivity *a)
 Datum
 kam_retention_add(PG_FUNCTION_ARGS)
 {
-	MemoryContext ctx = act_agg_context(fcinfo, "kam_retention_add");
+	MemoryContext ctx = kam_agg_context(fcinfo, "kam_retention_add", NULL);
 	PeriodTable *t = PG_ARGISNULL(0) ? NULL : (PeriodTable *) PG_GETARG_POINTER(0);
 	int32		k = get_churn_after(fcinfo, 2);
 	KamActivity *a;
@@ -534,7 +524,7 @@ kam_retention_add(PG_FUNCTION_ARGS)
 static Datum
 pt_combine_fn(FunctionCallInfo fcinfo, AccMerge merge, const char *argname)
 {
-	MemoryContext ctx = act_agg_context(fcinfo, "kam period table combine");
+	MemoryContext ctx = kam_agg_context(fcinfo, "kam period table combine", NULL);
 	PeriodTable *a = PG_ARGISNULL(0) ? NULL : (PeriodTable *) PG_GETARG_POINTER(0);
 	PeriodTable *b = PG_ARGISNULL(1) ? NULL : (PeriodTable *) PG_GETARG_POINTER(1);
 
@@ -581,7 +571,7 @@ kam_retention_final(PG_FUNCTION_ARGS)
 	int			nrows = 0;
 	const RetAcc *prev = NULL;
 
-	act_agg_context(fcinfo, "kam_retention_final");
+	kam_agg_context(fcinfo, "kam_retention_final", NULL);
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	t = (PeriodTable *) PG_GETARG_POINTER(0);
@@ -655,7 +645,7 @@ trail_merge(void *into, const void *from)
 Datum
 kam_trailing_add(PG_FUNCTION_ARGS)
 {
-	MemoryContext ctx = act_agg_context(fcinfo, "kam_trailing_add");
+	MemoryContext ctx = kam_agg_context(fcinfo, "kam_trailing_add", NULL);
 	PeriodTable *t = PG_ARGISNULL(0) ? NULL : (PeriodTable *) PG_GETARG_POINTER(0);
 	int32		w = get_window(fcinfo, 2, "window_periods");
 	KamActivity *a;
@@ -721,7 +711,7 @@ kam_trailing_final(PG_FUNCTION_ARGS)
 	int			nrows = 0;
 	int64		from;
 
-	act_agg_context(fcinfo, "kam_trailing_final");
+	kam_agg_context(fcinfo, "kam_trailing_final", NULL);
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	t = (PeriodTable *) PG_GETARG_POINTER(0);

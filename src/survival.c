@@ -33,6 +33,7 @@
  * after a binary search, so the state stays at the distinct times.
  */
 #include "kam.h"
+#include "period.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -395,11 +396,7 @@ km_state(FunctionCallInfo fcinfo, const char *fname)
 	KmExpanded *ex;
 	KmSurvival *s;
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s can only be called as an aggregate support function", fname),
-				 errhint("Use kam.km_fit or kam.km_merge.")));
+	aggcontext = kam_agg_context(fcinfo, fname, "Use kam.km_fit or kam.km_merge.");
 	if (PG_ARGISNULL(0))
 		return km_expanded_new(aggcontext, 0);
 	d = PG_GETARG_DATUM(0);
