@@ -8,7 +8,7 @@
 #include "kam.h"
 
 #if PG_VERSION_NUM >= 180000
-PG_MODULE_MAGIC_EXT(.name = "kam", .version = "0.1.0");
+PG_MODULE_MAGIC_EXT(.name = "kam", .version = "0.2.0");
 #else
 PG_MODULE_MAGIC;
 #endif
