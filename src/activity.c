@@ -108,12 +108,11 @@ act_min_period(KamPeriod kind)
 }
 
 static pg_noinline void
-act_invalid(bool binary, const char *detail)
+act_invalid(bool binary, const char *msg)
 {
 	ereport(ERROR,
 			(errcode(binary ? ERRCODE_INVALID_BINARY_REPRESENTATION : ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid %s kam.activity value", binary ? "binary" : "text"),
-			 errdetail("%s", detail),
+			 errmsg("%s", msg),
 			 errhint("Use a value that kam.activity(...) or kam.activity_merge(...) made.")));
 }
 
@@ -130,16 +129,16 @@ activity_validate(const KamActivity *a, bool binary)
 	int32		first_ok;
 
 	if (a->kind < 0 || a->kind >= KAM_N_PERIODS)
-		act_invalid(binary, "The period must be day, week, month, quarter or year.");
+		act_invalid(binary, "the period of a kam.activity value must be day, week, month, quarter or year");
 	if (DATE_NOT_FINITE(a->as_of) || a->as_of < ACT_MIN_DAY || a->as_of > ACT_MAX_DAY)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("the as-of date of a kam.activity value is out of range"),
 				 errhint("The as-of date is a finite date between 4713 BC and 5874897 AD.")));
 	if (a->n < 1 || a->n > ACT_MAX_ENTRIES)
-		act_invalid(binary, "A kam.activity value lists at least one active period.");
+		act_invalid(binary, "a kam.activity value must list at least one active period");
 	if (a->reserved != 0)
-		act_invalid(binary, "A reserved field is not zero.");
+		act_invalid(binary, "a reserved field of a kam.activity value is not zero");
 	last_ok = activity_asof_period(a);
 	first_ok = act_min_period((KamPeriod) a->kind);
 	for (int32 i = 0; i < a->n; i++)
@@ -149,9 +148,9 @@ activity_validate(const KamActivity *a, bool binary)
 		if ((i & 0xffff) == 0)
 			CHECK_FOR_INTERRUPTS();
 		if (i > 0 && e->period <= a->e[i - 1].period)
-			act_invalid(binary, "The periods must be distinct and ascending.");
+			act_invalid(binary, "the periods of a kam.activity value must be distinct and ascending");
 		if (e->reserved != 0)
-			act_invalid(binary, "A reserved field is not zero.");
+			act_invalid(binary, "a reserved field of a kam.activity value is not zero");
 		if (e->period > last_ok)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
@@ -237,6 +236,11 @@ parse_iso_date(const char *p, DateADT *out, const char *str)
 	int64		j;
 
 	p = skip_spaces(p);
+	if (pg_strncasecmp(p, "infinity", 8) == 0 || pg_strncasecmp(p, "-infinity", 9) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("dates in a kam.activity value must be finite"),
+				 errhint("The as-of date and the periods are finite dates, e.g. 2025-12-31.")));
 	while (*p >= '0' && *p <= '9' && ndig < 9)
 	{
 		y = y * 10 + (*p++ - '0');
@@ -303,7 +307,11 @@ kam_activity_in(PG_FUNCTION_ARGS)
 		if (pg_strcasecmp(word, kam_period_name((KamPeriod) i)) == 0)
 			kind = i;
 	if (kind < 0 || p[len] != ' ')
-		activity_syntax_error(str, "The value starts with the period: day, week, month, quarter or year.");
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type kam.activity: \"%s\"", str),
+				 errdetail("The value starts with the period (day, week, month, quarter or year), got \"%s\".", word),
+				 errhint("Write \"v2 period as_of | period_start=revenue, ...\", e.g. \"v2 month 2025-12-31 | 2025-11-01=12.5\".")));
 	p = parse_iso_date(p + len, &as_of, str);
 	p = skip_spaces(p);
 	if (*p != '|')
@@ -334,11 +342,16 @@ kam_activity_in(PG_FUNCTION_ARGS)
 		p = parse_iso_date(p, &start, str);
 		e->period = kam_period_of_day(start, (KamPeriod) kind);
 		if (kam_period_start(e->period, (KamPeriod) kind) != start)
+		{
+			char		d[MAXDATELEN + 1];
+
+			date_to_iso(start, d);
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-					 errmsg("invalid input syntax for type kam.activity: \"%s\"", str),
-					 errdetail("Every period is given by its first day; a date is not the first day of a %s.",
-							   kam_period_name((KamPeriod) kind))));
+					 errmsg("%s is not the first day of a %s in kam.activity value \"%s\"",
+							d, kam_period_name((KamPeriod) kind), str),
+					 errhint("Every period is given by its first day.")));
+		}
 		p = skip_spaces(p);
 		if (*p != '=')
 			activity_syntax_error(str, "Expected \"=\" after a period's first day.");
@@ -397,19 +410,19 @@ kam_activity_recv(PG_FUNCTION_ARGS)
 	KamActivity *a;
 
 	if (buf->len - buf->cursor < 1)
-		act_invalid(true, "The value is empty.");
+		act_invalid(true, "a binary kam.activity value is empty");
 	format = (unsigned char) buf->data[buf->cursor];
 	if (format == 0)
 	{
 		/* format 1 (kam 0.1.0): int32 kind, int32 as_of, int32 n */
 		if (buf->len - buf->cursor < 12)
-			act_invalid(true, "The value is shorter than its header.");
+			act_invalid(true, "a binary kam.activity value is shorter than its header");
 		kind = pq_getmsgint(buf, 4);
 	}
 	else if (format == ACT_FORMAT_VERSION)
 	{
 		if (buf->len - buf->cursor < 10)
-			act_invalid(true, "The value is shorter than its header.");
+			act_invalid(true, "a binary kam.activity value is shorter than its header");
 		(void) pq_getmsgbyte(buf);
 		kind = pq_getmsgbyte(buf);
 	}
@@ -424,9 +437,9 @@ kam_activity_recv(PG_FUNCTION_ARGS)
 	/* the length must fit the count exactly, checked before anything is allocated */
 	left = buf->len - buf->cursor;
 	if (n < 1 || n > ACT_MAX_ENTRIES || left != (int64) n * ACT_WIRE_ENTRY)
-		act_invalid(true, "The number of periods does not match the length of the value.");
+		act_invalid(true, "the number of periods of a binary kam.activity value does not match its length");
 	if (kind < 0 || kind >= KAM_N_PERIODS)
-		act_invalid(true, "The period must be day, week, month, quarter or year.");
+		act_invalid(true, "the period of a kam.activity value must be day, week, month, quarter or year");
 	a = activity_alloc((KamPeriod) kind, as_of, n);
 	for (int32 i = 0; i < n; i++)
 	{

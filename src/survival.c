@@ -425,8 +425,7 @@ km_validate(const KmSurvival *s, bool binary)
 		if (problem)
 			ereport(ERROR,
 					(errcode(binary ? ERRCODE_INVALID_BINARY_REPRESENTATION : ERRCODE_INVALID_TEXT_REPRESENTATION),
-					 errmsg("invalid %s kam.survival value", binary ? "binary" : "text"),
-					 errdetail("%s", problem),
+					 errmsg("invalid %s kam.survival value: %s", binary ? "binary" : "text", problem),
 					 errhint("Use a value that kam.km_fit(...) or kam.km_merge(...) made.")));
 	}
 	(void) kam_survival_total(s);
@@ -549,8 +548,6 @@ km_read_time(const char *p, double *out, const char *str)
 	double		v;
 
 	p = km_skip_space(p);
-	if (!(isdigit((unsigned char) *p) || *p == '.' || *p == '-' || *p == '+'))
-		km_syntax_error(str, "A time must be a number.");
 	errno = 0;
 	v = strtod(p, &end);
 	if (end == p)
