@@ -37,31 +37,31 @@ CREATE FUNCTION pg_temp.hex(v kam.activity) RETURNS text LANGUAGE sql AS $$ SELE
 CREATE FUNCTION pg_temp.hex(v kam.survival) RETURNS text LANGUAGE sql AS $$ SELECT encode(kam.km_survival_send(v), 'hex') $$;
 CREATE FUNCTION pg_temp.hex(v kam.rfm_state) RETURNS text LANGUAGE sql AS $$ SELECT encode(kam.rfm_state_send(v), 'hex') $$;
 
-CREATE TABLE o (c int, at timestamptz, amount float8);
-INSERT INTO o VALUES (1,'2024-01-15 10:00+00',10.5),(1,'2024-01-20',2.25),(1,'2024-03-02',-1.5),(1,'2024-03-31 23:00+00',NULL),
+CREATE TABLE tio_orders (c int, at timestamptz, amount float8);
+INSERT INTO tio_orders VALUES (1,'2024-01-15 10:00+00',10.5),(1,'2024-01-20',2.25),(1,'2024-03-02',-1.5),(1,'2024-03-31 23:00+00',NULL),
  (2,'2023-06-30',1234567.891234567),(3,'2024-03-31',0.1),(3,'2024-03-31',0.2);
 
 -- ---------------------------------------------------------------------------
 -- kam.activity written by kam 0.1.0: text (format 1, no marker) and binary
 -- (send of 0.1.0), each with the value the current aggregate makes from the
 -- same orders
-CREATE TABLE act_old (k text, old_text text, old_hex text, fresh kam.activity);
-INSERT INTO act_old VALUES
+CREATE TABLE tio_act_old (k text, old_text text, old_hex text, fresh kam.activity);
+INSERT INTO tio_act_old VALUES
 ('a_day_c3', 'day 2024-03-31 | 2024-03-31=0.300000000',
  '0000000000002298000000010000229800000000000000000000000011e1a300',
- (SELECT kam.activity(at, amount, 'day', '2024-03-31') FROM o WHERE c = 3)),
+ (SELECT kam.activity(at, amount, 'day', '2024-03-31') FROM tio_orders WHERE c = 3)),
 ('a_month_c1', 'month 2024-03-31 | 2024-01-01=12.750000000, 2024-03-01=-1.500000000',
  '00000002000022980000000200000120000000000000000000000002f7f58f8000000122ffffffffffffffffffffffffa697d100',
- (SELECT kam.activity(at, amount, 'month', '2024-03-31') FROM o WHERE c = 1)),
+ (SELECT kam.activity(at, amount, 'month', '2024-03-31') FROM tio_orders WHERE c = 1)),
 ('a_quarter_merge', 'quarter 2024-03-31 | 2023-04-01=1234567.891234567, 2024-01-01=11.550000000',
  '0000000300002298000000020000005d0000000000000000000462d53c9baf0700000060000000000000000000000002b06f0380',
- (SELECT kam.activity_merge(a) FROM (SELECT kam.activity(at, amount, 'quarter', '2024-03-31') a FROM o GROUP BY c) s)),
+ (SELECT kam.activity_merge(a) FROM (SELECT kam.activity(at, amount, 'quarter', '2024-03-31') a FROM tio_orders GROUP BY c) s)),
 ('a_week_all', 'week 2024-03-31 | 2023-06-26=1234567.891234567, 2024-01-15=12.750000000, 2024-02-26=-1.500000000, 2024-03-25=0.300000000',
  '000000010000229800000004000004c90000000000000000000462d53c9baf07000004e6000000000000000000000002f7f58f80000004ecffffffffffffffffffffffffa697d100000004f000000000000000000000000011e1a300',
- (SELECT kam.activity(at, amount, 'week', '2024-03-31') FROM o)),
+ (SELECT kam.activity(at, amount, 'week', '2024-03-31') FROM tio_orders)),
 ('a_year_c2', 'year 2024-03-31 | 2023-01-01=1234567.891234567',
  '000000040000229800000001000000170000000000000000000462d53c9baf07',
- (SELECT kam.activity(at, amount, 'year', '2024-03-31') FROM o WHERE c = 2));
+ (SELECT kam.activity(at, amount, 'year', '2024-03-31') FROM tio_orders WHERE c = 2));
 -- the old text reads, prints as the same value with the v2 marker, equals the
 -- fresh value; the old binary reads to the same value; v2 text and binary
 -- round-trip bit for bit
@@ -71,34 +71,34 @@ SELECT k, old_text::kam.activity AS v2_text,
        pg_temp.bin('kam.activity', old_hex) = fresh::text AS old_binary_reads,
        pg_temp.bin('kam.activity', pg_temp.hex(fresh)) = fresh::text AS v2_binary_round_trip,
        fresh::text::kam.activity::text = fresh::text AS v2_text_round_trip
-  FROM act_old ORDER BY k;
+  FROM tio_act_old ORDER BY k;
 -- the format-2 binary form: format byte 2, period byte, as-of, n, entries
-SELECT k, pg_temp.hex(fresh) FROM act_old ORDER BY k;
+SELECT k, pg_temp.hex(fresh) FROM tio_act_old ORDER BY k;
 -- kam's functions give the same over the 0.1.0 values as over fresh ones
 SELECT k, (kam.activity_summary(old_text::kam.activity, 1, 1, 0.5))::text
           = (kam.activity_summary(fresh, 1, 1, 0.5))::text AS same_summary,
        (kam.activity_summary(pg_temp.bin('kam.activity', old_hex)::kam.activity, 2, 1, 0.5)).*
-  FROM act_old ORDER BY k;
+  FROM tio_act_old ORDER BY k;
 SELECT k, (SELECT kam.retention_periods(x, 2) FROM (VALUES (old_text::kam.activity)) v(x))::text
           = (SELECT kam.retention_periods(x, 2) FROM (VALUES (fresh)) v(x))::text AS retention,
        (SELECT kam.cohort_matrix(x) FROM (VALUES (old_text::kam.activity)) v(x))::text
           = (SELECT kam.cohort_matrix(x) FROM (VALUES (fresh)) v(x))::text AS cohorts,
        (SELECT kam.trailing_retention(x, 1) FROM (VALUES (old_text::kam.activity)) v(x))::text
           = (SELECT kam.trailing_retention(x, 1) FROM (VALUES (fresh)) v(x))::text AS trailing
-  FROM act_old ORDER BY k;
+  FROM tio_act_old ORDER BY k;
 SELECT (r).period_start, (r).active, (r).new, (r).retained, (r).revenue
   FROM (SELECT unnest(kam.retention_periods(pg_temp.bin('kam.activity', old_hex)::kam.activity, 1)) r
-		  FROM act_old WHERE k = 'a_month_c1') s ORDER BY 1;
+		  FROM tio_act_old WHERE k = 'a_month_c1') s ORDER BY 1;
 
 -- ---------------------------------------------------------------------------
 -- kam.survival written by kam 0.1.0
-CREATE TABLE obs (d float8, e bool);
-INSERT INTO obs VALUES (1,true),(2,false),(2,true),(3.5,true),(3.5,true),(10,false),(0,true),(0.1,false);
-CREATE TABLE surv_old (k text, old_text text, old_hex text, fresh kam.survival);
-INSERT INTO surv_old VALUES
+CREATE TABLE tio_obs (d float8, e bool);
+INSERT INTO tio_obs VALUES (1,true),(2,false),(2,true),(3.5,true),(3.5,true),(10,false),(0,true),(0.1,false);
+CREATE TABLE tio_surv_old (k text, old_text text, old_hex text, fresh kam.survival);
+INSERT INTO tio_surv_old VALUES
 ('s_fit', '{(0,1,0),(0.1,0,1),(1,1,0),(2,1,1),(3.5,2,0),(10,0,1)}',
  '000000060000000000000000000000000000000100000000000000003fb999999999999a000000000000000000000000000000013ff000000000000000000000000000010000000000000000400000000000000000000000000000010000000000000001400c00000000000000000000000000020000000000000000402400000000000000000000000000000000000000000001',
- (SELECT kam.km_fit(d, e) FROM obs)),
+ (SELECT kam.km_fit(d, e) FROM tio_obs)),
 ('s_lit', '{(1e-300,1,0),(1.7976931348623157e+308,0,1)}',
  '0000000201a56e1fc2f8f359000000000000000100000000000000007fefffffffffffff00000000000000000000000000000001',
  (SELECT kam.km_fit(d, e) FROM (VALUES (1e-300::float8, true), (1.7976931348623157e+308, false)) v(d, e)));
@@ -109,21 +109,21 @@ SELECT k, old_text::kam.survival AS v2_text,
        pg_temp.bin('kam.survival', pg_temp.hex(fresh)) = fresh::text AS v2_binary_round_trip,
        fresh::text::kam.survival::text = fresh::text AS v2_text_round_trip,
        kam.km_median(old_text::kam.survival) AS median, kam.km_quantile(old_text::kam.survival, 0.25) AS q25
-  FROM surv_old ORDER BY k;
+  FROM tio_surv_old ORDER BY k;
 SELECT k, (SELECT array_agg(c::text) FROM kam.km_curve(old_text::kam.survival) c)
           = (SELECT array_agg(c::text) FROM kam.km_curve(fresh) c) AS same_curve
-  FROM surv_old ORDER BY k;
+  FROM tio_surv_old ORDER BY k;
 
 -- ---------------------------------------------------------------------------
 -- kam.rfm_state written by kam 0.1.0 (its binary form already had version 2)
-CREATE TABLE rfm_old (k text, old_text text, old_hex text, fresh kam.rfm_state);
-INSERT INTO rfm_old VALUES
+CREATE TABLE tio_rfm_old (k text, old_text text, old_hex text, fresh kam.rfm_state);
+INSERT INTO tio_rfm_old VALUES
 ('r_rollup_c1', 'day tz - 758628000000000 8780:1:758628000000000:10.500000000 8785:1:759024000000000:2.250000000 8827:1:762652800000000:-1.500000000',
  '020000000000030002b1f7d874e8000000224c000000010002b1f7d874e80000000000000000000000000271d9490000002251000000010002b2540be56000000000000000000000000000861c46800000227b000000010002b5a0f13b2000ffffffffffffffffffffffffa697d100',
- (SELECT kam.rfm_state(at, amount) FROM o WHERE c = 1)),
+ (SELECT kam.rfm_state(at, amount) FROM tio_orders WHERE c = 1)),
 ('r_rollup_month_local', 'month local - 741398400000000 281:1:741398400000000:1234567.891234567 288:2:759024000000000:12.750000000 290:3:765158400000000:-1.200000000',
  '020202000000030002a24c4444e00000000119000000010002a24c4444e0000000000000000000000462d53c9baf0700000120000000020002b2540be56000000000000000000000000002f7f58f8000000122000000030002b7e852a10000ffffffffffffffffffffffffb8797400',
- (SELECT kam.rfm_state(at::date, amount, 'month') FROM o)),
+ (SELECT kam.rfm_state(at::date, amount, 'month') FROM tio_orders)),
 ('r_asof', 'day tz 765158400000000/8856 757382400000000 760060800000000 2 12.000000000 5.000000000 8766 8797',
  '02000100000002000022980002b7e852a100000002b0d5d4e940000002b34571fde0000000000000000002000000000000000000000002cb4178000000000000000000000000012a05f2000000223e0000225d',
  (SELECT kam.rfm_accum(kam.rfm_accum(NULL::kam.rfm_state, '2024-01-01'::timestamptz, 5, '2024-03-31'::timestamptz), '2024-02-01'::timestamptz, 7, '2024-03-31'::timestamptz)));
@@ -132,10 +132,10 @@ SELECT k, old_text::kam.rfm_state::text = 'v2 ' || old_text AS marker_only,
        pg_temp.bin('kam.rfm_state', old_hex) = fresh::text AS old_binary_reads,
        pg_temp.hex(fresh) = old_hex AS binary_unchanged,
        fresh::text::kam.rfm_state::text = fresh::text AS v2_text_round_trip
-  FROM rfm_old ORDER BY k;
+  FROM tio_rfm_old ORDER BY k;
 SELECT k, (kam.rfm_summary(old_text::kam.rfm_state, '2024-03-31'::timestamptz)).*
-  FROM rfm_old WHERE k <> 'r_asof' ORDER BY k;
-SELECT (kam.rfm_final(old_text::kam.rfm_state)).* FROM rfm_old WHERE k = 'r_asof';
+  FROM tio_rfm_old WHERE k <> 'r_asof' ORDER BY k;
+SELECT (kam.rfm_final(old_text::kam.rfm_state)).* FROM tio_rfm_old WHERE k = 'r_asof';
 
 -- ---------------------------------------------------------------------------
 -- Crafted binary kam.activity: the length is checked before allocating (a
@@ -192,7 +192,7 @@ SELECT pg_temp.err($$SELECT kam.activity_merge(a) FROM (VALUES ('v2 year 2024-03
 SELECT pg_column_size(kam.activity_merge(a)) AS merged_size, pg_column_size(
 	kam.activity_add(kam.activity_add(NULL::kam.activity, '2024-03-01'::date, 1.5, 'day', '2024-03-31'),
 					 '2024-03-05'::date, 2, 'day', '2024-03-31')) AS added_size
-  FROM (SELECT kam.activity(at, amount, 'week', '2024-03-31') a FROM o GROUP BY c) s;
+  FROM (SELECT kam.activity(at, amount, 'week', '2024-03-31') a FROM tio_orders GROUP BY c) s;
 
 -- retention over one signature spanning thousands of years: refused up front
 SELECT pg_temp.err($$SELECT kam.retention_periods('v2 day 5000-01-01 | 0001-01-01=1'::kam.activity, 1)$$) AS retention_span;
