@@ -11,13 +11,13 @@
 CREATE TYPE @extschema@.survival;
 
 CREATE FUNCTION @extschema@.km_survival_in(cstring) RETURNS @extschema@.survival
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME', 'kam_survival_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.km_survival_out(@extschema@.survival) RETURNS cstring
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME', 'kam_survival_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.km_survival_recv(internal) RETURNS @extschema@.survival
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME', 'kam_survival_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.km_survival_send(@extschema@.survival) RETURNS bytea
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME', 'kam_survival_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE TYPE @extschema@.survival (
 	INPUT = @extschema@.km_survival_in,
@@ -36,10 +36,10 @@ COMMENT ON TYPE @extschema@.survival IS
 -- aggregating and flat (the type above) between nodes.
 CREATE FUNCTION @extschema@.km_fit_transfn(@extschema@.survival, float8, boolean)
 	RETURNS @extschema@.survival
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+	AS 'MODULE_PATHNAME', 'kam_km_fit_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.km_combine(@extschema@.survival, @extschema@.survival)
 	RETURNS @extschema@.survival
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME', 'kam_km_combine' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE AGGREGATE @extschema@.km_fit(duration float8, event boolean) (
 	SFUNC = @extschema@.km_fit_transfn,
@@ -60,17 +60,17 @@ COMMENT ON AGGREGATE @extschema@.km_merge(@extschema@.survival) IS
 	'The Kaplan-Meier fit of the union of the observations of several fits';
 
 CREATE FUNCTION @extschema@.km_survival(s @extschema@.survival, t float8) RETURNS float8
-	AS 'MODULE_PATHNAME', 'km_survival_at' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME', 'kam_km_survival' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.km_survival(@extschema@.survival, float8) IS
 	'Kaplan-Meier survival S(t), right-continuous (includes the events at t)';
 
 CREATE FUNCTION @extschema@.km_quantile(s @extschema@.survival, p float8) RETURNS float8
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME', 'kam_km_quantile' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.km_quantile(@extschema@.survival, float8) IS
 	'Time by which a share p has had the event, as R''s quantile.survfit (NULL when never reached)';
 
 CREATE FUNCTION @extschema@.km_median(s @extschema@.survival) RETURNS float8
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME', 'kam_km_median' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.km_median(@extschema@.survival) IS
 	'Median survival time as R''s survfit: smallest t with S(t) <= 0.5, the midpoint where S = 0.5 over an interval, NULL when never reached';
 
@@ -79,12 +79,12 @@ CREATE FUNCTION @extschema@.km_curve(s @extschema@.survival, conf_level float8 D
 		OUT survival float8, OUT std_err float8, OUT std_err_log float8,
 		OUT conf_low float8, OUT conf_high float8)
 	RETURNS SETOF record
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 100;
+	AS 'MODULE_PATHNAME', 'kam_km_curve' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 100;
 COMMENT ON FUNCTION @extschema@.km_curve(@extschema@.survival, float8) IS
 	'The Kaplan-Meier curve, one row per distinct time, with Greenwood standard errors and log-transformed confidence limits (as survfit)';
 
 CREATE FUNCTION @extschema@.km_period_index(d date, period text) RETURNS integer
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME', 'kam_km_period_index' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.km_period_index(date, text) IS
 	'Index of the period (day, week, month, quarter, year) holding d; consecutive periods have consecutive indexes';
 
