@@ -90,3 +90,12 @@ $migrate$;
 -- 0.1.0's tier-snapshot policy function: the policy now compares with
 -- kam.orders directly (sql/kam/90_security.sql).
 DROP FUNCTION @extschema@.customer_visible(anyelement);
+
+-- 0.2.0's registry of view column comments (sql/kam/00_core.sql); the replayed
+-- section fills it, grants and comments it.
+CREATE TABLE @extschema@.report_view_columns (
+	view_name text NOT NULL,
+	column_name text NOT NULL,
+	description text NOT NULL,
+	PRIMARY KEY (view_name, column_name)
+);
