@@ -413,6 +413,10 @@ BEGIN
 		q := @extschema@.binding_sql(base);
 		CONTINUE WHEN q IS NULL;
 		EXECUTE format('CREATE VIEW @extschema@.%I WITH (security_invoker = true) AS %s', base, q);
+		EXECUTE format('COMMENT ON VIEW @extschema@.%I IS %L', base, CASE base
+			WHEN 'orders' THEN 'Your orders as kam reads them (the orders binding): customer, order time, amount and margin in currency'
+			WHEN 'customers' THEN 'Your customers as kam reads them (the customers binding, else every customer with an order): customer, name, account manager'
+			ELSE 'Your account-manager visits as kam reads them (the visits binding): customer and visit time' END);
 		EXECUTE format('GRANT SELECT ON @extschema@.%I TO PUBLIC', base);
 		bound := bound OPERATOR(pg_catalog.||) base;
 	END LOOP;
