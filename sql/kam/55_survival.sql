@@ -18,6 +18,10 @@ CREATE FUNCTION @extschema@.km_survival_recv(internal) RETURNS @extschema@.survi
 	AS 'MODULE_PATHNAME', 'kam_survival_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.km_survival_send(@extschema@.survival) RETURNS bytea
 	AS 'MODULE_PATHNAME', 'kam_survival_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.km_survival_in(cstring) IS 'Text input function of type kam.survival; not for direct use';
+COMMENT ON FUNCTION @extschema@.km_survival_out(@extschema@.survival) IS 'Text output function of type kam.survival; not for direct use';
+COMMENT ON FUNCTION @extschema@.km_survival_recv(internal) IS 'Binary input function of type kam.survival; not for direct use';
+COMMENT ON FUNCTION @extschema@.km_survival_send(@extschema@.survival) IS 'Binary output function of type kam.survival; not for direct use';
 
 CREATE TYPE @extschema@.survival (
 	INPUT = @extschema@.km_survival_in,
@@ -40,6 +44,8 @@ CREATE FUNCTION @extschema@.km_fit_transfn(@extschema@.survival, float8, boolean
 CREATE FUNCTION @extschema@.km_combine(@extschema@.survival, @extschema@.survival)
 	RETURNS @extschema@.survival
 	AS 'MODULE_PATHNAME', 'kam_km_combine' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.km_fit_transfn(@extschema@.survival, float8, boolean) IS 'Transition function of kam.km_fit; not for direct use';
+COMMENT ON FUNCTION @extschema@.km_combine(@extschema@.survival, @extschema@.survival) IS 'Combine function of kam.km_fit and kam.km_merge (merges two fits exactly); not for direct use';
 
 CREATE AGGREGATE @extschema@.km_fit(duration float8, event boolean) (
 	SFUNC = @extschema@.km_fit_transfn,
@@ -127,3 +133,15 @@ $view$,
 'Kaplan-Meier curve of customer lifetimes in periods (settings period, churn_after, as_of): at each period offset the customers at risk, churned and censored, the survival with its standard error and 95% limits, and the median lifetime (repeated on every row)')
 ON CONFLICT (name) DO UPDATE SET position = excluded.position, requires = excluded.requires,
 	definition = excluded.definition, description = excluded.description;
+
+INSERT INTO @extschema@.report_view_columns (view_name, column_name, description) VALUES
+	('customer_survival', 'period_offset', 'Customer lifetime in periods (setting period): last order''s period - first order''s period'),
+	('customer_survival', 'at_risk', 'Customers whose lifetime is at least period_offset'),
+	('customer_survival', 'churned', 'Customers churned (no order in the last churn_after periods) with this lifetime'),
+	('customer_survival', 'censored', 'Customers still active with this lifetime so far'),
+	('customer_survival', 'survival', 'Kaplan-Meier share (0-1) of customers whose lifetime is longer than period_offset'),
+	('customer_survival', 'std_err', 'Greenwood standard error of survival'),
+	('customer_survival', 'conf_low', 'Lower 95% confidence limit of survival (log-transformed, as R''s survfit)'),
+	('customer_survival', 'conf_high', 'Upper 95% confidence limit of survival (log-transformed, as R''s survfit)'),
+	('customer_survival', 'median_lifetime', 'Median customer lifetime in periods, the same on every row (NULL when survival never reaches 0.5)')
+ON CONFLICT (view_name, column_name) DO UPDATE SET description = excluded.description;

@@ -58,8 +58,8 @@ BEGIN
 			SELECT pg_catalog.format('collation %s', l.collname), l.collowner
 			  FROM pg_catalog.pg_collation l WHERE l.collnamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
 			UNION ALL
-			SELECT pg_catalog.format('conversion %s', v.conname), v.conowner
-			  FROM pg_catalog.pg_conversion v WHERE v.connamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
+			SELECT pg_catalog.format('conversion %s', cv.conname), cv.conowner
+			  FROM pg_catalog.pg_conversion cv WHERE cv.connamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
 			UNION ALL
 			SELECT pg_catalog.format('operator family %s', f.opfname), f.opfowner
 			  FROM pg_catalog.pg_opfamily f WHERE f.opfnamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
@@ -90,3 +90,12 @@ $migrate$;
 -- 0.1.0's tier-snapshot policy function: the policy now compares with
 -- kam.orders directly (sql/kam/90_security.sql).
 DROP FUNCTION @extschema@.customer_visible(anyelement);
+
+-- 0.2.0's registry of view column comments (sql/kam/00_core.sql); the replayed
+-- section fills it, grants and comments it.
+CREATE TABLE @extschema@.report_view_columns (
+	view_name text NOT NULL,
+	column_name text NOT NULL,
+	description text NOT NULL,
+	PRIMARY KEY (view_name, column_name)
+);
