@@ -89,6 +89,7 @@ IFS='|' read -r as_of customers tiered revenue gini top20 p80 median clv at_risk
 		   round(coalesce(sum(historical_revenue) FILTER (WHERE p_alive < 0.5), 0))
 	  FROM kam.customer_value")
 period=$(q -c "SELECT kam.setting('period')")
+churn_after=$(q -c "SELECT kam.setting('churn_after') || ' ' || kam.setting('period') || CASE WHEN kam.setting('churn_after') = '1' THEN '' ELSE 's' END")
 
 # ---- charts ----------------------------------------------------------------------
 # Every chart: white background, light horizontal grid, no frame on top and right.
@@ -102,7 +103,8 @@ set style fill solid 1.0 noborder
 set decimalsign "."
 tier_color(t) = t eq "Strategic" ? 0x1f4e79 : t eq "A" ? 0x2e75b6 : t eq "B" ? 0x7fb3e0 : t eq "C" ? 0xbdd7ee : 0xbfbfbf'
 
-plot_chart() { # plot_chart NAME GNUPLOT-COMMANDS: $dir/NAME.png
+plot_chart() { # plot_chart NAME GNUPLOT-COMMANDS: $dir/NAME.png (none when NAME.csv is empty)
+	[ -s "$dir/$1.csv" ] || { kam_log "kam: no data for the $1 chart"; return 0; }
 	printf '%s\nset output "%s"\n%s\n' "$style" "$dir/$1.png" "$2" >"$dir/$1.gp"
 	(cd "$dir" && gnuplot "$1.gp")
 }
@@ -175,10 +177,10 @@ plot 'survival.csv' using 1:3:4 with filledcurves lc rgb '#dbe8f5' title '95% co
 plot_chart clv "
 set boxwidth 0.6
 set yrange [0:*]; set offsets 0, 0, graph 0.12, 0
-set format y '%.1s%c'
+set format y '%gM'
 set ylabel 'CLV, margin over the next 12 months'
-plot 'clv.csv' using 0:2:(tier_color(strcol(1))):xtic(1) with boxes lc rgb variable, \
-	 '' using 0:2:(sprintf(\"%s accounts\\nmean %s\", gprintf('%.0f', \$3), gprintf('%.0f', \$4))) with labels offset 0,1.6 tc rgb '#333333'
+plot 'clv.csv' using 0:(\$2 / 1e6):(tier_color(strcol(1))):xtic(1) with boxes lc rgb variable, \
+	 '' using 0:(\$2 / 1e6):(sprintf(\"%s accounts\\nmean %s\", gprintf('%.0f', \$3), gprintf('%.0f', \$4))) with labels offset 0,1.6 tc rgb '#333333'
 "
 
 plot_chart risk "
@@ -196,6 +198,7 @@ plot 'risk.csv' using (0):0:(0):2:(\$0 - 0.35):(\$0 + 0.35):ytic(1) with boxxyer
 # ---- the page --------------------------------------------------------------------
 html_escape() { sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g'; }
 img() { # img NAME ALT
+	[ -s "$dir/$1.png" ] || { printf '<p><em>No data for this chart (is its input bound?).</em></p>'; return 0; }
 	printf '<img alt="%s" src="data:image/png;base64,' "$2"
 	base64 -w 0 "$dir/$1.png"
 	printf '">'
@@ -269,7 +272,7 @@ $(img cohorts "Cohort retention heatmap")
 <h2>How long customers stay</h2>
 <p>Kaplan&ndash;Meier estimate of the share of customers still buying k ${period}s after their first order,
 with its 95% confidence band (<code>kam.customer_survival</code>; a customer counts as lost
-after $(q -c "SELECT kam.setting('churn_after')") ${period}(s) without an order, the <code>churn_after</code> setting).</p>
+after $churn_after without an order, the <code>churn_after</code> setting).</p>
 $(img survival "Kaplan-Meier survival curve of customer lifetimes")
 </section>
 <section>
@@ -283,7 +286,7 @@ $(img clv "Customer lifetime value by tier")
 <h2>Value at risk by account manager</h2>
 <p>CLV of the accounts that have probably left (P(alive) &lt; 0.5 in <code>kam.customer_value</code>), by
 account manager. Little future value remains in them by construction; what they brought to date
-is $(fmt "$rev_risk") of revenue, the business to win back.</p>
+is $(fmt "$rev_risk") of revenue: the business to win back.</p>
 $(img risk "Value at risk by account manager")
 </section>
 </main>
