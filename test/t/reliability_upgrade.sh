@@ -86,6 +86,7 @@ up_stop() {
 	fi
 }
 trap up_stop EXIT
+trap 'exit 1' INT TERM	# so that the EXIT trap stops the cluster on a timeout too
 
 # up_start STAGE: initdb (first time) and start, with extension_destdir = STAGE
 up_start() {
@@ -479,8 +480,12 @@ test_release() {
 
 }
 
-if ! command -v git >/dev/null || ! git -C "$KAM_ROOT" rev-parse --git-dir >/dev/null 2>&1; then
-	echo "no git repository at $KAM_ROOT (a tarball?): cannot extract the releases to update from"
+if ! command -v git >/dev/null; then
+	echo "git is not installed: cannot extract the releases to update from"
+	exit 77
+fi
+if ! err=$(git -C "$KAM_ROOT" rev-parse --git-dir 2>&1); then
+	echo "no usable git repository at $KAM_ROOT (a tarball?): cannot extract the releases to update from ($(head -n 1 <<<"$err"))"
 	exit 77
 fi
 for from_version in $(printf '%s\n' "${!release_commit[@]}" | sort -V); do
