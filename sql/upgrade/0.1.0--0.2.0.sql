@@ -17,7 +17,7 @@
 -- ===========================================================================
 DO $migrate$
 DECLARE
-	v pg_catalog.record;
+	derived pg_catalog.record;
 	found pg_catalog.text;
 BEGIN
 	-- the derived objects, in reverse creation order; a user's view built on
@@ -25,7 +25,7 @@ BEGIN
 	IF pg_catalog.to_regclass('@extschema@.tier_snapshot') IS NOT NULL THEN
 		DROP TABLE @extschema@.tier_snapshot;
 	END IF;
-	FOR v IN SELECT c.relname FROM pg_catalog.pg_class c
+	FOR derived IN SELECT c.relname FROM pg_catalog.pg_class c
 			  WHERE c.relnamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
 				AND c.relkind OPERATOR(pg_catalog.=) 'v'::"char"
 				AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
@@ -37,7 +37,7 @@ BEGIN
 			  ORDER BY COALESCE((SELECT r.position FROM @extschema@.report_views r
 								  WHERE r.name OPERATOR(pg_catalog.=) c.relname::pg_catalog.text), 0) DESC,
 					   c.relname OPERATOR(pg_catalog.=) 'orders' LOOP
-		EXECUTE pg_catalog.format('DROP VIEW @extschema@.%I', v.relname);
+		EXECUTE pg_catalog.format('DROP VIEW @extschema@.%I', derived.relname);
 	END LOOP;
 
 	-- what is left must belong to a superuser
