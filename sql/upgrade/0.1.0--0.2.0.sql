@@ -90,3 +90,11 @@ $migrate$;
 -- 0.1.0's tier-snapshot policy function: the policy now compares with
 -- kam.orders directly (sql/kam/90_security.sql).
 DROP FUNCTION @extschema@.customer_visible(anyelement);
+
+-- New composite types of 0.2.0 (sql/kam/42_value_discrete.sql; the replay
+-- leaves CREATE TYPE out): the same definitions as the install's.
+CREATE TYPE @extschema@.bgbb AS (
+	alpha float8, beta float8, gamma float8, delta float8,
+	log_likelihood float8, n float8, iterations integer, converged boolean);
+COMMENT ON TYPE @extschema@.bgbb IS
+	'BG/BB model for discrete transaction opportunities (Fader, Hardie & Shang 2010) as fitted by kam.bgbb_fit; all four parameters are dimensionless.';
