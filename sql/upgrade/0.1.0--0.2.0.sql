@@ -98,3 +98,8 @@ CREATE TYPE @extschema@.bgbb AS (
 	log_likelihood float8, n float8, iterations integer, converged boolean);
 COMMENT ON TYPE @extschema@.bgbb IS
 	'BG/BB model for discrete transaction opportunities (Fader, Hardie & Shang 2010) as fitted by kam.bgbb_fit; all four parameters are dimensionless.';
+CREATE TYPE @extschema@.mbgnbd AS (
+	r float8, alpha float8, a float8, b float8,
+	log_likelihood float8, n float8, iterations integer, converged boolean);
+COMMENT ON TYPE @extschema@.mbgnbd IS
+	'MBG/NBD purchase model (Batislam, Denizel & Filiztekin 2007) as fitted by kam.mbgnbd_fit; alpha is in the time unit of recency and t, r, a and b are dimensionless.';
