@@ -58,8 +58,8 @@ BEGIN
 			SELECT pg_catalog.format('collation %s', l.collname), l.collowner
 			  FROM pg_catalog.pg_collation l WHERE l.collnamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
 			UNION ALL
-			SELECT pg_catalog.format('conversion %s', v.conname), v.conowner
-			  FROM pg_catalog.pg_conversion v WHERE v.connamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
+			SELECT pg_catalog.format('conversion %s', cv.conname), cv.conowner
+			  FROM pg_catalog.pg_conversion cv WHERE cv.connamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
 			UNION ALL
 			SELECT pg_catalog.format('operator family %s', f.opfname), f.opfowner
 			  FROM pg_catalog.pg_opfamily f WHERE f.opfnamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
