@@ -47,7 +47,7 @@ SELECT round(alpha::numeric, 3) AS alpha, round(beta::numeric, 3) AS beta,
 	round(gamma::numeric, 3) AS gamma, round(delta::numeric, 3) AS delta,
 	round(log_likelihood::numeric, 1) AS ll, n, converged FROM vd_bb;
 
--- BG/BB likelihood of one (x, t_x, n) in plain SQL, eq. (5), the sum over
+-- BG/BB likelihood of one (x, t_x, n) in plain SQL (the paper's likelihood), the sum over
 -- the death opportunities written out term by term
 CREATE FUNCTION pg_temp.bb_ll(p float8[], x int, tx int, n int) RETURNS float8
 LANGUAGE sql IMMUTABLE AS $$

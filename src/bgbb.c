@@ -11,15 +11,15 @@
  * if none) and n; with B the beta function:
  *   L(x, t_x, n) = B(alpha+x, beta+n-x)/B(alpha,beta) B(gamma, delta+n)/B(gamma,delta)
  *     + sum_{i=0}^{n-t_x-1} B(alpha+x, beta+t_x-x+i)/B(alpha,beta)
- *                           B(gamma+1, delta+t_x+i)/B(gamma,delta)          (eq. 5)
+ *                           B(gamma+1, delta+t_x+i)/B(gamma,delta)
  * (alive through n, or died at the start of opportunity t_x+i+1).
  *
  * Scoring, all conditional on (x, t_x, n):
  *   P(alive at n+1) = B(alpha+x, beta+n-x)/B(alpha,beta) B(gamma, delta+n+1)/B(gamma,delta) / L
  *   E[X(n, n+m)]    = B(alpha+x+1, beta+n-x)/B(alpha,beta) / L
- *                     sum_{k=1}^{m} B(gamma, delta+n+k)/B(gamma,delta)         (eq. 13)
+ *                     sum_{k=1}^{m} B(gamma, delta+n+k)/B(gamma,delta)
  *   DERT(d)         = B(alpha+x+1, beta+n-x)/B(alpha,beta) B(gamma, delta+n+1)/B(gamma,delta)
- *                     2F1(1, delta+n+1; gamma+delta+n+1; 1/(1+d)) / ((1+d) L)  (eq. 14)
+ *                     2F1(1, delta+n+1; gamma+delta+n+1; 1/(1+d)) / ((1+d) L)
  * (the transaction at n+1 is discounted once).  The sum in E[X] telescopes:
  * with f(s) = Gamma(delta+s+1)/Gamma(gamma+delta+s),
  *   sum_{s=n+1}^{n+m} Gamma(delta+s)/Gamma(gamma+delta+s) = (f(n) - f(n+m)) / (gamma-1),
@@ -432,7 +432,7 @@ kam_bgbb_expected_purchases(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(exp(l) * bgbb_alive_sum(m[2], m[3], n, nf));
 }
 
-/* discounted expected residual transactions, eq. 14 */
+/* discounted expected residual transactions (the paper's DERT) */
 Datum
 kam_bgbb_dert(PG_FUNCTION_ARGS)
 {

@@ -6,7 +6,7 @@
 # totals of Hardie's BG/BB spreadsheet (note 010): 12,884.2 expected
 # donations in 2002-2006 ("Conditional Expectations (II)") and 3,454.9 /
 # 1,253.1 expected donors with 0 / 6 donations in 1996-2001 ("In-Sample Fit",
-# eq. 7 of the paper evaluated in SQL at kam's estimates).
+# the paper's P(X(n) = x) evaluated in SQL at kam's estimates).
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 data=${KAM_SHARED:-$KAM_ROOT/../shared}/data
@@ -44,7 +44,7 @@ FROM fit, donations WHERE (x, tx) IN ((0, 0), (2, 4), (6, 6));
 SELECT check_that(round(sum(w * kam.expected_purchases(m, 5, x, tx, n))::numeric, 1) = 12884.2,
 	'12,884.2 expected donations in 2002-2006 (Hardie, note 010)') FROM fit, donations;
 
--- P(X(n) = x), eq. 7 of the paper, in plain SQL at kam's estimates
+-- P(X(n) = x) of the paper in plain SQL at kam's estimates
 CREATE FUNCTION lgamma_t(z float8) RETURNS float8 LANGUAGE plpgsql IMMUTABLE AS \$\$
 DECLARE acc float8 := 0;
 BEGIN
