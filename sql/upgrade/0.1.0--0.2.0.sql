@@ -99,3 +99,16 @@ CREATE TABLE @extschema@.report_view_columns (
 	description text NOT NULL,
 	PRIMARY KEY (view_name, column_name)
 );
+
+-- New composite types of 0.2.0 (sql/kam/42_value_discrete.sql; the replay
+-- leaves CREATE TYPE out): the same definitions as the install's.
+CREATE TYPE @extschema@.bgbb AS (
+	alpha float8, beta float8, gamma float8, delta float8,
+	log_likelihood float8, n float8, iterations integer, converged boolean);
+COMMENT ON TYPE @extschema@.bgbb IS
+	'BG/BB model for discrete transaction opportunities (Fader, Hardie & Shang 2010) as fitted by kam.bgbb_fit; all four parameters are dimensionless.';
+CREATE TYPE @extschema@.mbgnbd AS (
+	r float8, alpha float8, a float8, b float8,
+	log_likelihood float8, n float8, iterations integer, converged boolean);
+COMMENT ON TYPE @extschema@.mbgnbd IS
+	'MBG/NBD purchase model (Batislam, Denizel & Filiztekin 2007) as fitted by kam.mbgnbd_fit; alpha is in the time unit of recency and t, r, a and b are dimensionless.';
