@@ -245,3 +245,21 @@ SELECT pg_temp.err($$SELECT 'v2 day local - 0 5:1:0:1'::kam.rfm_state$$) AS loca
 SELECT pg_temp.err($$SELECT 'v2 day tz 0/5 10 0 1 1.0 1.0 3'::kam.rfm_state$$) AS last_before_first;
 SELECT pg_temp.err($$SELECT 'v2 day tz 0/5 0 0 0 1.0 1.0'::kam.rfm_state$$) AS totals_without_periods;
 SELECT pg_temp.err($$SELECT 'v7 day tz - 0'::kam.rfm_state$$) AS unknown_format;
+
+-- ---------------------------------------------------------------------------
+-- Found by test/fuzz/binfuzz.c (test/t/reliability_binfuzz.sh)
+-- an as-of state whose as-of time is before 2000-01-01 starts its text form
+-- with a negative number, not the roll-up marker "-": it reads back
+SELECT s::text, s::text::kam.rfm_state::text = s::text AS text_round_trip,
+       pg_temp.bin('kam.rfm_state', pg_temp.hex(s)) = s::text AS binary_round_trip
+  FROM (SELECT kam.rfm_accum(NULL::kam.rfm_state, '1999-06-01 00:00+00'::timestamptz, 5, '1999-12-31 00:00+00'::timestamptz) s) x;
+-- a date after the last timestamp (294276 AD) is refused, not wrapped into a
+-- state that its own input rejects
+SELECT pg_temp.err($$SELECT kam.rfm_state(d, 1, 'quarter') FROM (VALUES ('5874897-12-31'::date)) v(d)$$) AS date_beyond_timestamps;
+SELECT pg_temp.err($$SELECT kam.rfm_accum(NULL::kam.rfm_state, '2024-01-01'::date, 1, '5874897-12-31'::date)$$) AS as_of_beyond_timestamps;
+SELECT kam.rfm_state(d, 1, 'quarter')::text AS last_timestamp_day FROM (VALUES ('294276-12-31'::date)) v(d);
+-- the text form of kam.survival is exact whatever extra_float_digits is
+SET extra_float_digits = 0;
+SELECT s::text, s::text::kam.survival::text = s::text AS text_round_trip
+  FROM (SELECT kam.km_fit(d, true) s FROM (VALUES (1::float8), (1.0000000000000002), (0.1)) v(d)) x;
+RESET extra_float_digits;

@@ -57,7 +57,16 @@ time_arg(FunctionCallInfo fcinfo, int n, KamTimeType timetype)
 	{
 		DateADT		d = PG_GETARG_DATEADT(n);
 
-		return DATE_NOT_FINITE(d) ? (d < 0 ? DT_NOBEGIN : DT_NOEND) : (int64) d * USECS_PER_DAY;
+		if (DATE_NOT_FINITE(d))
+			return d < 0 ? DT_NOBEGIN : DT_NOEND;
+		/* a state keeps timestamps: a later date would overflow one */
+		if (d > (END_TIMESTAMP - 1) / USECS_PER_DAY)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+					 errmsg("%s is out of range for kam.rfm_state: %s", n == 1 ? "ordered_at" : "as_of",
+							DatumGetCString(DirectFunctionCall1(date_out, DateADTGetDatum(d)))),
+					 errhint("kam.rfm_state keeps timestamps, which end in 294276 AD; leave out later dates.")));
+		return (int64) d * USECS_PER_DAY;
 	}
 	return PG_GETARG_INT64(n);
 }

@@ -288,9 +288,9 @@ kam_rfm_state_in(PG_FUNCTION_ARGS)
 	else
 		bad_state(str, "The second field must be tz or local.");
 
-	if (*p == '-')
+	if (p[0] == '-' && p[1] == ' ')
 	{
-		/* roll-up: entries are the fields with ':' (three each) */
+		/* roll-up ("- first_ts ..."; an as-of state may start with a negative as_of) */
 		RfmState   *s = rfm_alloc(count_char(p, ':') / 3, period, flags);
 		int32		cap = RFM_CAP(s);
 

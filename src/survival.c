@@ -10,8 +10,9 @@
  * its statistics are in survival_curve.c.
  *
  * Formats.  Text: "v2 {(time,events,censored),...}", times printed exactly
- * (float8out); kam 0.1.0 wrote the same without "v2 " (format 1), which
- * still reads.  Binary: a format byte (2), int32 n, then n times (float8
+ * (the shortest form that reads back, whatever the session's
+ * extra_float_digits); kam 0.1.0 wrote the same without "v2 " (format 1),
+ * which still reads.  Binary: a format byte (2), int32 n, then n times (float8
  * time, int64 events, int64 censored); format 1 (0.1.0) is the same without
  * the format byte, told apart by the length (4 + 24n bytes, where format 2
  * has 5 + 24n).  Stored: see survival.h.  Every input (text, binary, a 0.1.0
@@ -33,6 +34,7 @@
 
 #include <math.h>
 
+#include "common/shortest_dec.h"
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
 #include "miscadmin.h"
@@ -635,14 +637,13 @@ kam_survival_out(PG_FUNCTION_ARGS)
 	appendStringInfo(&buf, "v%d {", KM_FORMAT_VERSION);
 	for (int32 i = 0; i < s->n; i++)
 	{
-		char	   *t;
+		char		t[DOUBLE_SHORTEST_DECIMAL_LEN];
 
 		CHECK_FOR_INTERRUPTS();
-		t = float8out_internal(s->entries[i].time);
-
+		/* the shortest exact form, whatever the session's extra_float_digits */
+		double_to_shortest_decimal_buf(s->entries[i].time, t);
 		appendStringInfo(&buf, "%s(%s," INT64_FORMAT "," INT64_FORMAT ")",
 						 i > 0 ? "," : "", t, s->entries[i].events, s->entries[i].censored);
-		pfree(t);
 	}
 	appendStringInfoChar(&buf, '}');
 	PG_RETURN_CSTRING(buf.data);

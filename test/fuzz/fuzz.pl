@@ -21,6 +21,9 @@
 #       "SQLSTATE" table of the documentation documents.  DOCS is the
 #       repository's root (its README.md and doc/*.md are read) or one
 #       markdown file.
+#   fuzz.pl codes DOCS
+#       Prints the documented SQLSTATEs (the same parser), comma-separated:
+#       what test/fuzz/binfuzz.c accepts.
 use strict;
 use warnings;
 
@@ -464,4 +467,5 @@ sub check {
 my $mode = shift @ARGV // '';
 if ($mode eq 'gen') { gen(@ARGV); }
 elsif ($mode eq 'check') { exit(check(@ARGV)); }
-else { die "usage: fuzz.pl gen|check ...\n"; }
+elsif ($mode eq 'codes') { print join(',', sort keys %{ documented_codes($ARGV[0] // die "usage: fuzz.pl codes DOCS\n") }), "\n"; }
+else { die "usage: fuzz.pl gen|check|codes ...\n"; }
