@@ -62,7 +62,8 @@ SELECT 'paretonbd' AS model, s.parameter, round(s.estimate::numeric, 4) AS estim
 UNION ALL
 SELECT 'sbg', s.parameter, round(s.estimate::numeric, 4), round(s.std_error::numeric, 4),
 	   round(s.lower_95::numeric, 4), round(s.upper_95::numeric, 4)
-  FROM fits f, info i, kam.model_summary(f.sbg, i.sbg) s;
+  FROM fits f, info i, kam.model_summary(f.sbg, i.sbg) s
+ ORDER BY model, parameter;
 
 -- weighted and grouped rows give the same information (to rounding)
 SELECT max(abs(a - b) / greatest(abs(a), abs(b))) < 1e-9 AS weighted_same
