@@ -102,12 +102,13 @@ CREATE TABLE pn AS SELECT s.* FROM m, LATERAL kam.model_summary(m.pn, (SELECT ka
 \pset footer off
 SELECT * FROM bg;
 SELECT * FROM pn;
--- lifetimes' BetaGeoFitter summary on this file (lifetimes documentation):
--- se alpha 0.378221, a 0.185719, b 0.705345.  (kam's se(r) is 0.01256; the
+-- lifetimes' BetaGeoFitter summary on this same file (lifetimes documentation;
+-- its fit, r 0.2426 alpha 4.4135 a 0.7929 b 2.4258, is kam's, so the data are
+-- the same): se alpha 0.378, a 0.186, b 0.705.  (kam's se(r) is 0.01256; the
 -- published r figure is not asserted: see doc/value.md.)
-SELECT check_that(count(*) = 3 AND bool_and(round(std_error::numeric, 4) = v),
+SELECT check_that(count(*) = 3 AND bool_and(round(std_error::numeric, 3) = v),
 				  string_agg(format('BG/NBD se(%s) %s = %s', parameter, std_error, v), '; '))
-  FROM bg JOIN (VALUES ('alpha', 0.3782), ('a', 0.1857), ('b', 0.7053)) p(parameter, v) USING (parameter);
+  FROM bg JOIN (VALUES ('alpha', 0.378), ('a', 0.186), ('b', 0.705)) p(parameter, v) USING (parameter);
 -- CLVTools, Pareto/NBD on CDNOW: se(beta) 6.21
 SELECT check_that(round(std_error::numeric, 2) = 6.21, format('Pareto/NBD se(beta) %s = 6.21', std_error))
   FROM pn WHERE parameter = 'beta';
