@@ -37,6 +37,7 @@
 #include "miscadmin.h"
 
 #include "fitstate.h"
+#include "hessian.h"
 #include "kam.h"
 #include "specfun.h"
 #include "value.h"
@@ -256,23 +257,17 @@ bgbb_objective(const double *theta, double *grad, void *arg)
 	return -ll / dd->wsum;
 }
 
-Datum
-kam_bgbb_final(PG_FUNCTION_ARGS)
+/* The fit's data of st; false when st holds no customers. */
+static bool
+bgbb_build(KamFitState *st, BgbbData *dp)
 {
-	KamFitState *st;
 	BgbbData	d;
-	double		theta[NPAR],
-				params[NPAR];
 	double		wx = 0.0;
-	KamOptimResult res;
 	int			i;
 
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	st = (KamFitState *) PG_GETARG_POINTER(0);
 	kam_fitstate_sort(st);
 	if (st->nentries == 0)
-		PG_RETURN_NULL();
+		return false;
 	d.n = (int) st->nentries;
 	d.x = palloc(sizeof(double) * d.n);
 	d.tx = palloc(sizeof(double) * d.n);
@@ -293,6 +288,25 @@ kam_bgbb_final(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("bgbb_fit needs at least one customer with frequency > 0"),
 				 errhint("The transaction probability cannot be estimated without repeat transactions.")));
+	*dp = d;
+	return true;
+}
+
+Datum
+kam_bgbb_final(PG_FUNCTION_ARGS)
+{
+	KamFitState *st;
+	BgbbData	d;
+	double		theta[NPAR],
+				params[NPAR];
+	KamOptimResult res;
+	int			i;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	st = (KamFitState *) PG_GETARG_POINTER(0);
+	if (!bgbb_build(st, &d))
+		PG_RETURN_NULL();
 
 	for (i = 0; i < NPAR; i++)
 		theta[i] = 0.0;
@@ -456,4 +470,20 @@ kam_bgbb_dert(PG_FUNCTION_ARGS)
 		+ kam_lbeta(m[2], m[3] + n + 1.0) - kam_lbeta(m[2], m[3])
 		- bgbb_loglik(m, x, tx, n, NULL);
 	PG_RETURN_FLOAT8(exp(l) * z * kam_hyp2f1(1.0, m[3] + n + 1.0, m[2] + m[3] + n + 1.0, z));
+}
+
+/* the fit's objective over the data of st, for the information aggregate */
+bool
+kam_bgbb_problem(KamFitState *st, KamProblem *p)
+{
+	BgbbData   *d = palloc(sizeof(BgbbData));
+
+	if (!bgbb_build(st, d))
+		return false;
+	p->npar = NPAR;
+	p->objective = bgbb_objective;
+	p->arg = d;
+	p->scale[0] = p->scale[1] = p->scale[2] = p->scale[3] = 1.0;
+	p->wsum = d->wsum;
+	return true;
 }

@@ -29,6 +29,7 @@
 #include "miscadmin.h"
 
 #include "fitstate.h"
+#include "hessian.h"
 #include "kam.h"
 #include "specfun.h"
 #include "value.h"
@@ -256,4 +257,12 @@ Datum
 kam_bgnbd_p_alive_sql(PG_FUNCTION_ARGS)
 {
 	return kam_rft_p_alive(fcinfo, &bgnbd_model);
+}
+
+/* the fit's objective over the data of st, for the information aggregate */
+bool
+kam_bgnbd_problem(KamFitState *st, KamProblem *p)
+{
+	return kam_rft_problem(st, p, bgnbd_model.objective, bgnbd_model.time_scale,
+						   bgnbd_model.fitname);
 }

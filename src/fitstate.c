@@ -99,6 +99,37 @@ grow(KamFitState *st)
 	rebuild_slots(st);
 }
 
+/* An empty state in cxt (the information aggregates' tests build their own). */
+KamFitState *
+kam_fitstate_create(MemoryContext cxt, int nkeys)
+{
+	return fitstate_new(cxt, nkeys, INITIAL_CAPACITY);
+}
+
+/*
+ * Record the model of an information aggregate (hessian.c) in the state:
+ * every row must carry the same one.
+ */
+void
+kam_fitstate_set_model(KamFitState *st, const double *model, int nmodel)
+{
+	int			i;
+
+	Assert(nmodel >= 1 && nmodel <= KAM_FIT_MAXMODEL);
+	if (st->nmodel == 0)
+	{
+		st->nmodel = nmodel;
+		memcpy(st->model, model, sizeof(double) * nmodel);
+		return;
+	}
+	for (i = 0; i < nmodel; i++)
+		if (st->nmodel != nmodel || !(st->model[i] == model[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the model must be the same in every row of an information aggregate"),
+					 errhint("Pass one fitted model, e.g. (SELECT kam.bgnbd_fit(...) FROM ...), not a column that varies.")));
+}
+
 /* The transition state, created in the aggregate context on the first row. */
 KamFitState *
 kam_fitstate_get(FunctionCallInfo fcinfo, int nkeys, const char *fname)
@@ -248,6 +279,8 @@ kam_fitstate_combine(PG_FUNCTION_ARGS)
 		memcpy(a->entries, b->entries, sizeof(KamFitEntry) * b->nentries);
 		a->nentries = b->nentries;
 		a->nrows = b->nrows;
+		a->nmodel = b->nmodel;
+		memcpy(a->model, b->model, sizeof(a->model));
 		rebuild_slots(a);
 		PG_RETURN_POINTER(a);
 	}
@@ -259,10 +292,15 @@ kam_fitstate_combine(PG_FUNCTION_ARGS)
 		kam_sum_merge(&lookup(a, b->entries[i].key)->weight, &b->entries[i].weight);
 	}
 	a->nrows += b->nrows;
+	if (b->nmodel > 0)
+		kam_fitstate_set_model(a, b->model, b->nmodel);
 	PG_RETURN_POINTER(a);
 }
 
-/* Binary form: nkeys, nrows, nentries, then per entry its keys and weight. */
+/*
+ * Binary form: nkeys, nrows, nentries, then per entry its keys and weight;
+ * then, for an information aggregate only, nmodel and the model parameters.
+ */
 Datum
 kam_fitstate_serialize(PG_FUNCTION_ARGS)
 {
@@ -282,6 +320,12 @@ kam_fitstate_serialize(PG_FUNCTION_ARGS)
 			pq_sendfloat8(&buf, st->entries[i].key[k]);
 		pq_sendint64(&buf, st->entries[i].weight.hi);
 		pq_sendint64(&buf, (int64) st->entries[i].weight.lo);
+	}
+	if (st->nmodel > 0)
+	{
+		pq_sendint32(&buf, st->nmodel);
+		for (k = 0; k < st->nmodel; k++)
+			pq_sendfloat8(&buf, st->model[k]);
 	}
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
@@ -325,6 +369,14 @@ kam_fitstate_deserialize(PG_FUNCTION_ARGS)
 		e->weight.lo = (uint64) pq_getmsgint64(&buf);
 	}
 	st->nentries = n;
+	if (buf.cursor < buf.len)
+	{
+		st->nmodel = pq_getmsgint(&buf, 4);
+		if (st->nmodel < 1 || st->nmodel > KAM_FIT_MAXMODEL)
+			elog(ERROR, "invalid kam fit state");
+		for (k = 0; k < st->nmodel; k++)
+			st->model[k] = pq_getmsgfloat8(&buf);
+	}
 	pq_getmsgend(&buf);
 	rebuild_slots(st);
 	PG_RETURN_POINTER(st);

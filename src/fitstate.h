@@ -18,6 +18,7 @@
 #include "money.h"
 
 #define KAM_FIT_MAXKEY 3
+#define KAM_FIT_MAXMODEL 4
 
 typedef struct KamFitEntry
 {
@@ -34,8 +35,13 @@ typedef struct KamFitState
 	KamFitEntry *entries;
 	int32	   *slots;			/* open addressing: entry index + 1, 0 = empty */
 	bool		slots_valid;	/* false after a sort: rebuilt on next lookup */
+	/* the model of an information aggregate (hessian.c); 0 for a fit */
+	int32		nmodel;
+	double		model[KAM_FIT_MAXMODEL];
 } KamFitState;
 
+extern KamFitState *kam_fitstate_create(MemoryContext cxt, int nkeys);
+extern void kam_fitstate_set_model(KamFitState *st, const double *model, int nmodel);
 extern KamFitState *kam_fitstate_get(FunctionCallInfo fcinfo, int nkeys, const char *fname);
 extern void kam_fitstate_add(KamFitState *st, const double *key, double weight);
 extern double kam_fit_weight_arg(FunctionCallInfo fcinfo, int argno);

@@ -18,6 +18,7 @@
 #include "miscadmin.h"
 
 #include "fitstate.h"
+#include "hessian.h"
 #include "kam.h"
 #include "specfun.h"
 #include "value.h"
@@ -140,26 +141,20 @@ gg_objective(const double *theta, double *grad, void *arg)
 	return -ll / d->wsum;
 }
 
-Datum
-kam_gammagamma_final(PG_FUNCTION_ARGS)
+/* The fit's data of st; false when st holds no customers. */
+static bool
+gg_build(KamFitState *st, GGData *dp)
 {
-	KamFitState *st;
 	GGData		d;
-	double		theta[NPAR],
-				params[NPAR];
 	double		wm = 0.0;
-	KamOptimResult res;
 	int			n,
 				i,
 				j;
 
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	st = (KamFitState *) PG_GETARG_POINTER(0);
 	kam_fitstate_sort(st);
 	n = (int) st->nentries;
 	if (n == 0)
-		PG_RETURN_NULL();
+		return false;
 
 	memset(&d, 0, sizeof(d));
 	d.xv = palloc(sizeof(double) * n);
@@ -196,10 +191,30 @@ kam_gammagamma_final(PG_FUNCTION_ARGS)
 				 errmsg("gammagamma_fit needs at least 2 distinct (frequency, monetary) values with frequency > 0, got %d", n),
 				 errhint("Fit the spend model on more customers with repeat purchases.")));
 
+	d.scale = wm / d.wsum;
+	*dp = d;
+	return true;
+}
+
+Datum
+kam_gammagamma_final(PG_FUNCTION_ARGS)
+{
+	KamFitState *st;
+	GGData		d;
+	double		theta[NPAR],
+				params[NPAR];
+	KamOptimResult res;
+	int			i;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	st = (KamFitState *) PG_GETARG_POINTER(0);
+	if (!gg_build(st, &d))
+		PG_RETURN_NULL();
+
 	/* start: p = 1, q = 2, v = mean spend (so the prior mean v p/(q-1) fits) */
 	theta[0] = 0.0;
 	theta[1] = log(2.0);
-	d.scale = wm / d.wsum;
 	theta[2] = 0.0;
 	kam_minimize(gg_objective, &d, NPAR, theta, &res);
 	for (i = 0; i < NPAR; i++)
@@ -238,4 +253,21 @@ kam_gammagamma_expected_spend(PG_FUNCTION_ARGS)
 	kam_model_get(fcinfo, 0, NPAR, m, "gammagamma");
 	check_spend(x, monetary);
 	PG_RETURN_FLOAT8(kam_gammagamma_spend(m, x, monetary));
+}
+
+/* the fit's objective over the data of st, for the information aggregate */
+bool
+kam_gammagamma_problem(KamFitState *st, KamProblem *p)
+{
+	GGData	   *d = palloc(sizeof(GGData));
+
+	if (!gg_build(st, d))
+		return false;
+	p->npar = NPAR;
+	p->objective = gg_objective;
+	p->arg = d;
+	p->scale[0] = p->scale[1] = 1.0;
+	p->scale[2] = d->scale;
+	p->wsum = d->wsum;
+	return true;
 }

@@ -27,6 +27,7 @@
 #include "miscadmin.h"
 
 #include "fitstate.h"
+#include "hessian.h"
 #include "kam.h"
 #include "specfun.h"
 #include "value.h"
@@ -221,4 +222,13 @@ kam_mbgnbd_p_alive_sql(PG_FUNCTION_ARGS)
 	kam_model_get(fcinfo, 0, NPAR, m, "mbgnbd");
 	kam_check_rft(x, tx, T);
 	PG_RETURN_FLOAT8(mbgnbd_p_alive(m, x, tx, T));
+}
+
+/* the fit's objective over the data of st, for the information aggregate */
+bool
+kam_mbgnbd_problem(KamFitState *st, KamProblem *p)
+{
+	static const bool time_scale[NPAR] = {false, true, false, false};	/* r, alpha, a, b */
+
+	return kam_rft_problem(st, p, mbgnbd_objective, time_scale, "mbgnbd_fit");
 }

@@ -29,6 +29,7 @@
 #include "miscadmin.h"
 
 #include "fitstate.h"
+#include "hessian.h"
 #include "kam.h"
 #include "specfun.h"
 #include "value.h"
@@ -312,4 +313,12 @@ Datum
 kam_paretonbd_p_alive_sql(PG_FUNCTION_ARGS)
 {
 	return kam_rft_p_alive(fcinfo, &paretonbd_model);
+}
+
+/* the fit's objective over the data of st, for the information aggregate */
+bool
+kam_paretonbd_problem(KamFitState *st, KamProblem *p)
+{
+	return kam_rft_problem(st, p, paretonbd_model.objective, paretonbd_model.time_scale,
+						   paretonbd_model.fitname);
 }

@@ -25,6 +25,7 @@
 #include "miscadmin.h"
 
 #include "fitstate.h"
+#include "hessian.h"
 #include "kam.h"
 #include "specfun.h"
 #include "value.h"
@@ -136,23 +137,17 @@ sbg_objective(const double *theta, double *grad, void *arg)
 	return -ll / d->wsum;
 }
 
-Datum
-kam_sbg_final(PG_FUNCTION_ARGS)
+/* The fit's data of st; false when st holds no customers. */
+static bool
+sbg_build(KamFitState *st, SbgData *dp)
 {
-	KamFitState *st;
 	SbgData		d;
-	double		theta[NPAR],
-				params[NPAR];
 	double		wchurn = 0.0;
-	KamOptimResult res;
 	int			i;
 
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	st = (KamFitState *) PG_GETARG_POINTER(0);
 	kam_fitstate_sort(st);
 	if (st->nentries == 0)
-		PG_RETURN_NULL();
+		return false;
 	d.n = (int) st->nentries;
 	d.t = palloc(sizeof(double) * d.n);
 	d.churned = palloc(sizeof(bool) * d.n);
@@ -177,6 +172,25 @@ kam_sbg_final(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("sbg_fit needs customers in more than one (period, churned) group"),
 				 errhint("The spread of churn across customers cannot be estimated from one group.")));
+	*dp = d;
+	return true;
+}
+
+Datum
+kam_sbg_final(PG_FUNCTION_ARGS)
+{
+	KamFitState *st;
+	SbgData		d;
+	double		theta[NPAR],
+				params[NPAR];
+	KamOptimResult res;
+	int			i;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	st = (KamFitState *) PG_GETARG_POINTER(0);
+	if (!sbg_build(st, &d))
+		PG_RETURN_NULL();
 
 	theta[0] = 0.0;
 	theta[1] = 0.0;
@@ -268,4 +282,20 @@ kam_sbg_derl(PG_FUNCTION_ARGS)
 	n = renewals + 1.0;
 	PG_RETURN_FLOAT8((m[1] + n - 1.0) / (m[0] + m[1] + n - 1.0) *
 					 kam_hyp2f1(1.0, m[1] + n, m[0] + m[1] + n, 1.0 / (1.0 + d)));
+}
+
+/* the fit's objective over the data of st, for the information aggregate */
+bool
+kam_sbg_problem(KamFitState *st, KamProblem *p)
+{
+	SbgData    *d = palloc(sizeof(SbgData));
+
+	if (!sbg_build(st, d))
+		return false;
+	p->npar = NPAR;
+	p->objective = sbg_objective;
+	p->arg = d;
+	p->scale[0] = p->scale[1] = 1.0;
+	p->wsum = d->wsum;
+	return true;
 }
