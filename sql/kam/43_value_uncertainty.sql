@@ -319,22 +319,3 @@ RETURNS TABLE (model text, point integer, kind text, i integer, j integer, analy
 AS 'MODULE_PATHNAME', 'kam_derivative_check' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.derivative_check() IS
 	'Test hook only: on fixed data, each model''s analytic gradient and differenced-gradient Hessian of the negative mean log-likelihood (nats per customer, in ln parameters) against finite differences';
-
--- Column comments of the discrete-model types of section 42 (t/comments.sh
--- requires one on every column; repeating a COMMENT ON elsewhere is harmless).
-COMMENT ON COLUMN @extschema@.bgbb.alpha IS 'First shape of the beta distribution of transaction probabilities (dimensionless)';
-COMMENT ON COLUMN @extschema@.bgbb.beta IS 'Second shape of the beta distribution of transaction probabilities (dimensionless)';
-COMMENT ON COLUMN @extschema@.bgbb.gamma IS 'First shape of the beta distribution of dropout probabilities per opportunity (dimensionless)';
-COMMENT ON COLUMN @extschema@.bgbb.delta IS 'Second shape of the beta distribution of dropout probabilities per opportunity (dimensionless)';
-COMMENT ON COLUMN @extschema@.bgbb.log_likelihood IS 'Maximized log-likelihood of the fit, in nats';
-COMMENT ON COLUMN @extschema@.bgbb.n IS 'Customers fitted on (sum of weights)';
-COMMENT ON COLUMN @extschema@.bgbb.iterations IS 'Optimizer iterations (BFGS plus Nelder-Mead)';
-COMMENT ON COLUMN @extschema@.bgbb.converged IS 'True when the fit reached an interior maximum; do not use the parameters otherwise';
-COMMENT ON COLUMN @extschema@.mbgnbd.r IS 'Shape of the gamma distribution of purchase rates (dimensionless)';
-COMMENT ON COLUMN @extschema@.mbgnbd.alpha IS 'Scale of the gamma distribution of purchase rates, in time units of recency and t';
-COMMENT ON COLUMN @extschema@.mbgnbd.a IS 'First shape of the beta distribution of dropout probabilities (dimensionless)';
-COMMENT ON COLUMN @extschema@.mbgnbd.b IS 'Second shape of the beta distribution of dropout probabilities (dimensionless)';
-COMMENT ON COLUMN @extschema@.mbgnbd.log_likelihood IS 'Maximized log-likelihood of the fit, in nats';
-COMMENT ON COLUMN @extschema@.mbgnbd.n IS 'Customers fitted on (sum of weights)';
-COMMENT ON COLUMN @extschema@.mbgnbd.iterations IS 'Optimizer iterations (BFGS plus Nelder-Mead)';
-COMMENT ON COLUMN @extschema@.mbgnbd.converged IS 'True when the fit reached an interior maximum; do not use the parameters otherwise';
