@@ -155,7 +155,7 @@ GRANT SELECT ON @extschema@.current_settings TO PUBLIC;
 -- columns of each role.  Kept by pg_dump.
 -- ---------------------------------------------------------------------------
 CREATE TABLE @extschema@.bindings (
-	kind text PRIMARY KEY CHECK (kind OPERATOR(pg_catalog.=) ANY (ARRAY['orders', 'customers', 'visits']::pg_catalog.text[])),
+	kind text PRIMARY KEY CHECK (kind OPERATOR(pg_catalog.=) ANY (ARRAY['orders', 'customers', 'visits', 'feedback', 'complaints']::pg_catalog.text[])),
 	relation regclass NOT NULL,
 	columns jsonb NOT NULL		-- role -> column name, e.g. {"customer": "id", "time": "ts"}
 );
@@ -205,8 +205,17 @@ BEGIN
 					   ('customers', 'customer', true, NULL),
 					   ('customers', 'name', false, NULL),
 					   ('customers', 'manager', false, NULL),
+					   ('customers', 'potential', false, amounts),
 					   ('visits', 'customer', true, NULL),
-					   ('visits', 'time', true, times)) r(kind, role, required, types)
+					   ('visits', 'time', true, times),
+					   ('feedback', 'customer', true, NULL),
+					   ('feedback', 'time', true, times),
+					   ('feedback', 'score', true, amounts),
+					   ('feedback', 'kind', false, NULL),
+					   ('complaints', 'customer', true, NULL),
+					   ('complaints', 'opened', true, times),
+					   ('complaints', 'closed', false, times),
+					   ('complaints', 'severity', false, amounts)) r(kind, role, required, types)
 		 WHERE r.kind OPERATOR(pg_catalog.=) p_kind
 	LOOP
 		CONTINUE WHEN NOT role.required AND NOT p_columns OPERATOR(pg_catalog.?) role.role;
@@ -216,7 +225,9 @@ BEGIN
 END
 $$;
 
--- The SELECT behind kam.orders / kam.customers / kam.visits for a binding.
+-- The SELECT behind kam.orders / kam.customers / kam.visits / kam.feedback /
+-- kam.complaints for a binding.  kam.customers has a column potential only
+-- when a potential column is bound (see kam.optional_relations()).
 CREATE FUNCTION @extschema@.binding_sql(p_kind text)
 RETURNS text
 LANGUAGE plpgsql STABLE
@@ -252,12 +263,31 @@ BEGIN
 					  COALESCE(@extschema@.float8_expr(b.relation, (c->>'margin')::text), 'NULL::pg_catalog.float8'),
 					  b.relation);
 	ELSIF p_kind OPERATOR(pg_catalog.=) 'customers' THEN
-		RETURN format('SELECT t.%I AS customer_id, %s AS name, %s AS account_manager FROM %s t',
+		RETURN format('SELECT t.%I AS customer_id, %s AS name, %s AS account_manager%s FROM %s t',
 					  c->>'customer',
 					  CASE WHEN c ? 'name' THEN format('t.%I::pg_catalog.text', c->>'name')
 						   ELSE 'NULL::pg_catalog.text' END,
 					  CASE WHEN c ? 'manager' THEN format('t.%I::pg_catalog.text', c->>'manager')
 						   ELSE 'NULL::pg_catalog.text' END,
+					  CASE WHEN c ? 'potential'
+						   THEN ', ' || @extschema@.float8_expr(b.relation, (c->>'potential')::text) || ' AS potential'
+						   ELSE '' END,
+					  b.relation);
+	ELSIF p_kind OPERATOR(pg_catalog.=) 'feedback' THEN
+		RETURN format('SELECT t.%I AS customer_id, t.%I::pg_catalog.timestamptz AS answered_at, '
+					  '%s AS score, %s AS kind FROM %s t',
+					  c->>'customer', c->>'time',
+					  @extschema@.float8_expr(b.relation, (c->>'score')::text),
+					  CASE WHEN c ? 'kind' THEN format('t.%I::pg_catalog.text', c->>'kind')
+						   ELSE 'NULL::pg_catalog.text' END,
+					  b.relation);
+	ELSIF p_kind OPERATOR(pg_catalog.=) 'complaints' THEN
+		RETURN format('SELECT t.%I AS customer_id, t.%I::pg_catalog.timestamptz AS opened_at, '
+					  '%s AS closed_at, %s AS severity FROM %s t',
+					  c->>'customer', c->>'opened',
+					  CASE WHEN c ? 'closed' THEN format('t.%I::pg_catalog.timestamptz', c->>'closed')
+						   ELSE 'NULL::pg_catalog.timestamptz' END,
+					  COALESCE(@extschema@.float8_expr(b.relation, (c->>'severity')::text), 'NULL::pg_catalog.float8'),
 					  b.relation);
 	ELSE
 		RETURN format('SELECT t.%I AS customer_id, t.%I::pg_catalog.timestamptz AS visited_at FROM %s t',
@@ -324,14 +354,14 @@ BEGIN
 			EXECUTE format('DROP VIEW @extschema@.%I', v.name);
 		END IF;
 	END LOOP;
-	FOREACH base IN ARRAY ARRAY['visits', 'customers', 'orders']::text[] LOOP
+	FOREACH base IN ARRAY ARRAY['complaints', 'feedback', 'visits', 'customers', 'orders']::text[] LOOP
 		IF to_regclass(format('@extschema@.%I', base)) IS NOT NULL THEN
 			EXECUTE format('DROP VIEW @extschema@.%I', base);
 		END IF;
 	END LOOP;
 
 	bound := ARRAY[]::text[];
-	FOREACH base IN ARRAY ARRAY['orders', 'customers', 'visits']::text[] LOOP
+	FOREACH base IN ARRAY ARRAY['orders', 'customers', 'visits', 'feedback', 'complaints']::text[] LOOP
 		q := @extschema@.binding_sql(base);
 		CONTINUE WHEN q IS NULL;
 		EXECUTE format('CREATE VIEW @extschema@.%I WITH (security_invoker = true) AS %s', base, q);
@@ -342,11 +372,58 @@ BEGIN
 	FOR v IN SELECT * FROM @extschema@.report_views r ORDER BY r.position LOOP
 		CONTINUE WHEN NOT (v.requires OPERATOR(pg_catalog.<@) bound);
 		EXECUTE format('CREATE VIEW @extschema@.%I WITH (security_invoker = true) AS %s',
-					   v.name, v.definition);
+					   v.name, @extschema@.optional_relations(v.definition, bound));
 		EXECUTE format('COMMENT ON VIEW @extschema@.%I IS %L', v.name, v.description);
 		EXECUTE format('GRANT SELECT ON @extschema@.%I TO PUBLIC', v.name);
 	END LOOP;
 	PERFORM @extschema@.tier_snapshot_attach();
+END
+$$;
+
+-- A registered definition with its optional inputs filled in (text only: it
+-- reads no data, and what it splices in is fixed text).  {visits},
+-- {feedback}, {complaints} and {visit_compliance} become the kam view when its
+-- binding exists, else an empty relation of the same columns (customer_id of
+-- kam.customers' type); {bound:KIND} becomes true or false; {potential}
+-- becomes c.potential when a potential column is bound, else NULL::float8.
+CREATE FUNCTION @extschema@.optional_relations(p_definition text, p_bound text[])
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	d text := p_definition;
+	o record;
+	empty_of text := ' FROM @extschema@.customers e WHERE false)';
+BEGIN
+	FOR o IN
+		SELECT x.name, x.kind, x.stand_in
+		  FROM (VALUES ('visits'::text, 'visits'::text,
+						'(SELECT e.customer_id, NULL::pg_catalog.timestamptz AS visited_at'),
+					   ('feedback', 'feedback',
+						'(SELECT e.customer_id, NULL::pg_catalog.timestamptz AS answered_at, '
+						'NULL::pg_catalog.float8 AS score, NULL::pg_catalog.text AS kind'),
+					   ('complaints', 'complaints',
+						'(SELECT e.customer_id, NULL::pg_catalog.timestamptz AS opened_at, '
+						'NULL::pg_catalog.timestamptz AS closed_at, NULL::pg_catalog.float8 AS severity'),
+					   ('visit_compliance', 'visits',
+						'(SELECT e.customer_id, NULL::pg_catalog.float8 AS required_visits, '
+						'NULL::pg_catalog.int8 AS actual_visits, NULL::pg_catalog.float8 AS compliance, '
+						'NULL::pg_catalog.bool AS compliant')) x(name, kind, stand_in)
+	LOOP
+		d := replace(d, '{' OPERATOR(pg_catalog.||) o.name OPERATOR(pg_catalog.||) '}',
+					 CASE WHEN o.kind OPERATOR(pg_catalog.=) ANY (p_bound)
+						  THEN '@extschema@.' OPERATOR(pg_catalog.||) o.name
+						  ELSE o.stand_in OPERATOR(pg_catalog.||) empty_of END);
+		d := replace(d, '{bound:' OPERATOR(pg_catalog.||) o.name OPERATOR(pg_catalog.||) '}',
+					 (o.kind OPERATOR(pg_catalog.=) ANY (p_bound))::text);
+	END LOOP;
+	d := replace(d, '{potential}',
+				 CASE WHEN EXISTS (SELECT 1 FROM @extschema@.bindings b
+									WHERE b.kind OPERATOR(pg_catalog.=) 'customers'
+									  AND b.columns OPERATOR(pg_catalog.?) 'potential')
+					  THEN 'c.potential' ELSE 'NULL::pg_catalog.float8' END);
+	RETURN d;
 END
 $$;
 
@@ -457,14 +534,18 @@ AS $$
 		'amount'::text, amount_column, 'margin'::text, margin_column)))
 $$;
 
+-- potential_column: the customer's yearly purchasing volume for what we sell
+-- (currency per year), for share of wallet (kam.account_health).
 CREATE FUNCTION @extschema@.bind_customers(relation regclass, customer_column name,
-										   name_column name DEFAULT NULL, manager_column name DEFAULT NULL)
+										   name_column name DEFAULT NULL, manager_column name DEFAULT NULL,
+										   potential_column name DEFAULT NULL)
 RETURNS void
 LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT @extschema@.bind('customers'::text, relation, jsonb_strip_nulls(jsonb_build_object(
-		'customer'::text, customer_column, 'name'::text, name_column, 'manager'::text, manager_column)))
+		'customer'::text, customer_column, 'name'::text, name_column, 'manager'::text, manager_column,
+		'potential'::text, potential_column)))
 $$;
 
 CREATE FUNCTION @extschema@.bind_visits(relation regclass, customer_column name, time_column name)
@@ -487,7 +568,7 @@ BEGIN
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'no % binding', kind
 			USING ERRCODE = 'invalid_parameter_value',
-				  HINT = 'kind is orders, customers or visits; kam.bindings lists what is bound.';
+				  HINT = 'kind is orders, customers, visits, feedback or complaints; kam.bindings lists what is bound.';
 	END IF;
 	PERFORM @extschema@.rebuild_views();
 END

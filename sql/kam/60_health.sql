@@ -1,0 +1,410 @@
+
+-- ===========================================================================
+-- 60 health: account health, the account manager's worklist and portfolio
+--
+-- Inputs, all optional beyond orders and customers: satisfaction surveys
+-- (kam.bind_feedback), complaints (kam.bind_complaints) and each customer's
+-- yearly purchasing potential (bind_customers' potential_column).  The
+-- registered views read only kam's own bound views, so every reader's
+-- row-level security applies; what is not bound shows as NULL (the
+-- definitions name optional inputs as {feedback}, {complaints},
+-- {visit_compliance} and {potential}, filled in by kam.optional_relations()).
+-- doc/health.md defines every figure.
+-- ===========================================================================
+
+INSERT INTO @extschema@.setting_defaults (name, value, type, min_value, max_value, description) VALUES
+	('feedback_scale_min', '0', 'float8', -1000000, 1000000,
+	 'Lowest score of the satisfaction surveys (kam.bind_feedback); it maps to 0 of 100.'),
+	('feedback_scale_max', '10', 'float8', -1000000, 1000000,
+	 'Highest score of the satisfaction surveys (kam.bind_feedback); it maps to 100 of 100.'),
+	('feedback_kind', NULL, 'text', NULL, NULL,
+	 'Survey kind kam.account_health reads (the bound kind column); empty means every kind.')
+ON CONFLICT (name) DO UPDATE SET value = excluded.value, type = excluded.type,
+	min_value = excluded.min_value, max_value = excluded.max_value, description = excluded.description;
+
+-- ---------------------------------------------------------------------------
+-- Bindings
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION @extschema@.bind_feedback(relation regclass, customer_column name, time_column name,
+										  score_column name, kind_column name DEFAULT NULL)
+RETURNS void
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT @extschema@.bind('feedback'::text, relation, jsonb_strip_nulls(jsonb_build_object(
+		'customer'::text, customer_column, 'time'::text, time_column,
+		'score'::text, score_column, 'kind'::text, kind_column)))
+$$;
+COMMENT ON FUNCTION @extschema@.bind_feedback(regclass, name, name, name, name) IS
+'binds satisfaction surveys: customer, answer time, score (on the feedback_scale_min..max scale, default 0..10) and optionally the survey kind; creates kam.feedback';
+
+CREATE FUNCTION @extschema@.bind_complaints(relation regclass, customer_column name, opened_column name,
+											closed_column name DEFAULT NULL, severity_column name DEFAULT NULL)
+RETURNS void
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT @extschema@.bind('complaints'::text, relation, jsonb_strip_nulls(jsonb_build_object(
+		'customer'::text, customer_column, 'opened'::text, opened_column,
+		'closed'::text, closed_column, 'severity'::text, severity_column)))
+$$;
+COMMENT ON FUNCTION @extschema@.bind_complaints(regclass, name, name, name, name) IS
+'binds complaints: customer, opening time, optionally closing time (NULL = open) and a numeric severity (higher = worse, NULL counts 1); creates kam.complaints';
+
+-- The satisfaction scale: (min, max - min) from the settings, checked.
+CREATE FUNCTION @extschema@.feedback_scale()
+RETURNS float8[]
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	lo float8 := @extschema@.setting('feedback_scale_min'::pg_catalog.text)::float8;
+	hi float8 := @extschema@.setting('feedback_scale_max'::pg_catalog.text)::float8;
+BEGIN
+	IF hi <= lo THEN
+		RAISE EXCEPTION 'kam setting feedback_scale_max (%) must be above feedback_scale_min (%)', hi, lo
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Set the survey scale with kam.set(''feedback_scale_min'', ...) and kam.set(''feedback_scale_max'', ...).';
+	END IF;
+	RETURN ARRAY[lo, hi - lo];
+END
+$$;
+COMMENT ON FUNCTION @extschema@.feedback_scale() IS
+'the satisfaction survey scale as {minimum, width} in survey points; 22023 when feedback_scale_max is not above feedback_scale_min';
+
+-- Whether kam.customer_value can score (the stored models it needs exist and
+-- were fitted in the current rfm_period); kam.account_health reads
+-- p_alive and CLV only then, and shows NULL otherwise.
+CREATE FUNCTION @extschema@.value_models_ready()
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT count(*) OPERATOR(pg_catalog.=) 2
+	  FROM @extschema@.models m
+	 WHERE (m.name, m.model_type) IN (('bgnbd'::pg_catalog.text, 'bgnbd'::pg_catalog.text),
+									  ('gammagamma'::pg_catalog.text, 'gammagamma'::pg_catalog.text))
+	   AND (m.period IS NULL OR m.period OPERATOR(pg_catalog.=) @extschema@.setting('rfm_period'::pg_catalog.text))
+$$;
+COMMENT ON FUNCTION @extschema@.value_models_ready() IS
+'true when the stored models ''bgnbd'' and ''gammagamma'' exist in the current rfm_period, so kam.customer_value can be read (boolean)';
+
+-- x limited to 0..1; NULL stays NULL (GREATEST and LEAST would skip it).
+CREATE FUNCTION @extschema@.unit_clamp(x float8)
+RETURNS float8
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT CASE WHEN x OPERATOR(pg_catalog.<) 0::pg_catalog.float8 THEN 0::pg_catalog.float8
+				WHEN x OPERATOR(pg_catalog.>) 1::pg_catalog.float8 THEN 1::pg_catalog.float8 ELSE x END
+$$;
+COMMENT ON FUNCTION @extschema@.unit_clamp(float8) IS
+'x limited to the range 0..1 (a fraction); NULL for NULL';
+
+-- ---------------------------------------------------------------------------
+-- kam.health_policy: weights, scoring ranges and alert thresholds, one row per
+-- parameter.  User-editable, kept by pg_dump like kam.tier_policy (see
+-- 30_tiers: is_default, kam.deleted_defaults, kam.policy_guard).  A deleted
+-- parameter reads as NULL: a NULL weight leaves its component out, a NULL
+-- threshold turns its alert off.
+-- ---------------------------------------------------------------------------
+-- name -> allowed range and unit of every parameter
+CREATE FUNCTION @extschema@.health_policy_range(p_name text)
+RETURNS TABLE (min_value float8, max_value float8, unit text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT r.lo, r.hi, r.unit
+	  FROM (VALUES
+		('weight_recency'::pg_catalog.text, 0::pg_catalog.float8, 1000::pg_catalog.float8, 'weight'::pg_catalog.text),
+		('weight_trend', 0, 1000, 'weight'),
+		('weight_p_alive', 0, 1000, 'weight'),
+		('weight_visits', 0, 1000, 'weight'),
+		('weight_satisfaction', 0, 1000, 'weight'),
+		('weight_complaints', 0, 1000, 'weight'),
+		('recency_grace', 0, 100, 'usual gaps'),
+		('recency_fade', 0.01, 100, 'usual gaps'),
+		('trend_fade', 0.01, 1, 'revenue ratio'),
+		('satisfaction_months', 1, 120, 'months'),
+		('satisfaction_drop_penalty', 0, 10, 'points per point of drop'),
+		('complaint_points', 0, 100, 'points per open complaint of severity 1'),
+		('complaint_age_points', 0, 100, 'points per 30 days open, severity 1'),
+		('alert_visit_compliance', 0, 1, 'compliance ratio'),
+		('alert_key_tier_rank', 1, 1000, 'tier rank'),
+		('alert_p_alive', 0, 1, 'probability'),
+		('alert_revenue_drop', 0, 1, 'fraction of the previous 12 months'),
+		('alert_satisfaction_drop', 0, 100, 'points of 100'),
+		('alert_complaint_days', 0, 36500, 'days'),
+		('alert_share_of_wallet_drop', 0, 100, 'share-of-wallet points (1 = 100%)'),
+		('alert_new_account_days', 1, 36500, 'days'),
+		('risk_p_alive', 0, 1, 'probability'),
+		('risk_health', 0, 100, 'health points'),
+		('priority_visit_overdue', 0, 1000, 'priority factor'),
+		('priority_p_alive_low', 0, 1000, 'priority factor'),
+		('priority_revenue_down', 0, 1000, 'priority factor'),
+		('priority_tier_downgrade', 0, 1000, 'priority factor'),
+		('priority_satisfaction_drop', 0, 1000, 'priority factor'),
+		('priority_complaint_open', 0, 1000, 'priority factor'),
+		('priority_share_of_wallet_falling', 0, 1000, 'priority factor'),
+		('priority_new_key_account', 0, 1000, 'priority factor')) r(name, lo, hi, unit)
+	 WHERE r.name OPERATOR(pg_catalog.=) p_name
+$$;
+COMMENT ON FUNCTION @extschema@.health_policy_range(text) IS
+'the allowed range (inclusive) and the unit of a kam.health_policy parameter; no row for an unknown name';
+
+CREATE FUNCTION @extschema@.health_policy_valid(p_name text, p_value float8)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT COALESCE((SELECT p_value OPERATOR(pg_catalog.>=) r.min_value AND p_value OPERATOR(pg_catalog.<=) r.max_value
+					   FROM @extschema@.health_policy_range(p_name) r), false)
+$$;
+COMMENT ON FUNCTION @extschema@.health_policy_valid(text, float8) IS
+'true when p_name is a kam.health_policy parameter and p_value lies in its range (the table''s check)';
+
+CREATE TABLE @extschema@.health_policy (
+	name text PRIMARY KEY,
+	value float8 NOT NULL CHECK (@extschema@.health_policy_valid(name, value)),
+	description text,
+	is_default boolean NOT NULL DEFAULT false
+);
+COMMENT ON TABLE @extschema@.health_policy IS
+'weights, scoring ranges and alert thresholds of kam.account_health, kam.account_alerts and kam.manager_portfolio, one row per parameter (unit: kam.health_policy_range(name)); a deleted parameter turns its component or alert off';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.health_policy', 'WHERE NOT is_default');
+GRANT SELECT ON @extschema@.health_policy TO PUBLIC;
+
+CREATE TRIGGER policy_user_rows BEFORE INSERT OR UPDATE ON @extschema@.health_policy
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.policy_guard('name');
+CREATE TRIGGER policy_deleted_defaults AFTER UPDATE OR DELETE ON @extschema@.health_policy
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.policy_guard('name');
+CREATE TRIGGER policy_truncate BEFORE TRUNCATE ON @extschema@.health_policy
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.policy_guard('name');
+
+-- The shipped rows (is_default = true); kam.insert_default_policy('health_policy')
+-- and kam.reset_policy('health_policy') call it.
+CREATE FUNCTION @extschema@.insert_default_health_policy()
+RETURNS void
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+SET kam.resetting_policy = 'on'
+AS $$
+	INSERT INTO @extschema@.health_policy (name, value, description, is_default)
+	SELECT d.name, d.value, d.description, true
+	  FROM (VALUES
+		('weight_recency'::pg_catalog.text, 20::pg_catalog.float8, 'weight of the recency component (days silent against the usual purchase gap)'::pg_catalog.text),
+		('weight_trend', 20, 'weight of the revenue trend component (trailing 12 months against the 12 before)'),
+		('weight_p_alive', 20, 'weight of the P(alive) component (stored BG/NBD model, kam.customer_value)'),
+		('weight_visits', 10, 'weight of the visit compliance component (kam.visit_compliance)'),
+		('weight_satisfaction', 15, 'weight of the satisfaction component (latest survey and its change)'),
+		('weight_complaints', 15, 'weight of the open complaints component'),
+		('recency_grace', 1, 'silence of up to this many usual purchase gaps scores 100'),
+		('recency_fade', 2, 'beyond the grace, the recency score falls linearly to 0 over this many more usual gaps'),
+		('trend_fade', 0.5, 'trend score: 100 at a revenue ratio of 1 or more, 0 at 1 - trend_fade or less, linear between'),
+		('satisfaction_months', 12, 'surveys answered in this many months up to as_of count'),
+		('satisfaction_drop_penalty', 1, 'satisfaction score = latest - penalty x drop from the survey before (0-100 points)'),
+		('complaint_points', 20, 'each open complaint costs this many points of 100, times its severity'),
+		('complaint_age_points', 10, 'and this many more per 30 days open, times its severity'),
+		('alert_visit_compliance', 0.75, 'visit_overdue: visit compliance below this'),
+		('alert_key_tier_rank', 2, 'key accounts: tiers of this rank or better (default Strategic and A)'),
+		('alert_p_alive', 0.5, 'p_alive_low: a key account with P(alive) below this'),
+		('alert_revenue_drop', 0.2, 'revenue_down: trailing-12-month revenue down by more than this fraction'),
+		('alert_satisfaction_drop', 20, 'satisfaction_drop: latest survey this many points of 100 or more below the one before'),
+		('alert_complaint_days', 30, 'complaint_open: a complaint open longer than this many days'),
+		('alert_share_of_wallet_drop', 0.1, 'share_of_wallet_falling: share of wallet down by more than this (0.1 = 10 points)'),
+		('alert_new_account_days', 365, 'new_key_account: first order within this many days, now in a key tier'),
+		('risk_p_alive', 0.5, 'value at risk counts accounts with P(alive) below this'),
+		('risk_health', 50, 'value at risk counts accounts with a health score below this'),
+		('priority_visit_overdue', 1, 'priority = value at stake x this factor'),
+		('priority_p_alive_low', 3, 'priority = value at stake x this factor'),
+		('priority_revenue_down', 2, 'priority = value at stake x this factor'),
+		('priority_tier_downgrade', 2, 'priority = value at stake x this factor'),
+		('priority_satisfaction_drop', 1.5, 'priority = value at stake x this factor'),
+		('priority_complaint_open', 2.5, 'priority = value at stake x this factor'),
+		('priority_share_of_wallet_falling', 1, 'priority = value at stake x this factor'),
+		('priority_new_key_account', 1, 'priority = value at stake x this factor')) d(name, value, description)
+$$;
+COMMENT ON FUNCTION @extschema@.insert_default_health_policy() IS
+'inserts the shipped rows of kam.health_policy (is_default = true)';
+
+-- The shipped rows, once: on a fresh install, and on the update that creates
+-- the table (it is empty then).  Afterwards the table holds rows or recorded
+-- deletions, and the user's policy stays as it is.
+SELECT @extschema@.insert_default_health_policy()
+ WHERE NOT EXISTS (SELECT 1 FROM @extschema@.health_policy)
+   AND NOT EXISTS (SELECT 1 FROM @extschema@.deleted_defaults d WHERE d.policy OPERATOR(pg_catalog.=) 'health_policy');
+
+-- ---------------------------------------------------------------------------
+-- Report views.  {pol} is the policy pivoted to one row (spliced in below).
+-- Trailing 12 months ending at as_of = the days (as_of + 1 - 12 months) ..
+-- as_of, the 12 before = (as_of + 1 - 24 months) .. (as_of - 12 months);
+-- days are taken in the session time zone, as in kam.customer_tier.
+-- ---------------------------------------------------------------------------
+WITH f(name, body) AS (VALUES
+	('{pol}', $f$
+pol AS MATERIALIZED (
+	SELECT max(h.value) FILTER (WHERE h.name = 'weight_recency') AS w_recency,
+		   max(h.value) FILTER (WHERE h.name = 'weight_trend') AS w_trend,
+		   max(h.value) FILTER (WHERE h.name = 'weight_p_alive') AS w_p_alive,
+		   max(h.value) FILTER (WHERE h.name = 'weight_visits') AS w_visits,
+		   max(h.value) FILTER (WHERE h.name = 'weight_satisfaction') AS w_satisfaction,
+		   max(h.value) FILTER (WHERE h.name = 'weight_complaints') AS w_complaints,
+		   max(h.value) FILTER (WHERE h.name = 'recency_grace') AS recency_grace,
+		   max(h.value) FILTER (WHERE h.name = 'recency_fade') AS recency_fade,
+		   max(h.value) FILTER (WHERE h.name = 'trend_fade') AS trend_fade,
+		   max(h.value) FILTER (WHERE h.name = 'satisfaction_months') AS satisfaction_months,
+		   max(h.value) FILTER (WHERE h.name = 'satisfaction_drop_penalty') AS satisfaction_drop_penalty,
+		   max(h.value) FILTER (WHERE h.name = 'complaint_points') AS complaint_points,
+		   max(h.value) FILTER (WHERE h.name = 'complaint_age_points') AS complaint_age_points,
+		   max(h.value) FILTER (WHERE h.name = 'alert_visit_compliance') AS alert_visit_compliance,
+		   max(h.value) FILTER (WHERE h.name = 'alert_key_tier_rank') AS alert_key_tier_rank,
+		   max(h.value) FILTER (WHERE h.name = 'alert_p_alive') AS alert_p_alive,
+		   max(h.value) FILTER (WHERE h.name = 'alert_revenue_drop') AS alert_revenue_drop,
+		   max(h.value) FILTER (WHERE h.name = 'alert_satisfaction_drop') AS alert_satisfaction_drop,
+		   max(h.value) FILTER (WHERE h.name = 'alert_complaint_days') AS alert_complaint_days,
+		   max(h.value) FILTER (WHERE h.name = 'alert_share_of_wallet_drop') AS alert_share_of_wallet_drop,
+		   max(h.value) FILTER (WHERE h.name = 'alert_new_account_days') AS alert_new_account_days,
+		   max(h.value) FILTER (WHERE h.name = 'risk_p_alive') AS risk_p_alive,
+		   max(h.value) FILTER (WHERE h.name = 'risk_health') AS risk_health,
+		   max(h.value) FILTER (WHERE h.name = 'priority_visit_overdue') AS priority_visit_overdue,
+		   max(h.value) FILTER (WHERE h.name = 'priority_p_alive_low') AS priority_p_alive_low,
+		   max(h.value) FILTER (WHERE h.name = 'priority_revenue_down') AS priority_revenue_down,
+		   max(h.value) FILTER (WHERE h.name = 'priority_tier_downgrade') AS priority_tier_downgrade,
+		   max(h.value) FILTER (WHERE h.name = 'priority_satisfaction_drop') AS priority_satisfaction_drop,
+		   max(h.value) FILTER (WHERE h.name = 'priority_complaint_open') AS priority_complaint_open,
+		   max(h.value) FILTER (WHERE h.name = 'priority_share_of_wallet_falling') AS priority_share_of_wallet_falling,
+		   max(h.value) FILTER (WHERE h.name = 'priority_new_key_account') AS priority_new_key_account
+	  FROM @extschema@.health_policy h)$f$)
+),
+v(name, position, requires, definition, description) AS (VALUES
+('account_health', 600, ARRAY['orders', 'customers'], $v$
+WITH p AS (
+	SELECT x.as_of, ((x.as_of + 1) - interval '12 months')::date AS start_12m,
+		   ((x.as_of + 1) - interval '24 months')::date AS start_24m,
+		   @extschema@.setting('feedback_kind'::pg_catalog.text) AS feedback_kind
+	  FROM (SELECT @extschema@.as_of() AS as_of) x),
+{pol},
+days AS (
+	SELECT o.customer_id, o.ordered_at::date AS day, sum(o.amount::numeric) AS amount
+	  FROM p, @extschema@.orders o
+	 WHERE o.ordered_at < p.as_of + 1
+	 GROUP BY o.customer_id, o.ordered_at::date),
+gaps AS (
+	SELECT d.customer_id, d.day - lag(d.day) OVER (PARTITION BY d.customer_id ORDER BY d.day) AS gap
+	  FROM days d),
+usual AS (
+	SELECT g.customer_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY g.gap) AS usual_gap
+	  FROM gaps g WHERE g.gap IS NOT NULL GROUP BY g.customer_id),
+hist AS (
+	SELECT d.customer_id, min(d.day) AS first_day, max(d.day) AS last_day,
+		   COALESCE(sum(d.amount) FILTER (WHERE d.day >= p.start_12m), 0)::float8 AS revenue_12m,
+		   COALESCE(sum(d.amount) FILTER (WHERE d.day >= p.start_24m AND d.day < p.start_12m), 0)::float8 AS revenue_prev_12m
+	  FROM p, days d GROUP BY d.customer_id),
+total AS (
+	SELECT sum(h.revenue_12m::numeric) FILTER (WHERE h.revenue_12m > 0) AS revenue FROM hist h),
+fb AS (
+	SELECT f.customer_id, f.score,
+		   row_number() OVER (PARTITION BY f.customer_id ORDER BY f.answered_at DESC, f.score) AS k
+	  FROM p, pol, {feedback} f
+	 WHERE f.answered_at < p.as_of + 1
+	   AND f.answered_at >= ((p.as_of + 1) - pol.satisfaction_months::integer * interval '1 month')
+	   AND f.score IS NOT NULL
+	   AND (p.feedback_kind IS NULL OR f.kind = p.feedback_kind)),
+sat AS (
+	SELECT fb.customer_id,
+		   max(fb.score) FILTER (WHERE fb.k = 1) AS latest, max(fb.score) FILTER (WHERE fb.k = 2) AS previous
+	  FROM fb WHERE fb.k <= 2 GROUP BY fb.customer_id),
+cmp AS (
+	SELECT c.customer_id, count(*) AS open_complaints,
+		   max(p.as_of - c.opened_at::date) AS oldest_open_days,
+		   count(*) FILTER (WHERE p.as_of - c.opened_at::date > pol.alert_complaint_days) AS long_open_complaints,
+		   sum(COALESCE(c.severity, 1)) AS open_severity,
+		   sum(COALESCE(c.severity, 1) * (pol.complaint_points + pol.complaint_age_points * (p.as_of - c.opened_at::date) / 30.0)) AS cost
+	  FROM p, pol, {complaints} c
+	 WHERE c.opened_at < p.as_of + 1 AND (c.closed_at IS NULL OR c.closed_at >= p.as_of + 1)
+	 GROUP BY c.customer_id),
+cv AS (
+	SELECT x.customer_id, x.p_alive, x.clv_12m
+	  FROM @extschema@.customer_value x WHERE @extschema@.value_models_ready()),
+a AS (
+	SELECT t.customer_id, t.name, t.account_manager, t.tier, tp.rank AS tier_rank,
+		   COALESCE(h.revenue_12m, 0) AS revenue_12m, COALESCE(h.revenue_prev_12m, 0) AS revenue_prev_12m,
+		   (COALESCE(h.revenue_12m, 0)::numeric / total.revenue)::float8 AS revenue_share,
+		   {potential} AS potential,
+		   h.first_day AS first_order, h.last_day AS last_order,
+		   p.as_of - h.last_day AS days_silent, u.usual_gap::float8 AS usual_gap_days,
+		   CASE WHEN u.usual_gap > 0 THEN
+				100 * @extschema@.unit_clamp((1 - ((p.as_of - h.last_day) / u.usual_gap - pol.recency_grace) / pol.recency_fade)::pg_catalog.float8) END AS recency_score,
+		   CASE WHEN h.revenue_prev_12m > 0 THEN h.revenue_12m / h.revenue_prev_12m END AS revenue_ratio,
+		   cv.p_alive, cv.clv_12m,
+		   vc.compliance AS visit_compliance, vc.actual_visits, vc.required_visits,
+		   sat.latest AS satisfaction_latest, sat.previous AS satisfaction_previous,
+		   100 * @extschema@.unit_clamp(((sat.latest - sc.lo) / sc.width)::pg_catalog.float8) AS latest_points,
+		   100 * @extschema@.unit_clamp(((sat.previous - sc.lo) / sc.width)::pg_catalog.float8) AS previous_points,
+		   CASE WHEN {bound:complaints} THEN COALESCE(cmp.open_complaints, 0) END AS open_complaints,
+		   cmp.oldest_open_days, cmp.long_open_complaints, cmp.open_severity,
+		   CASE WHEN {bound:complaints} THEN GREATEST(0, 100 - COALESCE(cmp.cost, 0)) END AS complaints_score,
+		   pol.*
+	  FROM p, pol, total, (SELECT s[1] AS lo, s[2] AS width FROM @extschema@.feedback_scale() s) sc,
+		   @extschema@.customer_tier t
+	  LEFT JOIN @extschema@.tier_policy tp ON tp.tier = t.tier
+	  LEFT JOIN hist h ON h.customer_id = t.customer_id
+	  LEFT JOIN usual u ON u.customer_id = t.customer_id
+	  LEFT JOIN cv ON cv.customer_id = t.customer_id
+	  LEFT JOIN {visit_compliance} vc ON vc.customer_id = t.customer_id
+	  LEFT JOIN sat ON sat.customer_id = t.customer_id
+	  LEFT JOIN cmp ON cmp.customer_id = t.customer_id),
+s AS (
+	SELECT a.*,
+		   CASE WHEN a.revenue_ratio IS NOT NULL THEN
+				100 * @extschema@.unit_clamp((1 - (1 - a.revenue_ratio) / a.trend_fade)::pg_catalog.float8) END AS trend_score,
+		   100 * a.p_alive AS p_alive_score,
+		   100 * @extschema@.unit_clamp(a.visit_compliance::pg_catalog.float8) AS visits_score,
+		   CASE WHEN a.latest_points IS NOT NULL THEN
+				GREATEST(0, a.latest_points - a.satisfaction_drop_penalty * GREATEST(0, COALESCE(a.previous_points - a.latest_points, 0))) END AS satisfaction_score
+	  FROM a),
+w AS (
+	SELECT s.*,
+		   CASE WHEN s.recency_score IS NOT NULL AND s.w_recency > 0 THEN s.w_recency END AS recency_weight,
+		   CASE WHEN s.trend_score IS NOT NULL AND s.w_trend > 0 THEN s.w_trend END AS trend_weight,
+		   CASE WHEN s.p_alive_score IS NOT NULL AND s.w_p_alive > 0 THEN s.w_p_alive END AS p_alive_weight,
+		   CASE WHEN s.visits_score IS NOT NULL AND s.w_visits > 0 THEN s.w_visits END AS visits_weight,
+		   CASE WHEN s.satisfaction_score IS NOT NULL AND s.w_satisfaction > 0 THEN s.w_satisfaction END AS satisfaction_weight,
+		   CASE WHEN s.complaints_score IS NOT NULL AND s.w_complaints > 0 THEN s.w_complaints END AS complaints_weight
+	  FROM s)
+SELECT w.customer_id, w.name, w.account_manager, w.tier,
+	   w.revenue_12m, w.revenue_prev_12m, w.revenue_share,
+	   w.potential,
+	   CASE WHEN w.potential > 0 THEN w.revenue_12m / w.potential END AS share_of_wallet,
+	   CASE WHEN w.potential > 0 THEN w.revenue_prev_12m / w.potential END AS share_of_wallet_prev,
+	   w.potential - w.revenue_12m AS headroom,
+	   w.first_order, w.last_order, w.days_silent, w.usual_gap_days,
+	   w.recency_score, w.recency_weight,
+	   w.revenue_ratio, w.trend_score, w.trend_weight,
+	   w.p_alive, w.clv_12m, w.p_alive_score, w.p_alive_weight,
+	   w.visit_compliance, w.actual_visits, w.required_visits, w.visits_score, w.visits_weight,
+	   w.satisfaction_latest, w.satisfaction_previous, w.satisfaction_score, w.satisfaction_weight,
+	   w.open_complaints, w.oldest_open_days, w.long_open_complaints, w.open_severity,
+	   w.complaints_score, w.complaints_weight,
+	   ARRAY(SELECT c.name FROM (VALUES (1, 'recency'::text, w.recency_weight), (2, 'trend', w.trend_weight),
+											(3, 'p_alive', w.p_alive_weight), (4, 'visits', w.visits_weight),
+											(5, 'satisfaction', w.satisfaction_weight),
+											(6, 'complaints', w.complaints_weight)) c(i, name, weight)
+			  WHERE c.weight IS NOT NULL ORDER BY c.i) AS components,
+	   (COALESCE(w.recency_score * w.recency_weight, 0) + COALESCE(w.trend_score * w.trend_weight, 0)
+		+ COALESCE(w.p_alive_score * w.p_alive_weight, 0) + COALESCE(w.visits_score * w.visits_weight, 0)
+		+ COALESCE(w.satisfaction_score * w.satisfaction_weight, 0) + COALESCE(w.complaints_score * w.complaints_weight, 0))
+	   / NULLIF(COALESCE(w.recency_weight, 0) + COALESCE(w.trend_weight, 0) + COALESCE(w.p_alive_weight, 0)
+				+ COALESCE(w.visits_weight, 0) + COALESCE(w.satisfaction_weight, 0) + COALESCE(w.complaints_weight, 0), 0)
+	   AS health_score
+  FROM w
+$v$,
+'Per customer: trailing-12-month revenue and the 12 before, share of our revenue, share of wallet (revenue / potential) and headroom, and the health score 0-100 (weighted mean of the component sub-scores that have data: recency against the usual purchase gap, revenue trend, P(alive), visit compliance, satisfaction, open complaints; weights in kam.health_policy)')
+)
+INSERT INTO @extschema@.report_views (name, position, requires, definition, description)
+SELECT v.name, v.position, v.requires,
+	   replace(v.definition, '{pol}', (SELECT f.body FROM f WHERE f.name = '{pol}')),
+	   v.description
+  FROM v
+ON CONFLICT (name) DO UPDATE SET position = excluded.position, requires = excluded.requires,
+	definition = excluded.definition, description = excluded.description;
