@@ -399,7 +399,126 @@ SELECT w.customer_id, w.name, w.account_manager, w.tier,
 	   AS health_score
   FROM w
 $v$,
-'Per customer: trailing-12-month revenue and the 12 before, share of our revenue, share of wallet (revenue / potential) and headroom, and the health score 0-100 (weighted mean of the component sub-scores that have data: recency against the usual purchase gap, revenue trend, P(alive), visit compliance, satisfaction, open complaints; weights in kam.health_policy)')
+'Per customer: trailing-12-month revenue and the 12 before, share of our revenue, share of wallet (revenue / potential) and headroom, and the health score 0-100 (weighted mean of the component sub-scores that have data: recency against the usual purchase gap, revenue trend, P(alive), visit compliance, satisfaction, open complaints; weights in kam.health_policy)'),
+
+('account_alerts', 610, ARRAY['orders', 'customers'], $v$
+WITH {pol},
+p AS (SELECT @extschema@.as_of() AS as_of),
+h AS (
+	SELECT h.*, tp.rank AS tier_rank, tp.rank <= pol.alert_key_tier_rank AS key_account,
+		   COALESCE(h.clv_12m, h.revenue_12m) AS value_at_stake,
+		   CASE WHEN h.clv_12m IS NOT NULL THEN 'clv_12m' ELSE 'revenue_12m' END AS value_basis
+	  FROM pol, @extschema@.account_health h
+	  LEFT JOIN @extschema@.tier_policy tp ON tp.tier = h.tier),
+moves AS (
+	SELECT c.customer_id, c.movement, c.tier_before, c.tier_now, pb.rank AS rank_before
+	  FROM @extschema@.tier_changes c
+	  LEFT JOIN @extschema@.tier_policy pb ON pb.tier = c.tier_before),
+r AS (
+	SELECT h.customer_id, 'visit_overdue'::text AS reason, h.visit_compliance AS figure,
+		   pol.alert_visit_compliance AS threshold, pol.priority_visit_overdue AS factor,
+		   format('%s of %s required visits', h.actual_visits, h.required_visits) AS detail
+	  FROM pol, h WHERE h.visit_compliance < pol.alert_visit_compliance
+	UNION ALL
+	SELECT h.customer_id, 'p_alive_low', h.p_alive, pol.alert_p_alive, pol.priority_p_alive_low,
+		   format('key account (tier %s) with P(alive) %s', h.tier, round(h.p_alive::numeric, 3))
+	  FROM pol, h WHERE h.key_account AND h.p_alive < pol.alert_p_alive
+	UNION ALL
+	SELECT h.customer_id, 'revenue_down', 1 - h.revenue_ratio, pol.alert_revenue_drop, pol.priority_revenue_down,
+		   format('trailing-12-month revenue %s against %s the 12 months before',
+				  round(h.revenue_12m::numeric, 2), round(h.revenue_prev_12m::numeric, 2))
+	  FROM pol, h WHERE 1 - h.revenue_ratio > pol.alert_revenue_drop
+	UNION ALL
+	SELECT h.customer_id, 'tier_downgrade', (m.rank_before)::float8, NULL::float8, pol.priority_tier_downgrade,
+		   format('tier %s one period ago, %s now', m.tier_before, m.tier_now)
+	  FROM pol, h JOIN moves m ON m.customer_id = h.customer_id
+	 WHERE m.movement = 'downgraded' AND pol.priority_tier_downgrade IS NOT NULL
+	UNION ALL
+	SELECT h.customer_id, 'satisfaction_drop', h.satisfaction_latest - h.satisfaction_previous,
+		   pol.alert_satisfaction_drop, pol.priority_satisfaction_drop,
+		   format('latest survey %s, the one before %s', h.satisfaction_latest, h.satisfaction_previous)
+	  FROM pol, (SELECT s[1] AS lo, s[2] AS width FROM @extschema@.feedback_scale() s) sc, h
+	 WHERE 100 * (h.satisfaction_previous - h.satisfaction_latest) / sc.width >= pol.alert_satisfaction_drop
+	UNION ALL
+	SELECT h.customer_id, 'complaint_open', h.oldest_open_days::float8, pol.alert_complaint_days,
+		   pol.priority_complaint_open,
+		   format('%s complaint(s) open longer than %s days, the oldest %s days', h.long_open_complaints,
+				  pol.alert_complaint_days, h.oldest_open_days)
+	  FROM pol, h WHERE h.long_open_complaints > 0
+	UNION ALL
+	SELECT h.customer_id, 'share_of_wallet_falling', h.share_of_wallet_prev - h.share_of_wallet,
+		   pol.alert_share_of_wallet_drop, pol.priority_share_of_wallet_falling,
+		   format('share of wallet %s%%, %s%% the 12 months before', round((100 * h.share_of_wallet)::numeric, 1),
+				  round((100 * h.share_of_wallet_prev)::numeric, 1))
+	  FROM pol, h WHERE h.share_of_wallet_prev - h.share_of_wallet > pol.alert_share_of_wallet_drop
+	UNION ALL
+	SELECT h.customer_id, 'new_key_account', (p.as_of - h.first_order)::float8, pol.alert_new_account_days,
+		   pol.priority_new_key_account,
+		   format('first order %s, tier %s now (%s one period ago)', h.first_order, h.tier, COALESCE(m.tier_before, 'none'))
+	  FROM p, pol, h JOIN moves m ON m.customer_id = h.customer_id
+	 WHERE h.key_account AND p.as_of - h.first_order < pol.alert_new_account_days
+	   AND (m.rank_before IS NULL OR m.rank_before > pol.alert_key_tier_rank))
+SELECT h.customer_id, h.name, h.account_manager, h.tier, r.reason, r.figure, r.threshold, r.detail,
+	   h.value_at_stake, h.value_basis, h.health_score,
+	   h.value_at_stake * r.factor AS priority,
+	   row_number() OVER (PARTITION BY h.account_manager
+						  ORDER BY h.value_at_stake * r.factor DESC NULLS LAST, h.customer_id::text, r.reason) AS manager_rank
+  FROM r JOIN h ON h.customer_id = r.customer_id
+ ORDER BY priority DESC NULLS LAST, h.customer_id::text, r.reason
+$v$,
+'One row per account and reason needing action now (visit_overdue, p_alive_low, revenue_down, tier_downgrade, satisfaction_drop, complaint_open, share_of_wallet_falling, new_key_account), with the figure and threshold behind it, the value at stake (CLV, else trailing-12-month revenue) and priority = value at stake x the reason''s factor; manager_rank 1..10 is each manager''s top ten'),
+
+('manager_portfolio', 620, ARRAY['orders', 'customers'], $v$
+WITH {pol},
+h AS (
+	SELECT h.*, COALESCE(h.clv_12m, h.revenue_12m) AS value,
+		   (h.p_alive < pol.risk_p_alive OR h.health_score < pol.risk_health) AS at_risk
+	  FROM pol, @extschema@.account_health h
+	 WHERE h.tier IS NOT NULL),
+al AS (
+	SELECT a.customer_id, count(*) AS alerts FROM @extschema@.account_alerts a GROUP BY a.customer_id),
+bytier AS (
+	SELECT h.account_manager, h.tier, count(*) AS n FROM h GROUP BY h.account_manager, h.tier),
+tiers AS (
+	SELECT b.account_manager, jsonb_object_agg(b.tier, b.n) AS accounts_by_tier
+	  FROM bytier b GROUP BY b.account_manager),
+alltiers AS (
+	SELECT jsonb_object_agg(x.tier, x.n) AS accounts_by_tier
+	  FROM (SELECT b.tier, sum(b.n) AS n FROM bytier b GROUP BY b.tier) x),
+g AS (
+	SELECT h.account_manager, GROUPING(h.account_manager) = 1 AS company,
+		   count(*) AS accounts,
+		   sum(h.revenue_12m::numeric)::float8 AS revenue_12m,
+		   sum(h.clv_12m::numeric)::float8 AS clv_12m,
+		   COALESCE(sum(h.value::numeric) FILTER (WHERE h.at_risk), 0)::float8 AS value_at_risk,
+		   count(*) FILTER (WHERE h.at_risk) AS accounts_at_risk,
+		   (sum(LEAST(h.actual_visits, h.required_visits)::numeric) FILTER (WHERE h.required_visits > 0)
+			/ NULLIF(sum(h.required_visits::numeric) FILTER (WHERE h.required_visits > 0), 0))::float8 AS visit_compliance,
+		   COALESCE(sum(al.alerts), 0) AS open_alerts,
+		   count(al.alerts) AS accounts_with_alerts,
+		   avg(h.health_score) AS avg_health
+	  FROM h LEFT JOIN al ON al.customer_id = h.customer_id
+	 GROUP BY GROUPING SETS ((h.account_manager), ()))
+SELECT CASE WHEN g.company THEN 'company' ELSE 'manager' END AS scope, g.account_manager,
+	   g.accounts, CASE WHEN g.company THEN alltiers.accounts_by_tier ELSE t.accounts_by_tier END AS accounts_by_tier,
+	   g.revenue_12m, g.clv_12m, g.value_at_risk, g.accounts_at_risk, g.visit_compliance,
+	   g.open_alerts, g.accounts_with_alerts, g.avg_health
+  FROM g CROSS JOIN alltiers
+  LEFT JOIN tiers t ON NOT g.company AND t.account_manager IS NOT DISTINCT FROM g.account_manager
+ ORDER BY g.company, g.account_manager
+$v$,
+'Per account manager, and one company row (scope company): tiered accounts and their count per tier, trailing-12-month revenue, CLV, value at risk (CLV, else revenue, of accounts with P(alive) < risk_p_alive or health < risk_health), visit compliance, open alerts and average health'),
+
+('account_dependence', 630, ARRAY['orders', 'customers'], $v$
+SELECT h.customer_id, h.name, h.account_manager, h.tier, h.revenue_12m, h.revenue_share,
+	   sum(h.revenue_share) OVER (ORDER BY h.revenue_share DESC NULLS LAST, h.customer_id::text
+								  ROWS UNBOUNDED PRECEDING) AS cumulative_revenue_share,
+	   h.health_score, h.components
+  FROM @extschema@.account_health h
+ WHERE h.revenue_12m > 0
+ ORDER BY h.revenue_share DESC, h.customer_id::text
+$v$,
+'Dependence: per account with trailing-12-month revenue, its share of our total revenue (of the accounts the reader sees) and the cumulative share, next to its health score')
 )
 INSERT INTO @extschema@.report_views (name, position, requires, definition, description)
 SELECT v.name, v.position, v.requires,
