@@ -205,17 +205,8 @@ BEGIN
 					   ('customers', 'customer', true, NULL),
 					   ('customers', 'name', false, NULL),
 					   ('customers', 'manager', false, NULL),
-					   ('customers', 'potential', false, amounts),
 					   ('visits', 'customer', true, NULL),
-					   ('visits', 'time', true, times),
-					   ('feedback', 'customer', true, NULL),
-					   ('feedback', 'time', true, times),
-					   ('feedback', 'score', true, amounts),
-					   ('feedback', 'kind', false, NULL),
-					   ('complaints', 'customer', true, NULL),
-					   ('complaints', 'opened', true, times),
-					   ('complaints', 'closed', false, times),
-					   ('complaints', 'severity', false, amounts)) r(kind, role, required, types)
+					   ('visits', 'time', true, times), ('customers', 'potential', false, amounts), ('feedback', 'customer', true, NULL), ('feedback', 'time', true, times), ('feedback', 'score', true, amounts), ('feedback', 'kind', false, NULL), ('complaints', 'customer', true, NULL), ('complaints', 'opened', true, times), ('complaints', 'closed', false, times), ('complaints', 'severity', false, amounts)) r(kind, role, required, types)
 		 WHERE r.kind OPERATOR(pg_catalog.=) p_kind
 	LOOP
 		CONTINUE WHEN NOT role.required AND NOT p_columns OPERATOR(pg_catalog.?) role.role;

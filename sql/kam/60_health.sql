@@ -343,11 +343,15 @@ a AS (
 		   100 * @extschema@.unit_clamp(((sat.previous - sc.lo) / sc.width)::pg_catalog.float8) AS previous_points,
 		   CASE WHEN {bound:complaints} THEN COALESCE(cmp.open_complaints, 0) END AS open_complaints,
 		   cmp.oldest_open_days, cmp.long_open_complaints, cmp.open_severity,
-		   CASE WHEN {bound:complaints} THEN GREATEST(0, 100 - COALESCE(cmp.cost, 0)) END AS complaints_score,
+		   -- (a customer without orders and without open complaints has no complaints score)
+		   CASE WHEN {bound:complaints} AND (h.last_day IS NOT NULL OR cmp.open_complaints > 0)
+				THEN GREATEST(0, 100 - COALESCE(cmp.cost, 0)) END AS complaints_score,
 		   pol.*
 	  FROM p, pol, total, (SELECT s[1] AS lo, s[2] AS width FROM @extschema@.feedback_scale() s) sc,
 		   @extschema@.customer_tier t
 	  LEFT JOIN @extschema@.tier_policy tp ON tp.tier = t.tier
+	  LEFT JOIN (SELECT DISTINCT ON (x.customer_id) x.* FROM @extschema@.customers x
+				  ORDER BY x.customer_id) c ON c.customer_id = t.customer_id
 	  LEFT JOIN hist h ON h.customer_id = t.customer_id
 	  LEFT JOIN usual u ON u.customer_id = t.customer_id
 	  LEFT JOIN cv ON cv.customer_id = t.customer_id
@@ -434,7 +438,7 @@ r AS (
 	  FROM pol, h JOIN moves m ON m.customer_id = h.customer_id
 	 WHERE m.movement = 'downgraded' AND pol.priority_tier_downgrade IS NOT NULL
 	UNION ALL
-	SELECT h.customer_id, 'satisfaction_drop', h.satisfaction_latest - h.satisfaction_previous,
+	SELECT h.customer_id, 'satisfaction_drop', 100 * (h.satisfaction_previous - h.satisfaction_latest) / sc.width,
 		   pol.alert_satisfaction_drop, pol.priority_satisfaction_drop,
 		   format('latest survey %s, the one before %s', h.satisfaction_latest, h.satisfaction_previous)
 	  FROM pol, (SELECT s[1] AS lo, s[2] AS width FROM @extschema@.feedback_scale() s) sc, h
