@@ -223,9 +223,10 @@ AS $$
 		('priority_complaint_open', 2.5, 'priority = value at stake x this factor'),
 		('priority_share_of_wallet_falling', 1, 'priority = value at stake x this factor'),
 		('priority_new_key_account', 1, 'priority = value at stake x this factor')) d(name, value, description)
+	ON CONFLICT (name) DO NOTHING	-- (called directly: the rows there stay)
 $$;
 COMMENT ON FUNCTION @extschema@.insert_default_health_policy() IS
-'inserts the shipped rows of kam.health_policy (is_default = true)';
+'inserts the shipped rows of kam.health_policy (is_default = true) whose names are not there';
 
 -- The shipped rows, once: on a fresh install, and on the update that creates
 -- the table (it is empty then).  Afterwards the table holds rows or recorded
