@@ -39,8 +39,6 @@ PG_FUNCTION_INFO_V1(kam_bgnbd_final);
 PG_FUNCTION_INFO_V1(kam_bgnbd_expected_purchases);
 PG_FUNCTION_INFO_V1(kam_bgnbd_p_alive_sql);
 
-#define NPAR 4
-
 Datum
 kam_bgnbd_trans(PG_FUNCTION_ARGS)
 {
@@ -170,35 +168,6 @@ bgnbd_objective(const double *theta, double *grad, void *arg)
 	return -ll / d->wsum;
 }
 
-Datum
-kam_bgnbd_final(PG_FUNCTION_ARGS)
-{
-	KamFitState *st;
-	KamRft		d;
-	double		theta[NPAR],
-				params[NPAR];
-	KamOptimResult res;
-	int			i;
-
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	st = (KamFitState *) PG_GETARG_POINTER(0);
-	if (!kam_rft_build(st, &d, "bgnbd_fit"))
-		PG_RETURN_NULL();
-
-	/* start: r = 1, alpha from the mean purchase rate, a = b = 1 */
-	theta[0] = 0.0;
-	theta[1] = log(d.sum_wt / d.sum_wx / d.scale);
-	theta[2] = 0.0;
-	theta[3] = 0.0;
-	kam_minimize(bgnbd_objective, &d, NPAR, theta, &res);
-	for (i = 0; i < NPAR; i++)
-		params[i] = exp(theta[i]);
-	params[1] *= d.scale;
-	PG_RETURN_DATUM(kam_fit_result(fcinfo, params, NPAR, -res.f * d.wsum, d.wsum,
-								   &res, "bgnbd_fit"));
-}
-
 /* P(alive | x, t_x, T) */
 double
 kam_bgnbd_p_alive(const double *m, int x, double tx, double T)
@@ -261,31 +230,30 @@ kam_bgnbd_expected_alive_multi(const double *m, int x, double T, const double *t
 	}
 }
 
+/* the SQL entry points: value.c's, with the BG/NBD functions */
+static const KamRftModel bgnbd_model = {
+	.typname = "bgnbd",
+	.fitname = "bgnbd_fit",
+	.objective = bgnbd_objective,
+	.time_scale = {false, true, false, false},	/* r, alpha, a, b */
+	.p_alive = kam_bgnbd_p_alive,
+	.expected_alive = bgnbd_expected_alive,
+};
+
+Datum
+kam_bgnbd_final(PG_FUNCTION_ARGS)
+{
+	return kam_rft_fit_final(fcinfo, &bgnbd_model);
+}
+
 Datum
 kam_bgnbd_expected_purchases(PG_FUNCTION_ARGS)
 {
-	double		m[NPAR];
-	double		horizon = PG_GETARG_FLOAT8(1);
-	int32		x = PG_GETARG_INT32(2);
-	double		tx = PG_GETARG_FLOAT8(3);
-	double		T = PG_GETARG_FLOAT8(4);
-
-	kam_model_get(fcinfo, 0, NPAR, m, "bgnbd");
-	kam_check_horizon(horizon, "horizon");
-	kam_check_rft(x, tx, T);
-	PG_RETURN_FLOAT8(bgnbd_expected_alive(m, x, T, horizon) *
-					 kam_bgnbd_p_alive(m, x, tx, T));
+	return kam_rft_expected_purchases(fcinfo, &bgnbd_model);
 }
 
 Datum
 kam_bgnbd_p_alive_sql(PG_FUNCTION_ARGS)
 {
-	double		m[NPAR];
-	int32		x = PG_GETARG_INT32(1);
-	double		tx = PG_GETARG_FLOAT8(2);
-	double		T = PG_GETARG_FLOAT8(3);
-
-	kam_model_get(fcinfo, 0, NPAR, m, "bgnbd");
-	kam_check_rft(x, tx, T);
-	PG_RETURN_FLOAT8(kam_bgnbd_p_alive(m, x, tx, T));
+	return kam_rft_p_alive(fcinfo, &bgnbd_model);
 }

@@ -18,8 +18,14 @@
 #include "varatt.h"
 #endif
 
-/* the largest cohort triangle kam.cohort_matrix builds (periods) */
-#define MAX_COHORT_PERIODS 8000
+/*
+ * The most periods kam.cohort_matrix covers: its result has a row per cell
+ * of the triangle, P(P+1)/2 for P periods, at most KAM_MAX_RESULT_ROWS.
+ */
+#define MAX_COHORT_PERIODS 999
+StaticAssertDecl((int64) MAX_COHORT_PERIODS * (MAX_COHORT_PERIODS + 1) / 2 <= KAM_MAX_RESULT_ROWS &&
+				 (int64) (MAX_COHORT_PERIODS + 1) * (MAX_COHORT_PERIODS + 2) / 2 > KAM_MAX_RESULT_ROWS,
+				 "MAX_COHORT_PERIODS must fit KAM_MAX_RESULT_ROWS");
 
 PG_FUNCTION_INFO_V1(kam_cohort_add);
 PG_FUNCTION_INFO_V1(kam_cohort_combine);
@@ -65,9 +71,10 @@ cohort_extend(MemoryContext ctx, CohortState *s, int32 age)
 	if (age >= MAX_COHORT_PERIODS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("cohort_matrix covers at most %d periods, the orders span %d",
-						MAX_COHORT_PERIODS, age + 1),
-				 errhint("Use a coarser period, e.g. kam.set('period', 'month').")));
+				 errmsg("cohort_matrix covers at most %d periods, the orders span %lld",
+						MAX_COHORT_PERIODS, (long long) age + 1),
+				 errdetail("Its result has a row per cohort and offset: at most %d rows.", KAM_MAX_RESULT_ROWS),
+				 errhint("Use a coarser period, e.g. kam.set('period', 'month'), or leave out orders long before the as-of date.")));
 	ages = Min(Max(age + 1, s->ages * 2), MAX_COHORT_PERIODS);
 	cells = MemoryContextAllocZero(ctx, TRI(ages) * sizeof(CohortCell));
 	if (s->ages > 0)
@@ -82,7 +89,7 @@ cohort_extend(MemoryContext ctx, CohortState *s, int32 age)
 Datum
 kam_cohort_add(PG_FUNCTION_ARGS)
 {
-	MemoryContext ctx = act_agg_context(fcinfo, "kam_cohort_add");
+	MemoryContext ctx = kam_agg_context(fcinfo, "kam_cohort_add", NULL);
 	CohortState *s = PG_ARGISNULL(0) ? NULL : (CohortState *) PG_GETARG_POINTER(0);
 	KamActivity *a;
 	int32		first,
@@ -122,7 +129,7 @@ kam_cohort_add(PG_FUNCTION_ARGS)
 Datum
 kam_cohort_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext ctx = act_agg_context(fcinfo, "kam_cohort_combine");
+	MemoryContext ctx = kam_agg_context(fcinfo, "kam_cohort_combine", NULL);
 	CohortState *a = PG_ARGISNULL(0) ? NULL : (CohortState *) PG_GETARG_POINTER(0);
 	CohortState *b = PG_ARGISNULL(1) ? NULL : (CohortState *) PG_GETARG_POINTER(1);
 	Size		ncells;
@@ -150,6 +157,8 @@ kam_cohort_combine(PG_FUNCTION_ARGS)
 	ncells = TRI(b->ages);
 	for (Size i = 0; i < ncells; i++)
 	{
+		if ((i & 0xffff) == 0)
+			CHECK_FOR_INTERRUPTS();
 		a->cells[i].active += b->cells[i].active;
 		a->cells[i].last += b->cells[i].last;
 		kam_sum_merge(&a->cells[i].revenue, &b->cells[i].revenue);
@@ -197,7 +206,7 @@ kam_cohort_final(PG_FUNCTION_ARGS)
 	Datum	   *rows;
 	int			nrows = 0;
 
-	act_agg_context(fcinfo, "kam_cohort_final");
+	kam_agg_context(fcinfo, "kam_cohort_final", NULL);
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	s = (CohortState *) PG_GETARG_POINTER(0);

@@ -39,15 +39,7 @@ typedef struct ConcState
 	double	   *values;
 } ConcState;
 
-static MemoryContext
-conc_agg_context(FunctionCallInfo fcinfo, const char *fname)
-{
-	MemoryContext aggcontext;
-
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "%s called in non-aggregate context", fname);
-	return aggcontext;
-}
+#define CONC_HINT "Use kam.gini, kam.top_share or kam.pareto_fraction."
 
 static ConcState *
 conc_new(MemoryContext cxt, int64 cap)
@@ -95,7 +87,7 @@ conc_set_param(ConcState *st, double param, const char *argname, const char *fna
 static ConcState *
 conc_add(FunctionCallInfo fcinfo, const char *fname, const char *argname)
 {
-	MemoryContext aggcontext = conc_agg_context(fcinfo, fname);
+	MemoryContext aggcontext = kam_agg_context(fcinfo, fname, CONC_HINT);
 	ConcState  *st = PG_ARGISNULL(0) ? NULL : (ConcState *) PG_GETARG_POINTER(0);
 	double		x;
 
@@ -161,7 +153,7 @@ PG_FUNCTION_INFO_V1(kam_concentration_combine);
 Datum
 kam_concentration_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = conc_agg_context(fcinfo, "kam concentration combine");
+	MemoryContext aggcontext = kam_agg_context(fcinfo, "kam concentration combine", CONC_HINT);
 	ConcState  *a = PG_ARGISNULL(0) ? NULL : (ConcState *) PG_GETARG_POINTER(0);
 	ConcState  *b = PG_ARGISNULL(1) ? NULL : (ConcState *) PG_GETARG_POINTER(1);
 
@@ -192,7 +184,7 @@ kam_concentration_serialize(PG_FUNCTION_ARGS)
 	bytea	   *out;
 	char	   *p;
 
-	(void) conc_agg_context(fcinfo, "kam concentration serialize");
+	(void) kam_agg_context(fcinfo, "kam concentration serialize", CONC_HINT);
 	if (len + VARHDRSZ > MaxAllocSize)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -216,19 +208,20 @@ PG_FUNCTION_INFO_V1(kam_concentration_deserialize);
 Datum
 kam_concentration_deserialize(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = conc_agg_context(fcinfo, "kam concentration deserialize");
 	bytea	   *in = PG_GETARG_BYTEA_PP(0);
 	const char *p = VARDATA_ANY(in);
 	Size		len = VARSIZE_ANY_EXHDR(in);
 	int64		n;
 	ConcState  *st;
 
+	(void) kam_agg_context(fcinfo, "kam concentration deserialize", CONC_HINT);
 	if (len < sizeof(int64) + sizeof(bool) + sizeof(double))
 		elog(ERROR, "invalid kam concentration state");
 	memcpy(&n, p, sizeof(int64));
 	if (n < 0 || len != sizeof(int64) + sizeof(bool) + sizeof(double) + sizeof(double) * (Size) n)
 		elog(ERROR, "invalid kam concentration state");
-	st = conc_new(aggcontext, n);
+	/* in the caller's (short-lived) context: the combine function copies it */
+	st = conc_new(CurrentMemoryContext, n);
 	p += sizeof(int64);
 	memcpy(&st->has_param, p, sizeof(bool));
 	p += sizeof(bool);

@@ -103,10 +103,8 @@ grow(KamFitState *st)
 KamFitState *
 kam_fitstate_get(FunctionCallInfo fcinfo, int nkeys, const char *fname)
 {
-	MemoryContext aggcxt;
+	MemoryContext aggcxt = kam_agg_context(fcinfo, fname, NULL);
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "%s called in non-aggregate context", fname);
 	if (!PG_ARGISNULL(0))
 		return (KamFitState *) PG_GETARG_POINTER(0);
 	return fitstate_new(aggcxt, nkeys, INITIAL_CAPACITY);
@@ -188,7 +186,6 @@ entry_cmp(const KamFitEntry *ea, const KamFitEntry *eb)
 	return 0;
 }
 
-#if PG_VERSION_NUM >= 140000
 /* an inlined, specialized sort (the final functions sort every entry) */
 #define ST_SORT sort_entries
 #define ST_ELEMENT_TYPE KamFitEntry
@@ -197,19 +194,6 @@ entry_cmp(const KamFitEntry *ea, const KamFitEntry *eb)
 #define ST_DECLARE
 #define ST_DEFINE
 #include "lib/sort_template.h"
-#else
-static int
-entry_cmp_void(const void *a, const void *b)
-{
-	return entry_cmp((const KamFitEntry *) a, (const KamFitEntry *) b);
-}
-
-static void
-sort_entries(KamFitEntry *entries, size_t n)
-{
-	qsort(entries, n, sizeof(KamFitEntry), entry_cmp_void);
-}
-#endif
 
 /*
  * A weight (>= 0) as float8: v nano-units, v / 1e9 correctly rounded.  When
@@ -246,13 +230,11 @@ kam_fitstate_sort(KamFitState *st)
 Datum
 kam_fitstate_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt;
+	MemoryContext aggcxt = kam_agg_context(fcinfo, "kam_fitstate_combine", NULL);
 	KamFitState *a;
 	KamFitState *b;
 	int64		i;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "kam_fitstate_combine called in non-aggregate context");
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))
@@ -289,8 +271,7 @@ kam_fitstate_serialize(PG_FUNCTION_ARGS)
 	int64		i;
 	int			k;
 
-	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "kam_fitstate_serialize called in non-aggregate context");
+	(void) kam_agg_context(fcinfo, "kam_fitstate_serialize", NULL);
 	pq_begintypsend(&buf);
 	pq_sendint32(&buf, st->nkeys);
 	pq_sendint64(&buf, st->nrows);
@@ -309,7 +290,6 @@ Datum
 kam_fitstate_deserialize(PG_FUNCTION_ARGS)
 {
 	bytea	   *b = PG_GETARG_BYTEA_PP(0);
-	MemoryContext aggcxt;
 	StringInfoData buf;
 	KamFitState *st;
 	int32		nkeys;
@@ -319,8 +299,7 @@ kam_fitstate_deserialize(PG_FUNCTION_ARGS)
 				i;
 	int			k;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "kam_fitstate_deserialize called in non-aggregate context");
+	(void) kam_agg_context(fcinfo, "kam_fitstate_deserialize", NULL);
 	buf.data = VARDATA_ANY(b);
 	buf.len = VARSIZE_ANY_EXHDR(b);
 	buf.maxlen = buf.len;
@@ -332,7 +311,8 @@ kam_fitstate_deserialize(PG_FUNCTION_ARGS)
 		elog(ERROR, "invalid kam fit state");
 	while (cap < n)
 		cap *= 2;
-	st = fitstate_new(aggcxt, nkeys, cap);
+	/* in the caller's (short-lived) context: the combine function copies it */
+	st = fitstate_new(CurrentMemoryContext, nkeys, cap);
 	st->nrows = nrows;
 	for (i = 0; i < n; i++)
 	{

@@ -42,7 +42,6 @@ extern double kam_fit_weight_arg(FunctionCallInfo fcinfo, int argno);
 extern void kam_fitstate_sort(KamFitState *st);
 extern double kam_fit_weight(const KamSum *w);
 
-#endif							/* KAM_FITSTATE_H */
 
 /*
  * A (frequency, recency, T) histogram laid out for fast likelihood sums:
@@ -75,3 +74,5 @@ typedef struct KamRft
 
 extern bool kam_rft_build(KamFitState *st, KamRft *d, const char *fname);
 extern void kam_rft_logs(KamRft *d, double alpha);
+
+#endif							/* KAM_FITSTATE_H */

@@ -75,21 +75,13 @@ gg_add(FunctionCallInfo fcinfo, KamFitState *st, double w)
 Datum
 kam_gammagamma_trans(PG_FUNCTION_ARGS)
 {
-	KamFitState *st = kam_fitstate_get(fcinfo, 2, "gammagamma_fit");
-
-	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2))
-		gg_add(fcinfo, st, 1.0);
-	PG_RETURN_POINTER(st);
+	return kam_fit2_accumulate(fcinfo, "gammagamma_fit", false, gg_add);
 }
 
 Datum
 kam_gammagamma_trans_w(PG_FUNCTION_ARGS)
 {
-	KamFitState *st = kam_fitstate_get(fcinfo, 2, "gammagamma_fit");
-
-	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2) && !PG_ARGISNULL(3))
-		gg_add(fcinfo, st, kam_fit_weight_arg(fcinfo, 3));
-	PG_RETURN_POINTER(st);
+	return kam_fit2_accumulate(fcinfo, "gammagamma_fit", true, gg_add);
 }
 
 /* negative mean log-likelihood in theta = ln(p, q, v) */

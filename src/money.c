@@ -19,7 +19,7 @@ kam_sum_overflow(void)
 	ereport(ERROR,
 			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 			 errmsg("sum of amounts is out of range"),
-			 errdetail("kam sums amounts exactly; totals must stay within about 1.7e20."),
+			 errdetail("kam sums amounts exactly; totals must stay within -1.7e20 and 1.7e20."),
 			 errhint("Check the amount column for wrong units or corrupt values.")));
 }
 
@@ -35,7 +35,7 @@ kam_sum_add_slow(KamSum *acc, double amount, const char *argname)
 				 errmsg("%s must be between -1e18 and 1e18, got %g", argname, amount),
 				 errhint("Check the amount column for wrong units or corrupt values.")));
 	v = (fabs(amount) < 9e9) ? (i128) (int64) rint(amount * NANO) : (i128) rint(amount * NANO);
-	if (__builtin_add_overflow(kam_sum_get(acc), v, &v))
+	if (__builtin_add_overflow(kam_sum_get(acc), v, &v) || !kam_sum_in_range(v))
 		kam_sum_overflow();
 	kam_sum_put(acc, v);
 }
@@ -69,12 +69,17 @@ kam_sum_to_cstring(const KamSum *s)
 	return out;
 }
 
-/* parses what kam_sum_to_cstring writes; false on malformed input */
+/*
+ * Parses what kam_sum_to_cstring writes; false on malformed input.  A number
+ * too large for any total gives KAM_SUM_MAX + 1 (with its sign), so that the
+ * caller's range check (kam_sum_check_input) reports it as out of range.
+ */
 bool
 kam_sum_from_cstring(const char *str, KamSum *out, char **endptr)
 {
 	const char *p = str;
 	bool		neg = false;
+	bool		huge = false;
 	unsigned PG_INT128_TYPE u = 0;
 	int			frac = -1;
 	int			ndigits = 0;
@@ -90,9 +95,11 @@ kam_sum_from_cstring(const char *str, KamSum *out, char **endptr)
 		{
 			if (frac >= 0 && ++frac > 9)
 				return false;
-			if (++ndigits > 38)
-				return false;
-			u = u * 10 + (*p - '0');
+			ndigits++;
+			if (u > ((unsigned PG_INT128_TYPE) 1 << 126) / 10)
+				huge = true;
+			else
+				u = u * 10 + (*p - '0');
 		}
 		else if (*p == '.' && frac < 0)
 			frac = 0;
@@ -101,14 +108,15 @@ kam_sum_from_cstring(const char *str, KamSum *out, char **endptr)
 	}
 	if (ndigits == 0)
 		return false;
-	for (frac = (frac < 0) ? 0 : frac; frac < 9; frac++)
+	for (frac = (frac < 0) ? 0 : frac; frac < 9 && !huge; frac++)
 	{
 		if (u > ((unsigned PG_INT128_TYPE) 1 << 126) / 10)
-			return false;
-		u *= 10;
+			huge = true;
+		else
+			u *= 10;
 	}
-	if (u > ((unsigned PG_INT128_TYPE) 1 << 126))
-		return false;
+	if (huge || u > (unsigned PG_INT128_TYPE) KAM_SUM_MAX)
+		u = (unsigned PG_INT128_TYPE) KAM_SUM_MAX + 1;
 	kam_sum_put(out, neg ? -(i128) u : (i128) u);
 	if (endptr)
 		*endptr = (char *) p;
@@ -133,4 +141,16 @@ kam_sum_to_double(const KamSum *s)
 	d = strtod(str, NULL);
 	pfree(str);
 	return d;
+}
+
+/* the input functions' check of a stored sum: within the bound of every total */
+void
+kam_sum_check_input(const KamSum *s, const char *typname)
+{
+	if (!kam_sum_in_range(kam_sum_get(s)))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("a sum in a %s value is out of range", typname),
+				 errdetail("kam totals stay within -1.7e20 and 1.7e20; kam never makes a larger one."),
+				 errhint("Recompute the value with kam's aggregates instead of editing it.")));
 }

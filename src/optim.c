@@ -25,6 +25,7 @@
 #include <math.h>
 
 #include "miscadmin.h"
+#include "kam.h"
 #include "optim.h"
 
 #define BFGS_MAXITER	200

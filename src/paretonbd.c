@@ -39,7 +39,7 @@ PG_FUNCTION_INFO_V1(kam_paretonbd_final);
 PG_FUNCTION_INFO_V1(kam_paretonbd_expected_purchases);
 PG_FUNCTION_INFO_V1(kam_paretonbd_p_alive_sql);
 
-#define NPAR 4
+#define NPAR KAM_RFT_NPAR
 #define MAX_PANELS 100000
 #define MAX_WIDTH 1.0
 
@@ -254,36 +254,6 @@ pnbd_objective(const double *theta, double *grad, void *arg)
 	return -ll / d->wsum;
 }
 
-Datum
-kam_paretonbd_final(PG_FUNCTION_ARGS)
-{
-	KamFitState *st;
-	KamRft		d;
-	double		theta[NPAR],
-				params[NPAR];
-	KamOptimResult res;
-	int			i;
-
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	st = (KamFitState *) PG_GETARG_POINTER(0);
-	if (!kam_rft_build(st, &d, "paretonbd_fit"))
-		PG_RETURN_NULL();
-
-	/* start: r = s = 1, alpha from the mean purchase rate, beta = mean T */
-	theta[0] = 0.0;
-	theta[1] = log(d.sum_wt / d.sum_wx / d.scale);
-	theta[2] = 0.0;
-	theta[3] = 0.0;
-	kam_minimize(pnbd_objective, &d, NPAR, theta, &res);
-	for (i = 0; i < NPAR; i++)
-		params[i] = exp(theta[i]);
-	params[1] *= d.scale;
-	params[3] *= d.scale;
-	PG_RETURN_DATUM(kam_fit_result(fcinfo, params, NPAR, -res.f * d.wsum, d.wsum,
-								   &res, "paretonbd_fit"));
-}
-
 double
 kam_paretonbd_p_alive(const double *m, int x, double tx, double T)
 {
@@ -316,31 +286,30 @@ kam_paretonbd_expected_alive_multi(const double *m, int x, double T, const doubl
 		out[j] = kam_paretonbd_expected_alive(m, x, T, t[j]);
 }
 
+/* the SQL entry points: value.c's, with the Pareto/NBD functions */
+static const KamRftModel paretonbd_model = {
+	.typname = "paretonbd",
+	.fitname = "paretonbd_fit",
+	.objective = pnbd_objective,
+	.time_scale = {false, true, false, true},	/* r, alpha, s, beta */
+	.p_alive = kam_paretonbd_p_alive,
+	.expected_alive = kam_paretonbd_expected_alive,
+};
+
+Datum
+kam_paretonbd_final(PG_FUNCTION_ARGS)
+{
+	return kam_rft_fit_final(fcinfo, &paretonbd_model);
+}
+
 Datum
 kam_paretonbd_expected_purchases(PG_FUNCTION_ARGS)
 {
-	double		m[NPAR];
-	double		horizon = PG_GETARG_FLOAT8(1);
-	int32		x = PG_GETARG_INT32(2);
-	double		tx = PG_GETARG_FLOAT8(3);
-	double		T = PG_GETARG_FLOAT8(4);
-
-	kam_model_get(fcinfo, 0, NPAR, m, "paretonbd");
-	kam_check_horizon(horizon, "horizon");
-	kam_check_rft(x, tx, T);
-	PG_RETURN_FLOAT8(kam_paretonbd_expected_alive(m, x, T, horizon) *
-					 kam_paretonbd_p_alive(m, x, tx, T));
+	return kam_rft_expected_purchases(fcinfo, &paretonbd_model);
 }
 
 Datum
 kam_paretonbd_p_alive_sql(PG_FUNCTION_ARGS)
 {
-	double		m[NPAR];
-	int32		x = PG_GETARG_INT32(1);
-	double		tx = PG_GETARG_FLOAT8(2);
-	double		T = PG_GETARG_FLOAT8(3);
-
-	kam_model_get(fcinfo, 0, NPAR, m, "paretonbd");
-	kam_check_rft(x, tx, T);
-	PG_RETURN_FLOAT8(kam_paretonbd_p_alive(m, x, tx, T));
+	return kam_rft_p_alive(fcinfo, &paretonbd_model);
 }

@@ -8,12 +8,11 @@
  * time zone are floored as they are, so their results never depend on the
  * session (a sharded deployment runs its remote sessions in UTC).
  */
-#include "kam.h"
+#include "period.h"
 
 #include <math.h>
 
 #include "datatype/timestamp.h"
-#include "pgtime.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 

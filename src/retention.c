@@ -77,6 +77,17 @@ get_window(FunctionCallInfo fcinfo, int argno, const char *argname)
 	return w;
 }
 
+pg_noinline void
+act_too_many_rows(const char *fname, int64 rows)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("%s would return " INT64_FORMAT " rows, more than the %d it returns at most",
+					fname, rows, KAM_MAX_RESULT_ROWS),
+			 errdetail("The signatures span too many periods before the as-of date."),
+			 errhint("Use a coarser period, e.g. kam.set('period', 'month'), or leave out orders long before the as-of date.")));
+}
+
 /* the state's period and as-of date must match every signature's */
 void
 act_check_same_basis(int32 kind, DateADT as_of, const KamActivity *a)
@@ -108,16 +119,6 @@ window_sum(const KamActivity *a, int32 from, int32 to)
 		if (a->e[i].period >= from && a->e[i].period <= to)
 			kam_sum_merge(&s, &a->e[i].revenue);
 	return s;
-}
-
-MemoryContext
-act_agg_context(FunctionCallInfo fcinfo, const char *fname)
-{
-	MemoryContext ctx;
-
-	if (!AggCheckCallContext(fcinfo, &ctx))
-		elog(ERROR, "%s called in non-aggregate context", fname);
-	return ctx;
 }
 
 /* the row type of the array this (final) function returns */
@@ -243,6 +244,14 @@ typedef struct RetAcc
 	KamSum		nrr_num;		/* sum of r_p over active(p-1) */
 } RetAcc;
 
+typedef struct TrailAcc
+{
+	int64		customers;
+	KamSum		start;
+	KamSum		end;
+	KamSum		kept;			/* sum of min(end, start) */
+} TrailAcc;
+
 /*
  * A table of per-period accumulators for periods lo .. P (retention and
  * trailing windows).  Serialized as the header followed by the entries.
@@ -257,13 +266,14 @@ typedef struct PeriodTable
 	int32		minfirst;		/* earliest first period seen */
 	int32		len;			/* entries: P - lo + 1 */
 	int32		width;			/* bytes per entry */
+	const char *param_name;		/* the aggregate, for errors (not serialized) */
 	char	   *acc;
 } PeriodTable;
 
-#define PT_HEADER offsetof(PeriodTable, acc)
+#define PT_HEADER offsetof(PeriodTable, param_name)
 
 static PeriodTable *
-pt_create(MemoryContext ctx, const KamActivity *a, int32 param, int32 width)
+pt_create(MemoryContext ctx, const KamActivity *a, int32 param, int32 width, const char *fname)
 {
 	PeriodTable *t = MemoryContextAllocZero(ctx, sizeof(PeriodTable));
 
@@ -275,6 +285,7 @@ pt_create(MemoryContext ctx, const KamActivity *a, int32 param, int32 width)
 	t->minfirst = t->P + 1;
 	t->len = 0;
 	t->width = width;
+	t->param_name = fname;
 	t->acc = NULL;
 	return t;
 }
@@ -287,17 +298,19 @@ pt_extend(MemoryContext ctx, PeriodTable *t, int32 first)
 	int64		newlen;
 	char	   *acc;
 
+	if (first >= t->lo)
+	{
+		if (first < t->minfirst)
+			t->minfirst = first;
+		return;
+	}
+	/* the result has a row per period from the first one: bound it first */
+	if (need > KAM_MAX_RESULT_ROWS)
+		act_too_many_rows(t->param_name, need);
 	if (first < t->minfirst)
 		t->minfirst = first;
-	if (first >= t->lo)
-		return;
 	newlen = Max(need, (int64) t->len * 2);
-	newlen = Min(newlen, (int64) t->P - PG_INT32_MIN);
-	if (newlen * t->width > (int64) MaxAllocSize)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("the orders span too many periods (%lld)", (long long) need),
-				 errhint("Use a coarser period, e.g. kam.set('period', 'month').")));
+	newlen = Min(newlen, (int64) KAM_MAX_RESULT_ROWS);
 	acc = MemoryContextAllocZero(ctx, newlen * t->width);
 	if (t->len > 0)
 		memcpy(acc + (newlen - t->len) * t->width, t->acc, (Size) t->len * t->width);
@@ -335,6 +348,7 @@ pt_deserialize(bytea *b)
 
 	memcpy(t, VARDATA(b), PT_HEADER);
 	datalen = (Size) t->len * t->width;
+	t->param_name = (t->width == sizeof(TrailAcc)) ? "trailing_retention" : "retention_periods";
 	t->acc = NULL;
 	if (datalen)
 	{
@@ -359,7 +373,8 @@ pt_transition_start(FunctionCallInfo fcinfo, MemoryContext ctx, PeriodTable **t,
 		return NULL;
 	a = PG_GETARG_ACTIVITY(1);
 	if (*t == NULL)
-		*t = pt_create(ctx, a, param, width);
+		*t = pt_create(ctx, a, param, width,
+					   (width == sizeof(TrailAcc)) ? "trailing_retention" : "retention_periods");
 	act_check_same_basis((*t)->kind, (*t)->as_of, a);
 	check_same_param((*t)->param, param, argname);
 	return a;
@@ -388,7 +403,11 @@ pt_combine(MemoryContext ctx, PeriodTable *a, PeriodTable *b, AccMerge merge)
 	pt_extend(ctx, a, b->lo);
 	a->minfirst = minfirst;
 	for (int32 p = b->lo; p <= b->P; p++)
+	{
+		if (((p - b->lo) & 0xffff) == 0)
+			CHECK_FOR_INTERRUPTS();
 		merge(pt_entry(a, p), pt_entry(b, p));
+	}
 }
 
 static PeriodTable *
@@ -513,7 +532,7 @@ ret_walk(PeriodTable *t, const KamActivity *a)
 Datum
 kam_retention_add(PG_FUNCTION_ARGS)
 {
-	MemoryContext ctx = act_agg_context(fcinfo, "kam_retention_add");
+	MemoryContext ctx = kam_agg_context(fcinfo, "kam_retention_add", NULL);
 	PeriodTable *t = PG_ARGISNULL(0) ? NULL : (PeriodTable *) PG_GETARG_POINTER(0);
 	int32		k = get_churn_after(fcinfo, 2);
 	KamActivity *a;
@@ -534,7 +553,7 @@ kam_retention_add(PG_FUNCTION_ARGS)
 static Datum
 pt_combine_fn(FunctionCallInfo fcinfo, AccMerge merge, const char *argname)
 {
-	MemoryContext ctx = act_agg_context(fcinfo, "kam period table combine");
+	MemoryContext ctx = kam_agg_context(fcinfo, "kam period table combine", NULL);
 	PeriodTable *a = PG_ARGISNULL(0) ? NULL : (PeriodTable *) PG_GETARG_POINTER(0);
 	PeriodTable *b = PG_ARGISNULL(1) ? NULL : (PeriodTable *) PG_GETARG_POINTER(1);
 
@@ -581,7 +600,7 @@ kam_retention_final(PG_FUNCTION_ARGS)
 	int			nrows = 0;
 	const RetAcc *prev = NULL;
 
-	act_agg_context(fcinfo, "kam_retention_final");
+	kam_agg_context(fcinfo, "kam_retention_final", NULL);
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	t = (PeriodTable *) PG_GETARG_POINTER(0);
@@ -632,13 +651,6 @@ kam_retention_final(PG_FUNCTION_ARGS)
  * window (m-w+1 .. m), and the sum of the smaller of the two.
  * ------------------------------------------------------------------------
  */
-typedef struct TrailAcc
-{
-	int64		customers;
-	KamSum		start;
-	KamSum		end;
-	KamSum		kept;			/* sum of min(end, start) */
-} TrailAcc;
 
 static void
 trail_merge(void *into, const void *from)
@@ -655,7 +667,7 @@ trail_merge(void *into, const void *from)
 Datum
 kam_trailing_add(PG_FUNCTION_ARGS)
 {
-	MemoryContext ctx = act_agg_context(fcinfo, "kam_trailing_add");
+	MemoryContext ctx = kam_agg_context(fcinfo, "kam_trailing_add", NULL);
 	PeriodTable *t = PG_ARGISNULL(0) ? NULL : (PeriodTable *) PG_GETARG_POINTER(0);
 	int32		w = get_window(fcinfo, 2, "window_periods");
 	KamActivity *a;
@@ -721,7 +733,7 @@ kam_trailing_final(PG_FUNCTION_ARGS)
 	int			nrows = 0;
 	int64		from;
 
-	act_agg_context(fcinfo, "kam_trailing_final");
+	kam_agg_context(fcinfo, "kam_trailing_final", NULL);
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	t = (PeriodTable *) PG_GETARG_POINTER(0);
@@ -736,6 +748,7 @@ kam_trailing_final(PG_FUNCTION_ARGS)
 		bool		n[6] = {0};
 		double		start = kam_sum_to_double(&c->start);
 
+		CHECK_FOR_INTERRUPTS();
 		v[0] = DateADTGetDatum(kam_period_start((int32) p, (KamPeriod) t->kind));
 		v[1] = Int64GetDatum(c->customers);
 		v[2] = Float8GetDatum(start);

@@ -36,9 +36,9 @@ PG_FUNCTION_INFO_V1(kam_rfm_summary_ts);
 PG_FUNCTION_INFO_V1(kam_rfm_summary_date);
 
 static int32
-period_of(int64 v, KamTimeKind kind, KamPeriod p, const char *argname)
+period_of(int64 v, KamTimeType timetype, KamPeriod p, const char *argname)
 {
-	switch (kind)
+	switch (timetype)
 	{
 		case KAM_TIMESTAMPTZ:
 			return kam_period_of_timestamptz((TimestampTz) v, p, argname);
@@ -51,32 +51,41 @@ period_of(int64 v, KamTimeKind kind, KamPeriod p, const char *argname)
 
 /* argument n as a 64-bit time value; dates become timestamps at midnight */
 static int64
-time_arg(FunctionCallInfo fcinfo, int n, KamTimeKind kind)
+time_arg(FunctionCallInfo fcinfo, int n, KamTimeType timetype)
 {
-	if (kind == KAM_DATE)
+	if (timetype == KAM_DATE)
 	{
 		DateADT		d = PG_GETARG_DATEADT(n);
 
-		return DATE_NOT_FINITE(d) ? (d < 0 ? DT_NOBEGIN : DT_NOEND) : (int64) d * USECS_PER_DAY;
+		if (DATE_NOT_FINITE(d))
+			return d < 0 ? DT_NOBEGIN : DT_NOEND;
+		/* a state keeps timestamps: a later date would overflow one */
+		if (d > (END_TIMESTAMP - 1) / USECS_PER_DAY)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+					 errmsg("%s is out of range for kam.rfm_state: %s", n == 1 ? "ordered_at" : "as_of",
+							DatumGetCString(DirectFunctionCall1(date_out, DateADTGetDatum(d)))),
+					 errhint("kam.rfm_state keeps timestamps, which end in 294276 AD; leave out later dates.")));
+		return (int64) d * USECS_PER_DAY;
 	}
 	return PG_GETARG_INT64(n);
 }
 
 /* Period of argument n, without any cache (as_of, once per group or call). */
 static int32
-time_period(FunctionCallInfo fcinfo, int n, KamTimeKind kind, KamPeriod p, const char *argname)
+time_period(FunctionCallInfo fcinfo, int n, KamTimeType timetype, KamPeriod p, const char *argname)
 {
-	if (kind == KAM_DATE)
+	if (timetype == KAM_DATE)
 		return kam_period_of_date(PG_GETARG_DATEADT(n), p, argname);
-	return period_of(PG_GETARG_INT64(n), kind, p, argname);
+	return period_of(PG_GETARG_INT64(n), timetype, p, argname);
 }
 
 /* fn_extra of the transition functions */
 typedef struct RfmCallCache
 {
 	KamPeriodCache rows;		/* the order timestamps' local days */
-	int32		as_of_period;	/* the period */
-	int32		as_of_kind;		/* of this KamPeriod */
+	int32		as_of_period;	/* the period index of as_of */
+	int32		period;			/* in this KamPeriod */
 	int64		as_of;			/* of this as_of argument */
 	const void *as_of_tz;		/* in this session time zone (NULL: none yet) */
 } RfmCallCache;
@@ -91,21 +100,21 @@ call_cache(FunctionCallInfo fcinfo)
 
 /* the period of the order timestamp (argument 1) */
 static pg_attribute_always_inline int32
-row_period(FunctionCallInfo fcinfo, KamTimeKind kind, KamPeriod p, KamPeriodCache *cache)
+row_period(FunctionCallInfo fcinfo, KamTimeType timetype, KamPeriod p, KamPeriodCache *cache)
 {
-	return kam_period_of_day(kam_day_arg(fcinfo, 1, kind, "ordered_at", cache), p);
+	return kam_period_of_day(kam_day_arg(fcinfo, 1, timetype, "ordered_at", cache), p);
 }
 
 /* the period of as_of (argument 3): computed once per call site, not per group */
 static int32
-as_of_period(FunctionCallInfo fcinfo, KamTimeKind kind, KamPeriod p, int64 as_of, RfmCallCache *cache)
+as_of_period(FunctionCallInfo fcinfo, KamTimeType timetype, KamPeriod p, int64 as_of, RfmCallCache *cache)
 {
 	if (cache->as_of_tz != (const void *) session_timezone || cache->as_of != as_of ||
-		cache->as_of_kind != (int32) p)
+		cache->period != (int32) p)
 	{
-		cache->as_of_period = time_period(fcinfo, 3, kind, p, "as_of");
+		cache->as_of_period = time_period(fcinfo, 3, timetype, p, "as_of");
 		cache->as_of = as_of;
-		cache->as_of_kind = (int32) p;
+		cache->period = (int32) p;
 		cache->as_of_tz = session_timezone;
 	}
 	return cache->as_of_period;
@@ -331,15 +340,15 @@ writable_state(FunctionCallInfo fcinfo, int n)
 /*
  * Transition: (state, ordered_at, amount [, as_of] [, period]).
  * NULL ordered_at or amount: the row is left out.  Inlined into each entry
- * point below, so the input kind is a constant.
+ * point below, so the time type is a constant.
  */
 static pg_attribute_always_inline Datum
-rfm_accumulate(FunctionCallInfo fcinfo, KamTimeKind kind, bool with_as_of)
+rfm_accumulate(FunctionCallInfo fcinfo, KamTimeType timetype, bool with_as_of)
 {
 	RfmCommon  *c = PG_ARGISNULL(0) ? NULL : writable_state(fcinfo, 0);
 	RfmCallCache *cache = call_cache(fcinfo);
 	KamPeriod	period;
-	uint8		flags = (kind == KAM_TIMESTAMPTZ) ? 0 : RFM_LOCAL;
+	uint8		flags = (timetype == KAM_TIMESTAMPTZ) ? 0 : RFM_LOCAL;
 	int32		p;
 	double		amount;
 
@@ -362,15 +371,15 @@ rfm_accumulate(FunctionCallInfo fcinfo, KamTimeKind kind, bool with_as_of)
 						 errmsg("as_of must not be NULL"),
 						 errhint("Pass the date the summary is computed as of, e.g. current_date.")));
 			s = rfma_alloc(grown_capacity(RFMA_HDRSZ, sizeof(int32), 0, RFMA_MAX_PERIODS), period, flags);
-			s->as_of = time_arg(fcinfo, 3, kind);
-			s->as_of_period = as_of_period(fcinfo, kind, period, s->as_of, cache);
+			s->as_of = time_arg(fcinfo, 3, timetype);
+			s->as_of_period = as_of_period(fcinfo, timetype, period, s->as_of, cache);
 			c = &s->c;
 		}
 		else
 			c = &rfm_alloc(grown_capacity(RFM_HDRSZ, sizeof(RfmEntry), 0, RFM_MAX_ENTRIES),
 						   period, flags)->c;
 	}
-	else if (with_as_of && (PG_ARGISNULL(3) || time_arg(fcinfo, 3, kind) != ((RfmAsOfState *) c)->as_of))
+	else if (with_as_of && (PG_ARGISNULL(3) || time_arg(fcinfo, 3, timetype) != ((RfmAsOfState *) c)->as_of))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("as_of changed within one group"),
@@ -380,16 +389,16 @@ rfm_accumulate(FunctionCallInfo fcinfo, KamTimeKind kind, bool with_as_of)
 		PG_RETURN_POINTER(c);
 	amount = PG_GETARG_FLOAT8(2);
 	KAM_CHECK_FINITE(amount, "amount");
-	p = row_period(fcinfo, kind, period, &cache->rows);
+	p = row_period(fcinfo, timetype, period, &cache->rows);
 	if (with_as_of)
 	{
 		RfmAsOfState *s = (RfmAsOfState *) c;
 
 		if (p > s->as_of_period)
 			PG_RETURN_POINTER(c);
-		PG_RETURN_POINTER(rfma_add(s, p, time_arg(fcinfo, 1, kind), amount));
+		PG_RETURN_POINTER(rfma_add(s, p, time_arg(fcinfo, 1, timetype), amount));
 	}
-	PG_RETURN_POINTER(rfm_add((RfmState *) c, p, time_arg(fcinfo, 1, kind), amount));
+	PG_RETURN_POINTER(rfm_add((RfmState *) c, p, time_arg(fcinfo, 1, timetype), amount));
 }
 
 Datum
@@ -522,7 +531,7 @@ union_size(const char *a, int32 na, const char *b, int32 nb, Size stride)
 
 /*
  * Combine (strict): merges b into a.  Both must describe the same period,
- * input kind and as_of.
+ * time type (with or without time zone) and as_of.
  */
 Datum
 kam_rfm_combine(PG_FUNCTION_ARGS)
@@ -727,10 +736,10 @@ kam_rfm_state_final(PG_FUNCTION_ARGS)
 }
 
 static Datum
-rfm_summary_at(FunctionCallInfo fcinfo, KamTimeKind kind)
+rfm_summary_at(FunctionCallInfo fcinfo, KamTimeType timetype)
 {
 	RfmCommon  *c = PG_GETARG_RFM(0);
-	int32		as_of_period = time_period(fcinfo, 1, kind, (KamPeriod) c->period, "as_of");
+	int32		as_of_period = time_period(fcinfo, 1, timetype, (KamPeriod) c->period, "as_of");
 
 	if (RFM_IS_AS_OF(c))
 	{

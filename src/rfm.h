@@ -23,8 +23,8 @@
 #ifndef KAM_RFM_H
 #define KAM_RFM_H
 
-#include "kam.h"
 #include "money.h"
+#include "period.h"
 #include "utils/memutils.h"
 
 /* flags */
@@ -46,7 +46,7 @@ typedef struct RfmCommon
 
 typedef struct RfmEntry
 {
-	int32		period;			/* period index (see kam.h) */
+	int32		period;			/* period index (see period.h) */
 	int32		orders;			/* rows in this period */
 	int64		last_ts;		/* latest timestamp in this period */
 	KamSum		amount;			/* exact sum of the amounts */

@@ -69,21 +69,13 @@ sbg_add(FunctionCallInfo fcinfo, KamFitState *st, double w)
 Datum
 kam_sbg_trans(PG_FUNCTION_ARGS)
 {
-	KamFitState *st = kam_fitstate_get(fcinfo, 2, "sbg_fit");
-
-	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2))
-		sbg_add(fcinfo, st, 1.0);
-	PG_RETURN_POINTER(st);
+	return kam_fit2_accumulate(fcinfo, "sbg_fit", false, sbg_add);
 }
 
 Datum
 kam_sbg_trans_w(PG_FUNCTION_ARGS)
 {
-	KamFitState *st = kam_fitstate_get(fcinfo, 2, "sbg_fit");
-
-	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2) && !PG_ARGISNULL(3))
-		sbg_add(fcinfo, st, kam_fit_weight_arg(fcinfo, 3));
-	PG_RETURN_POINTER(st);
+	return kam_fit2_accumulate(fcinfo, "sbg_fit", true, sbg_add);
 }
 
 /* negative mean log-likelihood in theta = ln(alpha, beta) */

@@ -10,6 +10,7 @@
 #include <math.h>
 
 #include "miscadmin.h"
+#include "kam.h"
 #include "specfun.h"
 
 /* 8-point Gauss-Legendre rule on [-1, 1] (Abramowitz & Stegun, table 25.4) */

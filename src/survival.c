@@ -1,27 +1,23 @@
 /*
- * survival.c -- Kaplan-Meier survival curves as R's survival::survfit
+ * survival.c -- the kam.survival type and the Kaplan-Meier aggregates
  *
  * kam.km_fit(duration, event) aggregates right-censored observations into a
- * kam.survival: the compact histogram of the distinct times, each with its
- * number of events and of censorings.  Everything else (number at risk, the
- * product-limit estimate, Greenwood standard errors, confidence limits,
- * quantiles) is derived from the histogram, in ascending time order, by the
- * accessors.  A histogram of integer counts merges exactly, so the result
- * does not depend on the order of the rows or on how a parallel (or sharded)
- * plan splits them: serial and parallel fits are bit-identical.
+ * kam.survival (survival.h): the compact histogram of the distinct times,
+ * each with its number of events and of censorings; kam.km_merge merges
+ * fits.  A histogram of integer counts merges exactly, so the result does not
+ * depend on the order of the rows or on how a parallel (or sharded) plan
+ * splits them: serial and parallel fits are bit-identical.  The curve and
+ * its statistics are in survival_curve.c.
  *
- * The arithmetic follows survfitkm.c and quantile.survfit of R's survival
- * package (3.5), so the numbers agree with R to the last bit where the same
- * floating-point operations are involved:
- *   n_j  = subjects with time >= t_j (events at t_j count before censorings)
- *   S    = S * ((n_j - d_j) / n_j) at each time with d_j > 0
- *   V    = V + d_j / (n_j (n_j - d_j))      (Greenwood; survfit's std.err is
- *                                           sqrt(V), the SE of -log S)
- *   log-transformed limits S exp(-+ z sqrt(V)), the upper one capped at 1.
- *
- * The median follows print.survfit (survmean), the quantiles
- * quantile.survfit, the confidence limits survfit_confint with R's qnorm
- * algorithm (AS 241).
+ * Formats.  Text: "v2 {(time,events,censored),...}", times printed exactly
+ * (the shortest form that reads back, whatever the session's
+ * extra_float_digits); kam 0.1.0 wrote the same without "v2 " (format 1),
+ * which still reads.  Binary: a format byte (2), int32 n, then n times (float8
+ * time, int64 events, int64 censored); format 1 (0.1.0) is the same without
+ * the format byte, told apart by the length (4 + 24n bytes, where format 2
+ * has 5 + 24n).  Stored: see survival.h.  Every input (text, binary, a 0.1.0
+ * stored value) goes through one validator that accepts exactly what the
+ * aggregates can make.
  *
  * Representation.  The flat form (what is stored, sent and printed) is the
  * histogram sorted by time.  While aggregating, the state is an expanded
@@ -32,23 +28,19 @@
  * durations such as periods), a row whose time is in it is counted in place
  * after a binary search, so the state stays at the distinct times.
  */
-#include "kam.h"
+#include "survival.h"
+#include "period.h"
+#include "typefmt.h"
 
-#include <ctype.h>
 #include <math.h>
 
-#include "funcapi.h"
+#include "common/shortest_dec.h"
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/expandeddatum.h"
 #include "utils/float.h"
-#include "utils/memutils.h"
-#include "utils/tuplestore.h"
-
-/* R's tolerance in quantile.survfit and survmean: sqrt(.Machine$double.eps) = 2^-26 */
-#define KM_TOL 1.490116119384765625e-08
 
 /* pending entries are merged once there are this many, or as many as sorted */
 #define KM_MIN_PENDING 1024
@@ -60,24 +52,6 @@
  */
 #define KM_MAX_SEARCHED 4096
 
-typedef struct KmEntry
-{
-	double		time;
-	int64		events;
-	int64		censored;
-} KmEntry;
-
-/* flat form: a varlena, entries strictly ascending by time */
-typedef struct KmSurvival
-{
-	int32		vl_len_;		/* varlena header (do not touch directly) */
-	int32		n;				/* number of distinct times, >= 1 */
-	KmEntry		entries[FLEXIBLE_ARRAY_MEMBER];
-} KmSurvival;
-
-#define KM_HDRSZ offsetof(KmSurvival, entries)
-#define KM_MAX_ENTRIES ((int32) ((MaxAllocSize - KM_HDRSZ) / sizeof(KmEntry)))
-
 /* expanded form, the aggregate state */
 typedef struct KmExpanded
 {
@@ -88,35 +62,12 @@ typedef struct KmExpanded
 	int32		cap;
 } KmExpanded;
 
-/* a walk along the curve in ascending time order, as survfitkm does */
-typedef struct KmWalk
-{
-	const KmSurvival *s;
-	int32		i;				/* next entry */
-	int64		next_at_risk;	/* subjects with time >= entries[i].time */
-	/* the line just stepped onto */
-	double		time;
-	int64		n_risk;
-	int64		n_event;
-	int64		n_censor;
-	double		surv;
-	double		var;			/* Greenwood sum: var(log S) */
-} KmWalk;
-
-#define DatumGetKmSurvivalP(d) ((KmSurvival *) PG_DETOAST_DATUM(d))
-#define PG_GETARG_KMSURVIVAL_P(n) DatumGetKmSurvivalP(PG_GETARG_DATUM(n))
-
-PG_FUNCTION_INFO_V1(km_survival_in);
-PG_FUNCTION_INFO_V1(km_survival_out);
-PG_FUNCTION_INFO_V1(km_survival_recv);
-PG_FUNCTION_INFO_V1(km_survival_send);
-PG_FUNCTION_INFO_V1(km_fit_transfn);
-PG_FUNCTION_INFO_V1(km_combine);
-PG_FUNCTION_INFO_V1(km_survival_at);
-PG_FUNCTION_INFO_V1(km_quantile);
-PG_FUNCTION_INFO_V1(km_median);
-PG_FUNCTION_INFO_V1(km_curve);
-PG_FUNCTION_INFO_V1(km_period_index);
+PG_FUNCTION_INFO_V1(kam_survival_in);
+PG_FUNCTION_INFO_V1(kam_survival_out);
+PG_FUNCTION_INFO_V1(kam_survival_recv);
+PG_FUNCTION_INFO_V1(kam_survival_send);
+PG_FUNCTION_INFO_V1(kam_km_fit_transfn);
+PG_FUNCTION_INFO_V1(kam_km_combine);
 
 static Size km_get_flat_size(ExpandedObjectHeader *eohptr);
 static void km_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
@@ -378,6 +329,7 @@ km_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
 	Assert(allocated_size == KM_HDRSZ + ex->n * sizeof(KmEntry));
 	memset(s, 0, allocated_size);
 	SET_VARSIZE(s, allocated_size);
+	s->format = KM_FORMAT;
 	s->n = ex->n;
 	memcpy(s->entries, ex->e, ex->n * sizeof(KmEntry));
 }
@@ -395,11 +347,7 @@ km_state(FunctionCallInfo fcinfo, const char *fname)
 	KmExpanded *ex;
 	KmSurvival *s;
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s can only be called as an aggregate support function", fname),
-				 errhint("Use kam.km_fit or kam.km_merge.")));
+	aggcontext = kam_agg_context(fcinfo, fname, "Use kam.km_fit or kam.km_merge.");
 	if (PG_ARGISNULL(0))
 		return km_expanded_new(aggcontext, 0);
 	d = PG_GETARG_DATUM(0);
@@ -410,7 +358,7 @@ km_state(FunctionCallInfo fcinfo, const char *fname)
 			elog(ERROR, "%s: state is not a kam.survival", fname);
 		return ex;
 	}
-	s = DatumGetKmSurvivalP(d);
+	s = kam_survival_get(d);
 	ex = km_expanded_new(aggcontext, s->n);
 	km_expanded_merge(ex, s);
 	return ex;
@@ -427,7 +375,7 @@ km_entry_problem(const KmEntry *e, const KmEntry *prev)
 {
 	if (isnan(e->time) || isinf(e->time))
 		return "Times must be finite.";
-	if (e->time < 0)
+	if (e->time < 0 || (e->time == 0 && signbit(e->time)))
 		return "Times must not be negative.";
 	if (prev != NULL && !(e->time > prev->time))
 		return "Times must be strictly ascending.";
@@ -439,8 +387,8 @@ km_entry_problem(const KmEntry *e, const KmEntry *prev)
 }
 
 /* total subjects, erroring out when they overflow int64 */
-static int64
-km_total(const KmSurvival *s)
+int64
+kam_survival_total(const KmSurvival *s)
 {
 	int64		total = 0;
 
@@ -453,15 +401,80 @@ km_total(const KmSurvival *s)
 	return total;
 }
 
+/*
+ * The one validator of every input (text, binary, a 0.1.0 stored value):
+ * what km_fit and km_merge can make.  Malformed values get 22P03 (binary) or
+ * 22P02 (text), a total count past 2^63 - 1 gets 22003.
+ */
+static void
+km_validate(const KmSurvival *s, bool binary)
+{
+	if (s->n < 1 || s->n > KM_MAX_ENTRIES || s->reserved != 0)
+		ereport(ERROR,
+				(errcode(binary ? ERRCODE_INVALID_BINARY_REPRESENTATION : ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid %s kam.survival value", binary ? "binary" : "text"),
+				 errdetail("A survival curve holds at least one observation.")));
+	for (int32 i = 0; i < s->n; i++)
+	{
+		const char *problem;
+
+		if ((i & 0xffff) == 0)
+			CHECK_FOR_INTERRUPTS();
+		problem = km_entry_problem(&s->entries[i], i > 0 ? &s->entries[i - 1] : NULL);
+		if (problem)
+			ereport(ERROR,
+					(errcode(binary ? ERRCODE_INVALID_BINARY_REPRESENTATION : ERRCODE_INVALID_TEXT_REPRESENTATION),
+					 errmsg("invalid %s kam.survival value: %s", binary ? "binary" : "text", problem),
+					 errhint("Use a value that kam.km_fit(...) or kam.km_merge(...) made.")));
+	}
+	(void) kam_survival_total(s);
+}
+
 static KmSurvival *
 km_flat_alloc(int32 n)
 {
-	Size		size = KM_HDRSZ + (Size) n * sizeof(KmEntry);
-	KmSurvival *s = palloc0(size);
+	KmSurvival *s;
 
-	SET_VARSIZE(s, size);
+	if (n < 0 || n > KM_MAX_ENTRIES)
+		km_too_many_times();
+	s = palloc0(KM_SIZE(n));
+	SET_VARSIZE(s, KM_SIZE(n));
+	s->format = KM_FORMAT;
 	s->n = n;
 	return s;
+}
+
+/*
+ * The value of a kam.survival argument in the current format.  A value
+ * stored by kam 0.1.0 (format 1) is read into the current layout and checked
+ * as an input would be; anything else is refused.
+ */
+KmSurvival *
+kam_survival_get(Datum d)
+{
+	KmSurvival *s = (KmSurvival *) PG_DETOAST_DATUM(d);
+	uint32		word = s->format;
+	KmSurvival *r;
+
+	if (likely(word == KM_FORMAT))
+		return s;
+	if (word >= 1 && word <= (uint32) KM_MAX_ENTRIES_V1 &&
+		VARSIZE(s) == KM_HDRSZ_V1 + (Size) word * sizeof(KmEntry))
+	{
+		r = km_flat_alloc((int32) word);
+		memcpy(r->entries, (const char *) s + KM_HDRSZ_V1, (Size) word * sizeof(KmEntry));
+		for (int32 i = 0; i < r->n; i++)
+			if (r->entries[i].time == 0)
+				r->entries[i].time = 0;
+		km_validate(r, true);
+		return r;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("stored kam.survival value has an unknown format"),
+			 errdetail("The value is neither format 2 (kam 0.2.0) nor format 1 (kam 0.1.0)."),
+			 errhint("Recompute it from the observations with kam.km_fit(duration, event).")));
+	pg_unreachable();
 }
 
 static pg_noinline void
@@ -471,7 +484,16 @@ km_syntax_error(const char *str, const char *detail)
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 			 errmsg("invalid input syntax for type kam.survival: \"%s\"", str),
 			 errdetail("%s", detail),
-			 errhint("Write {(time,events,censored),...} with times ascending, e.g. {(5,2,0),(8,1,1)}.")));
+			 errhint("Write v2 {(time,events,censored),...} with times ascending, e.g. v2 {(5,2,0),(8,1,1)}.")));
+}
+
+static pg_noinline void
+km_out_of_range(const char *str, const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("%s is out of range in kam.survival value: \"%s\"", what, str),
+			 errhint("Times are finite float8 values, counts at most 9223372036854775807.")));
 }
 
 static const char *
@@ -508,55 +530,82 @@ km_read_count(const char *p, int64 *out, const char *str)
 	errno = 0;
 	v = strtoll(p, &end, 10);
 	if (errno == ERANGE)
-		km_syntax_error(str, "A count is out of range.");
+		km_out_of_range(str, "a count");
 	*out = (int64) v;
 	return end;
 }
 
-/* text form: {(time,events,censored),...}; times print exactly (float8out) */
+/*
+ * A time as float8out writes it.  Subnormal numbers (e.g. 5e-324) are read
+ * (strtod reports ERANGE for them, but they are exact values km_fit takes);
+ * a number that underflows to zero or overflows is out of range.
+ */
+static const char *
+km_read_time(const char *p, double *out, const char *str)
+{
+	char	   *end;
+	double		v;
+
+	p = km_skip_space(p);
+	errno = 0;
+	v = strtod(p, &end);
+	if (end == p)
+		km_syntax_error(str, "A time must be a number.");
+	if (errno == ERANGE && (v == 0 || isinf(v)))
+		km_out_of_range(str, "a time");
+	if (v == 0)
+		v = 0;					/* no negative zero */
+	*out = v;
+	return end;
+}
+
 Datum
-km_survival_in(PG_FUNCTION_ARGS)
+kam_survival_in(PG_FUNCTION_ARGS)
 {
 	char	   *str = PG_GETARG_CSTRING(0);
 	const char *p = str;
 	int32		n = 0,
 				cap = 16;
-	KmEntry    *e = palloc(cap * sizeof(KmEntry));
-	KmSurvival *s;
+	KmSurvival *s = km_flat_alloc(cap);
+	int			format = kam_text_format(&p, str, "kam.survival");
 
+	if (format != 0 && format != KM_FORMAT_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("kam.survival text format v%d is not supported", format),
+				 errdetail("This kam reads format v2 and the unmarked format of kam 0.1.0."),
+				 errhint("Recompute the value with kam.km_fit(duration, event).")));
 	p = km_expect(p, '{', str);
 	p = km_skip_space(p);
 	if (*p == '}')
 		km_syntax_error(str, "A survival curve holds at least one observation.");
 	for (;;)
 	{
-		char	   *end;
+		KmEntry    *e;
 		const char *problem;
 
 		CHECK_FOR_INTERRUPTS();
 		if (n == cap)
 		{
+			KmSurvival *bigger;
+
 			if (cap >= KM_MAX_ENTRIES)
 				km_too_many_times();
 			cap = (int32) Min((int64) cap * 2, (int64) KM_MAX_ENTRIES);
-			e = repalloc(e, cap * sizeof(KmEntry));
+			bigger = km_flat_alloc(cap);
+			memcpy(bigger->entries, s->entries, (Size) n * sizeof(KmEntry));
+			pfree(s);
+			s = bigger;
 		}
+		e = &s->entries[n];
 		p = km_expect(p, '(', str);
-		p = km_skip_space(p);
-		errno = 0;
-		e[n].time = strtod(p, &end);
-		if (end == p)
-			km_syntax_error(str, "A time must be a number.");
-		if (errno == ERANGE && e[n].time != 0)
-			km_syntax_error(str, "A time is out of range.");
-		if (e[n].time == 0)
-			e[n].time = 0;		/* no negative zero */
-		p = km_expect(end, ',', str);
-		p = km_read_count(p, &e[n].events, str);
+		p = km_read_time(p, &e->time, str);
 		p = km_expect(p, ',', str);
-		p = km_read_count(p, &e[n].censored, str);
+		p = km_read_count(p, &e->events, str);
+		p = km_expect(p, ',', str);
+		p = km_read_count(p, &e->censored, str);
 		p = km_expect(p, ')', str);
-		problem = km_entry_problem(&e[n], n > 0 ? &e[n - 1] : NULL);
+		problem = km_entry_problem(e, n > 0 ? e - 1 : NULL);
 		if (problem)
 			km_syntax_error(str, problem);
 		n++;
@@ -572,78 +621,90 @@ km_survival_in(PG_FUNCTION_ARGS)
 	p = km_skip_space(p);
 	if (*p != '\0')
 		km_syntax_error(str, "Unexpected text after \"}\".");
-	s = km_flat_alloc(n);
-	memcpy(s->entries, e, n * sizeof(KmEntry));
-	(void) km_total(s);
-	pfree(e);
+	s->n = n;
+	SET_VARSIZE(s, KM_SIZE(n));
+	km_validate(s, false);
 	PG_RETURN_POINTER(s);
 }
 
 Datum
-km_survival_out(PG_FUNCTION_ARGS)
+kam_survival_out(PG_FUNCTION_ARGS)
 {
 	KmSurvival *s = PG_GETARG_KMSURVIVAL_P(0);
 	StringInfoData buf;
 
 	initStringInfo(&buf);
-	appendStringInfoChar(&buf, '{');
+	appendStringInfo(&buf, "v%d {", KM_FORMAT_VERSION);
 	for (int32 i = 0; i < s->n; i++)
 	{
-		char	   *t;
+		char		t[DOUBLE_SHORTEST_DECIMAL_LEN];
 
 		CHECK_FOR_INTERRUPTS();
-		t = float8out_internal(s->entries[i].time);
-
+		/* the shortest exact form, whatever the session's extra_float_digits */
+		double_to_shortest_decimal_buf(s->entries[i].time, t);
 		appendStringInfo(&buf, "%s(%s," INT64_FORMAT "," INT64_FORMAT ")",
 						 i > 0 ? "," : "", t, s->entries[i].events, s->entries[i].censored);
-		pfree(t);
 	}
 	appendStringInfoChar(&buf, '}');
 	PG_RETURN_CSTRING(buf.data);
 }
 
-/* binary form: int32 n, then n times (float8 time, int64 events, int64 censored) */
+#define KM_WIRE_ENTRY 24		/* float8 time, int64 events, int64 censored */
+
 Datum
-km_survival_recv(PG_FUNCTION_ARGS)
+kam_survival_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	int32		n = pq_getmsgint(buf, 4);
+	int64		len = buf->len - buf->cursor;
+	int32		n;
 	KmSurvival *s;
 
-	if (n < 1 || n > KM_MAX_ENTRIES ||
-		(int64) n * 24 > (int64) (buf->len - buf->cursor))
+	/* format 1 (0.1.0) is 4 + 24n bytes long, format 2 5 + 24n */
+	if (len >= 4 + KM_WIRE_ENTRY && len % KM_WIRE_ENTRY == 4)
+		n = pq_getmsgint(buf, 4);
+	else if (len >= 1 && (unsigned char) buf->data[buf->cursor] != KM_FORMAT_VERSION)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid number of times in external kam.survival value: %d", n)));
+				 errmsg("kam.survival binary format %d is not supported",
+						(unsigned char) buf->data[buf->cursor]),
+				 errdetail("This kam reads format 2 and format 1 (kam 0.1.0)."),
+				 errhint("Recompute the value with kam.km_fit(duration, event).")));
+	else if (len >= 5 + KM_WIRE_ENTRY)
+	{
+		(void) pq_getmsgbyte(buf);
+		n = pq_getmsgint(buf, 4);
+	}
+	else
+		n = -1;
+	/* the length must fit the count exactly, checked before anything is allocated */
+	if (n < 1 || n > KM_MAX_ENTRIES || (int64) (buf->len - buf->cursor) != (int64) n * KM_WIRE_ENTRY)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid binary kam.survival value"),
+				 errdetail("The number of times does not match the length of the value.")));
 	s = km_flat_alloc(n);
 	for (int32 i = 0; i < n; i++)
 	{
-		const char *problem;
-
-		CHECK_FOR_INTERRUPTS();
+		if ((i & 0xffff) == 0)
+			CHECK_FOR_INTERRUPTS();
 		s->entries[i].time = pq_getmsgfloat8(buf);
 		if (s->entries[i].time == 0)
 			s->entries[i].time = 0;
 		s->entries[i].events = pq_getmsgint64(buf);
 		s->entries[i].censored = pq_getmsgint64(buf);
-		problem = km_entry_problem(&s->entries[i], i > 0 ? &s->entries[i - 1] : NULL);
-		if (problem)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("invalid external kam.survival value"),
-					 errdetail("%s", problem)));
 	}
-	(void) km_total(s);
+	km_validate(s, true);
 	PG_RETURN_POINTER(s);
 }
 
 Datum
-km_survival_send(PG_FUNCTION_ARGS)
+kam_survival_send(PG_FUNCTION_ARGS)
 {
 	KmSurvival *s = PG_GETARG_KMSURVIVAL_P(0);
 	StringInfoData buf;
 
 	pq_begintypsend(&buf);
+	pq_sendbyte(&buf, KM_FORMAT_VERSION);
 	pq_sendint32(&buf, s->n);
 	for (int32 i = 0; i < s->n; i++)
 	{
@@ -661,11 +722,11 @@ km_survival_send(PG_FUNCTION_ARGS)
  */
 
 /*
- * km_fit_transfn(state, duration, event): rows with a NULL duration or event
+ * kam.km_fit_transfn(state, duration, event): rows with a NULL duration or event
  * are skipped; durations must be finite and >= 0.
  */
 Datum
-km_fit_transfn(PG_FUNCTION_ARGS)
+kam_km_fit_transfn(PG_FUNCTION_ARGS)
 {
 	KmExpanded *ex;
 	double		duration;
@@ -685,347 +746,19 @@ km_fit_transfn(PG_FUNCTION_ARGS)
 				 errhint("Durations are times from the start of observation; filter out or repair negative ones.")));
 	if (duration == 0)
 		duration = 0;			/* -0 and 0 are the same time */
-	ex = km_state(fcinfo, "km_fit_transfn");
+	ex = km_state(fcinfo, "kam.km_fit_transfn");
 	km_expanded_add(ex, duration, PG_GETARG_BOOL(2));
 	PG_RETURN_DATUM(EOHPGetRWDatum(&ex->hdr));
 }
 
-/* km_combine(state, other): STRICT, so nodeAgg copies the first value in */
+/* kam.km_combine(state, other): STRICT, so nodeAgg copies the first value in */
 Datum
-km_combine(PG_FUNCTION_ARGS)
+kam_km_combine(PG_FUNCTION_ARGS)
 {
-	KmExpanded *ex = km_state(fcinfo, "km_combine");
+	KmExpanded *ex = km_state(fcinfo, "kam.km_combine");
 	KmSurvival *other = PG_GETARG_KMSURVIVAL_P(1);
 
 	km_expanded_merge(ex, other);
 	PG_RETURN_DATUM(EOHPGetRWDatum(&ex->hdr));
 }
 
-/* ------------------------------------------------------------------------
- * The curve
- * ------------------------------------------------------------------------
- */
-
-static void
-km_walk_init(KmWalk *w, const KmSurvival *s)
-{
-	w->s = s;
-	w->i = 0;
-	w->next_at_risk = km_total(s);
-	w->surv = 1.0;
-	w->var = 0.0;
-}
-
-/*
- * Steps onto the next distinct time; false at the end.  S *= (n - d) / n and
- * V += d / (n (n - d)) at times with events, in the operations and order of
- * survfitkm.c, so the values are R's to the last bit.
- */
-static bool
-km_walk_next(KmWalk *w)
-{
-	const KmEntry *e;
-
-	if (w->i >= w->s->n)
-		return false;
-	CHECK_FOR_INTERRUPTS();
-	e = &w->s->entries[w->i++];
-	w->time = e->time;
-	w->n_risk = w->next_at_risk;
-	w->n_event = e->events;
-	w->n_censor = e->censored;
-	if (e->events > 0)
-	{
-		double		nr = (double) w->n_risk;
-		double		d = (double) e->events;
-
-		w->surv *= (nr - d) / nr;
-		w->var += d / (nr * (nr - d));
-	}
-	w->next_at_risk -= e->events + e->censored;
-	return true;
-}
-
-/* S(t): right-continuous, so S(t) includes the events at t */
-Datum
-km_survival_at(PG_FUNCTION_ARGS)
-{
-	KmSurvival *s = PG_GETARG_KMSURVIVAL_P(0);
-	double		t = PG_GETARG_FLOAT8(1);
-	KmWalk		w;
-
-	if (isnan(t))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("t must be a number, got NaN"),
-				 errhint("Pass the time at which to read the survival curve.")));
-	km_walk_init(&w, s);
-	while (w.i < s->n && s->entries[w.i].time <= t)
-		(void) km_walk_next(&w);
-	PG_RETURN_FLOAT8(w.surv);
-}
-
-/*
- * The p-quantile of the failure distribution, as R's quantile.survfit /
- * findq: with F = 1 - S on the distinct values of F (each at its first time,
- * F = 0 at time 0), q = (x1 + x2) / 2 where x1 is
- * the first time with F + tol >= p and x2 the first with F - tol >= p; when
- * no x2 exists and the last F is within tol of p, x2 is the last time of the
- * curve.  So q is the smallest time with S <= 1 - p, except that a curve
- * sitting at exactly 1 - p over an interval gives the interval's midpoint.
- * Sets *isnull when the curve never gets there.
- */
-static double
-km_quantile_internal(const KmSurvival *s, double p, bool *isnull)
-{
-	KmWalk		w;
-	double		x1 = 0,
-				x2 = 0,
-				fprev = 0,
-				fmax = 0;
-	bool		have1,
-				have2 = false;
-
-	*isnull = false;
-	if (p == 0)
-		return 0;				/* findq: x[1], the start time 0 */
-	if (p < KM_TOL)
-	{
-		/* below the first point (F = 0 at time 0) of approx(F + tol, ...) */
-		*isnull = true;
-		return 0;
-	}
-	/* the start point: F = 0 at time 0 */
-	have1 = (0 + KM_TOL >= p);
-	km_walk_init(&w, s);
-	while (!have2 && km_walk_next(&w))
-	{
-		double		f = 1 - w.surv;
-
-		if (f == fprev)
-			continue;			/* duplicated(y): only the first time counts */
-		fprev = f;
-		fmax = f;
-		if (!have1 && f + KM_TOL >= p)
-		{
-			x1 = w.time;
-			have1 = true;
-		}
-		if (f - KM_TOL >= p)
-		{
-			x2 = w.time;
-			have2 = true;
-		}
-	}
-	if (!have2)
-	{
-		/* the walk saw every F, so fmax is the largest; findq's NA cases */
-		if (fmax < p || !have1 || !(fabs(p - fmax) < KM_TOL))
-		{
-			*isnull = true;
-			return 0;
-		}
-		x2 = s->entries[s->n - 1].time; /* xmax: the last time of the curve */
-	}
-	return (x1 + x2) / 2;
-}
-
-Datum
-km_quantile(PG_FUNCTION_ARGS)
-{
-	KmSurvival *s = PG_GETARG_KMSURVIVAL_P(0);
-	double		p = PG_GETARG_FLOAT8(1);
-	bool		isnull;
-	double		q;
-
-	if (isnan(p) || p < 0 || p > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("p must be between 0 and 1, got %g", p),
-				 errhint("p is the failure probability: 0.5 gives the median, 0.25 the time by which a quarter have failed.")));
-	q = km_quantile_internal(s, p, &isnull);
-	if (isnull)
-		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(q);
-}
-
-/*
- * The median as print.survfit and summary(fit)$table report it (survmean's
- * minmin): the first time t1 with S < 0.5 + tol; when S(t1) is within tol of
- * 0.5 and S drops further later, the midpoint of t1 and the first time it
- * does.  NULL when S never gets to 0.5.  This differs from km_quantile(s, 0.5)
- * only when S stays at exactly 0.5 until the last time of the curve: then
- * the median is t1, the quantile the midpoint of t1 and the last time.
- */
-Datum
-km_median(PG_FUNCTION_ARGS)
-{
-	KmSurvival *s = PG_GETARG_KMSURVIVAL_P(0);
-	KmWalk		w;
-	double		t1,
-				s1;
-
-	km_walk_init(&w, s);
-	do
-	{
-		if (!km_walk_next(&w))
-			PG_RETURN_NULL();
-	} while (!(w.surv < 0.5 + KM_TOL));
-	t1 = w.time;
-	s1 = w.surv;
-	if (fabs(s1 - 0.5) < KM_TOL)
-	{
-		while (km_walk_next(&w))
-		{
-			if (w.surv < s1)
-				PG_RETURN_FLOAT8((t1 + w.time) / 2);
-		}
-	}
-	PG_RETURN_FLOAT8(t1);
-}
-
-/*
- * Inverse of the standard normal distribution function, by Wichura's
- * algorithm AS 241 (PPND16, Applied Statistics 37, 1988), the algorithm R's
- * qnorm uses; accurate to about 1e-16 for 0 < p < 1.
- */
-static double
-km_qnorm(double p)
-{
-	double		q = p - 0.5;
-	double		r,
-				val;
-
-	if (fabs(q) <= 0.425)
-	{
-		r = 0.180625 - q * q;
-		return q * (((((((r * 2509.0809287301226727 +
-						  33430.575583588128105) * r + 67265.770927008700853) * r +
-						45921.953931549871457) * r + 13731.693765509461125) * r +
-					  1971.5909503065514427) * r + 133.14166789178437745) * r +
-					3.387132872796366608) /
-			(((((((r * 5226.495278852545925 +
-				   28729.085735721942674) * r + 39307.89580009271061) * r +
-				 21213.794301586595867) * r + 5394.1960214247511077) * r +
-			   687.1870074920579083) * r + 42.313330701600911252) * r + 1.0);
-	}
-	r = (q < 0) ? p : 1.0 - p;
-	r = sqrt(-log(r));
-	if (r <= 5.0)
-	{
-		r -= 1.6;
-		val = (((((((r * 7.7454501427834140764e-4 +
-					 0.0227238449892691845833) * r + 0.24178072517745061177) * r +
-				   1.27045825245236838258) * r + 3.64784832476320460504) * r +
-				 5.7694972214606914055) * r + 4.6303378461565452959) * r +
-			   1.42343711074968357734) /
-			(((((((r * 1.05075007164441684324e-9 + 5.475938084995344946e-4) * r +
-				  0.0151986665636164571966) * r + 0.14810397642748007459) * r +
-				0.68976733498510000455) * r + 1.6763848301838038494) * r +
-			  2.05319162663775882187) * r + 1.0);
-	}
-	else
-	{
-		r -= 5.0;
-		val = (((((((r * 2.01033439929228813265e-7 +
-					 2.71155556874348757815e-5) * r + 0.0012426609473880784386) * r +
-				   0.026532189526576123093) * r + 0.29656057182850489123) * r +
-				 1.7848265399172913358) * r + 5.4637849111641143699) * r +
-			   6.6579046435011037772) /
-			(((((((r * 2.04426310338993978564e-15 + 1.4215117583164458887e-7) * r +
-				  1.8463183175100546818e-5) * r + 7.868691311456132591e-4) * r +
-				0.0148753612908506148525) * r + 0.13692988092273580531) * r +
-			  0.59983220655588793769) * r + 1.0);
-	}
-	return (q < 0) ? -val : val;
-}
-
-/* sets up a materialized set-returning call (InitMaterializedSRF from 15) */
-static void
-km_materialize(FunctionCallInfo fcinfo)
-{
-#if PG_VERSION_NUM >= 150000
-	InitMaterializedSRF(fcinfo, 0);
-#else
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	TupleDesc	tupdesc;
-	MemoryContext oldcontext;
-
-	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
-		!(rsinfo->allowedModes & SFRM_Materialize))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("set-valued function called in context that cannot accept a set")));
-	oldcontext = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	rsinfo->returnMode = SFRM_Materialize;
-	rsinfo->setResult = tuplestore_begin_heap(true, false, work_mem);
-	rsinfo->setDesc = CreateTupleDescCopy(tupdesc);
-	MemoryContextSwitchTo(oldcontext);
-#endif
-}
-
-/*
- * km_curve(s, conf_level): one row per distinct time, as survfit lists them:
- * time, n_risk, n_event, n_censor, survival, std_err (SE of S, Greenwood:
- * S sqrt(V), summary.survfit's std.err), std_err_log (sqrt(V), survfit's
- * std.err), conf_low, conf_high (log-transformed, survfit's default).  Where
- * S = 0, std_err_log is Infinity (as in R) and std_err and the limits are
- * NULL (R: NaN and NA).
- */
-Datum
-km_curve(PG_FUNCTION_ARGS)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	KmSurvival *s = PG_GETARG_KMSURVIVAL_P(0);
-	double		conf = PG_GETARG_FLOAT8(1);
-	double		z;
-	KmWalk		w;
-
-	if (isnan(conf) || conf <= 0 || conf >= 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("conf_level must be between 0 and 1 (exclusive), got %g", conf),
-				 errhint("Use e.g. 0.95 for 95%% confidence limits.")));
-	z = km_qnorm(1 - (1 - conf) / 2);
-
-	km_materialize(fcinfo);
-	km_walk_init(&w, s);
-	while (km_walk_next(&w))
-	{
-		Datum		values[9];
-		bool		nulls[9] = {false};
-		double		se = sqrt(w.var);
-
-		values[0] = Float8GetDatum(w.time);
-		values[1] = Int64GetDatum(w.n_risk);
-		values[2] = Int64GetDatum(w.n_event);
-		values[3] = Int64GetDatum(w.n_censor);
-		values[4] = Float8GetDatum(w.surv);
-		values[6] = Float8GetDatum(se);
-		if (w.surv > 0)
-		{
-			values[5] = Float8GetDatum(se * w.surv);
-			values[7] = Float8GetDatum(exp(log(w.surv) - z * se));
-			values[8] = Float8GetDatum(Min(exp(log(w.surv) + z * se), 1.0));
-		}
-		else
-			nulls[5] = nulls[7] = nulls[8] = true;
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
-	return (Datum) 0;
-}
-
-/*
- * km_period_index(d, period): the index of the period holding date d, as
- * src/period.c counts them (consecutive periods, consecutive indexes).
- */
-Datum
-km_period_index(PG_FUNCTION_ARGS)
-{
-	DateADT		d = PG_GETARG_DATEADT(0);
-	KamPeriod	p = kam_period_from_text(PG_GETARG_TEXT_PP(1), "period");
-
-	PG_RETURN_INT32(kam_period_of_date(d, p, "d"));
-}

@@ -204,6 +204,92 @@ kam_rft_fit_accumulate(FunctionCallInfo fcinfo, const char *fname, bool weighted
 	PG_RETURN_POINTER(st);
 }
 
+/*
+ * Transition of the two-column fits (Gamma-Gamma, sBG): (state, a, b
+ * [, weight]).  A row with a NULL argument is skipped; add() checks the
+ * others and adds them to the histogram with the row's weight.
+ */
+Datum
+kam_fit2_accumulate(FunctionCallInfo fcinfo, const char *fname, bool weighted,
+					void (*add) (FunctionCallInfo fcinfo, KamFitState *st, double weight))
+{
+	KamFitState *st = kam_fitstate_get(fcinfo, 2, fname);
+
+	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2) && (!weighted || !PG_ARGISNULL(3)))
+		add(fcinfo, st, weighted ? kam_fit_weight_arg(fcinfo, 3) : 1.0);
+	PG_RETURN_POINTER(st);
+}
+
+/*
+ * Final function of a purchase-model fit: the maximum likelihood parameters
+ * of the histogram, NULL without input.  The time-scale parameters are
+ * fitted in units of the mean T (d.scale) and reported in T's unit.
+ */
+Datum
+kam_rft_fit_final(FunctionCallInfo fcinfo, const KamRftModel *model)
+{
+	KamFitState *st;
+	KamRft		d;
+	double		theta[KAM_RFT_NPAR],
+				params[KAM_RFT_NPAR];
+	KamOptimResult res;
+	int			i;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	st = (KamFitState *) PG_GETARG_POINTER(0);
+	if (!kam_rft_build(st, &d, model->fitname))
+		PG_RETURN_NULL();
+
+	/*
+	 * start: every parameter 1 (a time scale: the mean T), except alpha
+	 * (the second) from the mean purchase rate
+	 */
+	for (i = 0; i < KAM_RFT_NPAR; i++)
+		theta[i] = 0.0;
+	theta[1] = log(d.sum_wt / d.sum_wx / d.scale);
+	kam_minimize(model->objective, &d, KAM_RFT_NPAR, theta, &res);
+	for (i = 0; i < KAM_RFT_NPAR; i++)
+	{
+		params[i] = exp(theta[i]);
+		if (model->time_scale[i])
+			params[i] *= d.scale;
+	}
+	PG_RETURN_DATUM(kam_fit_result(fcinfo, params, KAM_RFT_NPAR, -res.f * d.wsum, d.wsum,
+								   &res, model->fitname));
+}
+
+/* expected_purchases(model, horizon, frequency, recency, t) */
+Datum
+kam_rft_expected_purchases(FunctionCallInfo fcinfo, const KamRftModel *model)
+{
+	double		m[KAM_RFT_NPAR];
+	double		horizon = PG_GETARG_FLOAT8(1);
+	int32		x = PG_GETARG_INT32(2);
+	double		tx = PG_GETARG_FLOAT8(3);
+	double		T = PG_GETARG_FLOAT8(4);
+
+	kam_model_get(fcinfo, 0, KAM_RFT_NPAR, m, model->typname);
+	kam_check_horizon(horizon, "horizon");
+	kam_check_rft(x, tx, T);
+	PG_RETURN_FLOAT8(model->expected_alive(m, x, T, horizon) *
+					 model->p_alive(m, x, tx, T));
+}
+
+/* p_alive(model, frequency, recency, t) */
+Datum
+kam_rft_p_alive(FunctionCallInfo fcinfo, const KamRftModel *model)
+{
+	double		m[KAM_RFT_NPAR];
+	int32		x = PG_GETARG_INT32(1);
+	double		tx = PG_GETARG_FLOAT8(2);
+	double		T = PG_GETARG_FLOAT8(3);
+
+	kam_model_get(fcinfo, 0, KAM_RFT_NPAR, m, model->typname);
+	kam_check_rft(x, tx, T);
+	PG_RETURN_FLOAT8(model->p_alive(m, x, tx, T));
+}
+
 void
 kam_check_horizon(double horizon, const char *argname)
 {

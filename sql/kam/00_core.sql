@@ -22,6 +22,14 @@ CREATE TABLE @extschema@.setting_defaults (
 	max_value float8,
 	description text NOT NULL
 );
+COMMENT ON TABLE @extschema@.setting_defaults IS
+'Shipped kam settings with their default value, type, allowed range and meaning (kam.current_settings shows them with your overrides)';
+COMMENT ON COLUMN @extschema@.setting_defaults.name IS 'Setting name, as passed to kam.set() and kam.setting()';
+COMMENT ON COLUMN @extschema@.setting_defaults.value IS 'Shipped default value as text; NULL means computed (as_of: the current date)';
+COMMENT ON COLUMN @extschema@.setting_defaults.type IS 'Value type: date, period (day, week, month, quarter, year), integer, float8 or text';
+COMMENT ON COLUMN @extschema@.setting_defaults.min_value IS 'Smallest allowed value of an integer or float8 setting (inclusive)';
+COMMENT ON COLUMN @extschema@.setting_defaults.max_value IS 'Largest allowed value of an integer or float8 setting (inclusive)';
+COMMENT ON COLUMN @extschema@.setting_defaults.description IS 'What the setting does, with its unit';
 GRANT SELECT ON @extschema@.setting_defaults TO PUBLIC;
 
 CREATE FUNCTION @extschema@.setting_check(p_name text, p_value text)
@@ -74,12 +82,18 @@ BEGIN
 	RETURN true;
 END
 $$;
+COMMENT ON FUNCTION @extschema@.setting_check(text, text) IS
+'Checks that a setting exists and that a value (NULL: none) suits its type and range, raising an error otherwise; internal';
 
 CREATE TABLE @extschema@.settings (
 	name text PRIMARY KEY REFERENCES @extschema@.setting_defaults (name),
 	value text NOT NULL,
 	CHECK (@extschema@.setting_check(name, value))
 );
+COMMENT ON TABLE @extschema@.settings IS
+'Your overrides of kam''s settings (kept by pg_dump); change them with kam.set() and kam.reset()';
+COMMENT ON COLUMN @extschema@.settings.name IS 'Setting name (one of kam.setting_defaults)';
+COMMENT ON COLUMN @extschema@.settings.value IS 'Value that overrides the default, as text';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.settings', '');
 GRANT SELECT ON @extschema@.settings TO PUBLIC;
 
@@ -105,6 +119,8 @@ AS $$
 					  (SELECT d.value FROM @extschema@.setting_defaults d WHERE d.name OPERATOR(pg_catalog.=) p_name))
 	END
 $$;
+COMMENT ON FUNCTION @extschema@.setting(text) IS
+'Current value of a kam setting as text: your override, else the shipped default';
 
 CREATE FUNCTION @extschema@.as_of()
 RETURNS date
@@ -113,6 +129,8 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT COALESCE(@extschema@.setting('as_of'::pg_catalog.text)::pg_catalog.date, CURRENT_DATE)
 $$;
+COMMENT ON FUNCTION @extschema@.as_of() IS
+'Date the reports are computed as of: the as_of setting, else the current date';
 
 CREATE FUNCTION @extschema@.set(p_name text, p_value text)
 RETURNS void
@@ -129,6 +147,8 @@ BEGIN
 	ON CONFLICT (name) DO UPDATE SET value = excluded.value;
 END
 $$;
+COMMENT ON FUNCTION @extschema@.set(text, text) IS
+'Sets a kam setting (checked against its type and range); kam.reset() goes back to the default';
 
 CREATE FUNCTION @extschema@.reset(p_name text)
 RETURNS void
@@ -138,6 +158,8 @@ AS $$
 	SELECT @extschema@.setting_check(p_name, NULL::pg_catalog.text);
 	DELETE FROM @extschema@.settings s WHERE s.name OPERATOR(pg_catalog.=) p_name;
 $$;
+COMMENT ON FUNCTION @extschema@.reset(text) IS
+'Removes your override of a kam setting, so the shipped default applies again';
 
 CREATE VIEW @extschema@.current_settings WITH (security_invoker = true) AS
 	SELECT d.name,
@@ -148,6 +170,14 @@ CREATE VIEW @extschema@.current_settings WITH (security_invoker = true) AS
 		   d.description
 	  FROM @extschema@.setting_defaults d
 	  LEFT JOIN @extschema@.settings s ON s.name OPERATOR(pg_catalog.=) d.name;
+COMMENT ON VIEW @extschema@.current_settings IS
+'Every kam setting with its current value, its default, whether you changed it, its type and meaning';
+COMMENT ON COLUMN @extschema@.current_settings.name IS 'Setting name, as passed to kam.set()';
+COMMENT ON COLUMN @extschema@.current_settings.value IS 'Current value as text (NULL for as_of: the current date)';
+COMMENT ON COLUMN @extschema@.current_settings.default_value IS 'Shipped default value as text';
+COMMENT ON COLUMN @extschema@.current_settings.is_set IS 'True when you overrode the default with kam.set()';
+COMMENT ON COLUMN @extschema@.current_settings.type IS 'Value type: date, period, integer, float8 or text';
+COMMENT ON COLUMN @extschema@.current_settings.description IS 'What the setting does, with its unit';
 GRANT SELECT ON @extschema@.current_settings TO PUBLIC;
 
 -- ---------------------------------------------------------------------------
@@ -159,6 +189,11 @@ CREATE TABLE @extschema@.bindings (
 	relation regclass NOT NULL,
 	columns jsonb NOT NULL		-- role -> column name, e.g. {"customer": "id", "time": "ts"}
 );
+COMMENT ON TABLE @extschema@.bindings IS
+'Which of your tables kam reads as orders, customers and visits, and which column plays each role (kept by pg_dump)';
+COMMENT ON COLUMN @extschema@.bindings.kind IS 'Role of the bound relation: orders, customers or visits';
+COMMENT ON COLUMN @extschema@.bindings.relation IS 'Your table or view bound to that role';
+COMMENT ON COLUMN @extschema@.bindings.columns IS 'Column name of each role as jsonb, e.g. {"customer": "id", "time": "ts", "amount": "total"}';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.bindings', '');
 GRANT SELECT ON @extschema@.bindings TO PUBLIC;
 
@@ -175,6 +210,43 @@ CREATE TABLE @extschema@.report_views (
 	definition text NOT NULL,
 	description text NOT NULL
 );
+COMMENT ON TABLE @extschema@.report_views IS
+'Registry of kam''s report views, created over the bound tables by kam.rebuild_views() in position order';
+COMMENT ON COLUMN @extschema@.report_views.name IS 'View name in schema kam';
+COMMENT ON COLUMN @extschema@.report_views.position IS 'Creation order (a view may read the views with a lower position)';
+COMMENT ON COLUMN @extschema@.report_views.requires IS 'Bindings the view needs (orders, customers, visits); it exists only once they are bound';
+COMMENT ON COLUMN @extschema@.report_views.definition IS 'SELECT text of the view';
+COMMENT ON COLUMN @extschema@.report_views.description IS 'Comment of the view (COMMENT ON VIEW)';
+
+-- Column comments of the views kam.rebuild_views() creates (the binding views
+-- kam.orders, kam.customers, kam.visits and the report views): applied with
+-- COMMENT ON COLUMN after the views are created, so that psql's \d+ and BI
+-- tools show what each column means and its unit.  A row whose view or column
+-- does not exist is skipped.
+CREATE TABLE @extschema@.report_view_columns (
+	view_name text NOT NULL,
+	column_name text NOT NULL,
+	description text NOT NULL,
+	PRIMARY KEY (view_name, column_name)
+);
+GRANT SELECT ON @extschema@.report_view_columns TO PUBLIC;
+COMMENT ON TABLE @extschema@.report_view_columns IS
+'Registry of the column comments kam.rebuild_views() puts on the views it creates';
+COMMENT ON COLUMN @extschema@.report_view_columns.view_name IS 'View name in schema kam (a report view, or orders, customers, visits)';
+COMMENT ON COLUMN @extschema@.report_view_columns.column_name IS 'Column of that view';
+COMMENT ON COLUMN @extschema@.report_view_columns.description IS 'Comment of the column (COMMENT ON COLUMN), with its unit';
+
+INSERT INTO @extschema@.report_view_columns (view_name, column_name, description) VALUES
+	('orders', 'customer_id', 'Customer of the order (the bound customer column, your type)'),
+	('orders', 'ordered_at', 'Time of the order, as timestamptz'),
+	('orders', 'amount', 'Order amount in your currency (revenue), as float8'),
+	('orders', 'margin', 'Order margin in your currency, as float8; NULL when no margin column is bound'),
+	('customers', 'customer_id', 'Customer (the bound customer column, your type); without a customers binding, every customer with an order'),
+	('customers', 'name', 'Customer name as text; NULL when no name column is bound'),
+	('customers', 'account_manager', 'Account manager of the customer as text; NULL when no manager column is bound'),
+	('visits', 'customer_id', 'Customer visited (the bound customer column, your type)'),
+	('visits', 'visited_at', 'Time of the visit, as timestamptz')
+ON CONFLICT (view_name, column_name) DO UPDATE SET description = excluded.description;
 GRANT SELECT ON @extschema@.report_views TO PUBLIC;
 
 -- Checks one binding: the relation exists and is a table or view (not one of
@@ -215,6 +287,8 @@ BEGIN
 	END LOOP;
 END
 $$;
+COMMENT ON FUNCTION @extschema@.check_binding(text, regclass, jsonb) IS
+'Checks a binding: the relation is a table or view outside kam and each role''s column exists with a type kam can read; internal';
 
 -- The SELECT behind kam.orders / kam.customers / kam.visits / kam.feedback /
 -- kam.complaints for a binding.  kam.customers has a column potential only
@@ -286,6 +360,8 @@ BEGIN
 	END IF;
 END
 $$;
+COMMENT ON FUNCTION @extschema@.binding_sql(text) IS
+'SELECT text behind the view kam.orders, kam.customers or kam.visits for the stored binding (NULL when unbound); internal';
 
 -- t.col as float8 (money goes through numeric); NULL when col is NULL.
 CREATE FUNCTION @extschema@.float8_expr(p_rel regclass, p_col text)
@@ -300,6 +376,8 @@ AS $$
 	  FROM pg_catalog.pg_attribute a
 	 WHERE a.attrelid OPERATOR(pg_catalog.=) p_rel AND a.attname OPERATOR(pg_catalog.=) p_col
 $$;
+COMMENT ON FUNCTION @extschema@.float8_expr(regclass, text) IS
+'SQL expression casting a bound amount column to float8 (money through numeric); internal';
 
 -- kam.rebuild_views(): drops and creates the views over the bound tables
 -- (kam.orders, kam.customers, kam.visits and every registered report view
@@ -356,6 +434,10 @@ BEGIN
 		q := @extschema@.binding_sql(base);
 		CONTINUE WHEN q IS NULL;
 		EXECUTE format('CREATE VIEW @extschema@.%I WITH (security_invoker = true) AS %s', base, q);
+		EXECUTE format('COMMENT ON VIEW @extschema@.%I IS %L', base, CASE base
+			WHEN 'orders' THEN 'Your orders as kam reads them (the orders binding): customer, order time, amount and margin in currency'
+			WHEN 'customers' THEN 'Your customers as kam reads them (the customers binding, else every customer with an order): customer, name, account manager'
+			ELSE 'Your account-manager visits as kam reads them (the visits binding): customer and visit time' END);
 		EXECUTE format('GRANT SELECT ON @extschema@.%I TO PUBLIC', base);
 		bound := bound OPERATOR(pg_catalog.||) base;
 	END LOOP;
@@ -367,9 +449,21 @@ BEGIN
 		EXECUTE format('COMMENT ON VIEW @extschema@.%I IS %L', v.name, v.description);
 		EXECUTE format('GRANT SELECT ON @extschema@.%I TO PUBLIC', v.name);
 	END LOOP;
+	-- column comments of the views just created (kam.report_view_columns)
+	FOR v IN SELECT c.view_name, c.column_name, c.description
+			   FROM @extschema@.report_view_columns c
+			   JOIN pg_catalog.pg_attribute a
+				 ON a.attrelid OPERATOR(pg_catalog.=) to_regclass(format('@extschema@.%I', c.view_name))::oid
+				AND a.attname OPERATOR(pg_catalog.=) c.column_name::name
+				AND a.attnum OPERATOR(pg_catalog.>) 0::int2 AND NOT a.attisdropped
+			  ORDER BY c.view_name, a.attnum LOOP
+		EXECUTE format('COMMENT ON COLUMN @extschema@.%I.%I IS %L', v.view_name, v.column_name, v.description);
+	END LOOP;
 	PERFORM @extschema@.tier_snapshot_attach();
 END
 $$;
+COMMENT ON FUNCTION @extschema@.rebuild_views() IS
+'Drops and re-creates kam.orders, kam.customers, kam.visits and every registered report view whose bindings exist, with their comments';
 
 -- A registered definition with its optional inputs filled in (text only: it
 -- reads no data, and what it splices in is fixed text).  {visits},
@@ -469,6 +563,8 @@ BEGIN
 	END IF;
 END
 $$;
+COMMENT ON FUNCTION @extschema@.check_column(regclass, text, name, regtype[]) IS
+'Checks that a bound column exists and has one of the given types (any built-in type when NULL); internal';
 
 CREATE FUNCTION @extschema@.check_relation(p_rel regclass)
 RETURNS void
@@ -497,6 +593,8 @@ BEGIN
 	END IF;
 END
 $$;
+COMMENT ON FUNCTION @extschema@.check_relation(regclass) IS
+'Checks that a relation to bind is a table, view, materialized or foreign table outside schema kam; internal';
 
 -- Stores a binding and rebuilds the views (the common part of kam.bind_*).
 CREATE FUNCTION @extschema@.bind(p_kind text, p_rel regclass, p_columns jsonb)
@@ -513,6 +611,8 @@ BEGIN
 	PERFORM @extschema@.rebuild_views();
 END
 $$;
+COMMENT ON FUNCTION @extschema@.bind(text, regclass, jsonb) IS
+'Stores a checked binding and rebuilds the views (the common part of kam.bind_orders, bind_customers and bind_visits); internal';
 
 CREATE FUNCTION @extschema@.bind_orders(relation regclass, customer_column name, time_column name,
 										amount_column name, margin_column name DEFAULT NULL)
@@ -524,6 +624,8 @@ AS $$
 		'customer'::text, customer_column, 'time'::text, time_column,
 		'amount'::text, amount_column, 'margin'::text, margin_column)))
 $$;
+COMMENT ON FUNCTION @extschema@.bind_orders(regclass, name, name, name, name) IS
+'Binds your orders table (customer, order time, amount in currency, optional margin in currency) and rebuilds kam''s views';
 
 -- potential_column: the customer's yearly purchasing volume for what we sell
 -- (currency per year), for share of wallet (kam.account_health).
@@ -538,6 +640,8 @@ AS $$
 		'customer'::text, customer_column, 'name'::text, name_column, 'manager'::text, manager_column,
 		'potential'::text, potential_column)))
 $$;
+COMMENT ON FUNCTION @extschema@.bind_customers(regclass, name, name, name, name) IS
+'Binds your customers table (customer, optional name and account manager) and rebuilds kam''s views';
 
 CREATE FUNCTION @extschema@.bind_visits(relation regclass, customer_column name, time_column name)
 RETURNS void
@@ -547,6 +651,8 @@ AS $$
 	SELECT @extschema@.bind('visits'::text, relation, jsonb_strip_nulls(jsonb_build_object(
 		'customer'::text, customer_column, 'time'::text, time_column)))
 $$;
+COMMENT ON FUNCTION @extschema@.bind_visits(regclass, name, name) IS
+'Binds your table of account-manager visits (customer, visit time) and rebuilds kam''s views';
 
 CREATE FUNCTION @extschema@.unbind(kind text)
 RETURNS void
@@ -564,3 +670,5 @@ BEGIN
 	PERFORM @extschema@.rebuild_views();
 END
 $$;
+COMMENT ON FUNCTION @extschema@.unbind(text) IS
+'Removes the orders, customers or visits binding and rebuilds kam''s views without it';

@@ -5,8 +5,12 @@
 
 CREATE FUNCTION @extschema@.period_start(d date, period text) RETURNS date
 	AS 'MODULE_PATHNAME', 'kam_period_floor' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.period_start(date, text) IS
+	'First day of the period (day, ISO week from Monday, month, quarter, year) holding d';
 CREATE FUNCTION @extschema@.next_period_start(d date, period text) RETURNS date
 	AS 'MODULE_PATHNAME', 'kam_period_next' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.next_period_start(date, text) IS
+	'First day of the period (day, week, month, quarter, year) after the one holding d';
 
 -- The mergeable state: a customer's purchase periods (see src/rfm.h).
 CREATE TYPE @extschema@.rfm_state;
@@ -18,6 +22,10 @@ CREATE FUNCTION @extschema@.rfm_state_recv(internal) RETURNS @extschema@.rfm_sta
 	AS 'MODULE_PATHNAME', 'kam_rfm_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.rfm_state_send(@extschema@.rfm_state) RETURNS bytea
 	AS 'MODULE_PATHNAME', 'kam_rfm_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.rfm_state_in(cstring) IS 'Text input function of type kam.rfm_state; not for direct use';
+COMMENT ON FUNCTION @extschema@.rfm_state_out(@extschema@.rfm_state) IS 'Text output function of type kam.rfm_state; not for direct use';
+COMMENT ON FUNCTION @extschema@.rfm_state_recv(internal) IS 'Binary input function of type kam.rfm_state; not for direct use';
+COMMENT ON FUNCTION @extschema@.rfm_state_send(@extschema@.rfm_state) IS 'Binary output function of type kam.rfm_state; not for direct use';
 CREATE TYPE @extschema@.rfm_state (
 	INPUT = @extschema@.rfm_state_in,
 	OUTPUT = @extschema@.rfm_state_out,
@@ -27,6 +35,8 @@ CREATE TYPE @extschema@.rfm_state (
 	ALIGNMENT = double,
 	STORAGE = extended
 );
+COMMENT ON TYPE @extschema@.rfm_state IS
+	'Mergeable state of kam.rfm and kam.rfm_state: a customer''s purchase periods with their orders, latest time and exact revenue';
 
 CREATE TYPE @extschema@.rfm_summary AS (
 	first_at timestamptz,
@@ -38,6 +48,16 @@ CREATE TYPE @extschema@.rfm_summary AS (
 	t float8,
 	monetary float8
 );
+COMMENT ON TYPE @extschema@.rfm_summary IS
+	'Per-customer purchase summary with lifetimes semantics, returned by kam.rfm and kam.rfm_summary';
+COMMENT ON COLUMN @extschema@.rfm_summary.first_at IS 'Time of the earliest order kept';
+COMMENT ON COLUMN @extschema@.rfm_summary.last_at IS 'Time of the latest order kept';
+COMMENT ON COLUMN @extschema@.rfm_summary.orders IS 'Number of orders (rows) kept';
+COMMENT ON COLUMN @extschema@.rfm_summary.revenue IS 'Sum of the amounts, in currency';
+COMMENT ON COLUMN @extschema@.rfm_summary.frequency IS 'Repeat purchases: distinct purchase periods - 1';
+COMMENT ON COLUMN @extschema@.rfm_summary.recency IS 'Last purchase period - first purchase period, in periods';
+COMMENT ON COLUMN @extschema@.rfm_summary.t IS 'As-of period - first purchase period (customer age), in periods';
+COMMENT ON COLUMN @extschema@.rfm_summary.monetary IS 'Mean revenue per repeat purchase period in currency (first period excluded; 0 when frequency = 0)';
 
 -- Transition functions.  timestamptz input is floored in the session time
 -- zone (STABLE); date and timestamp input without any time zone (IMMUTABLE).
@@ -59,6 +79,12 @@ CREATE FUNCTION @extschema@.rfm_accum(@extschema@.rfm_state, date, float8, date)
 CREATE FUNCTION @extschema@.rfm_accum(@extschema@.rfm_state, date, float8, date, text)
 	RETURNS @extschema@.rfm_state
 	AS 'MODULE_PATHNAME', 'kam_rfm_accum_date' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.rfm_accum(@extschema@.rfm_state, timestamptz, float8, timestamptz) IS 'Transition function of kam.rfm; not for direct use';
+COMMENT ON FUNCTION @extschema@.rfm_accum(@extschema@.rfm_state, timestamptz, float8, timestamptz, text) IS 'Transition function of kam.rfm; not for direct use';
+COMMENT ON FUNCTION @extschema@.rfm_accum(@extschema@.rfm_state, timestamp, float8, timestamp) IS 'Transition function of kam.rfm; not for direct use';
+COMMENT ON FUNCTION @extschema@.rfm_accum(@extschema@.rfm_state, timestamp, float8, timestamp, text) IS 'Transition function of kam.rfm; not for direct use';
+COMMENT ON FUNCTION @extschema@.rfm_accum(@extschema@.rfm_state, date, float8, date) IS 'Transition function of kam.rfm; not for direct use';
+COMMENT ON FUNCTION @extschema@.rfm_accum(@extschema@.rfm_state, date, float8, date, text) IS 'Transition function of kam.rfm; not for direct use';
 CREATE FUNCTION @extschema@.rfm_state_accum(@extschema@.rfm_state, timestamptz, float8)
 	RETURNS @extschema@.rfm_state
 	AS 'MODULE_PATHNAME', 'kam_rfm_state_accum_tz' LANGUAGE C STABLE PARALLEL SAFE;
@@ -77,14 +103,24 @@ CREATE FUNCTION @extschema@.rfm_state_accum(@extschema@.rfm_state, date, float8)
 CREATE FUNCTION @extschema@.rfm_state_accum(@extschema@.rfm_state, date, float8, text)
 	RETURNS @extschema@.rfm_state
 	AS 'MODULE_PATHNAME', 'kam_rfm_state_accum_date' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.rfm_state_accum(@extschema@.rfm_state, timestamptz, float8) IS 'Transition function of kam.rfm_state; not for direct use';
+COMMENT ON FUNCTION @extschema@.rfm_state_accum(@extschema@.rfm_state, timestamptz, float8, text) IS 'Transition function of kam.rfm_state; not for direct use';
+COMMENT ON FUNCTION @extschema@.rfm_state_accum(@extschema@.rfm_state, timestamp, float8) IS 'Transition function of kam.rfm_state; not for direct use';
+COMMENT ON FUNCTION @extschema@.rfm_state_accum(@extschema@.rfm_state, timestamp, float8, text) IS 'Transition function of kam.rfm_state; not for direct use';
+COMMENT ON FUNCTION @extschema@.rfm_state_accum(@extschema@.rfm_state, date, float8) IS 'Transition function of kam.rfm_state; not for direct use';
+COMMENT ON FUNCTION @extschema@.rfm_state_accum(@extschema@.rfm_state, date, float8, text) IS 'Transition function of kam.rfm_state; not for direct use';
 
 CREATE FUNCTION @extschema@.rfm_combine(@extschema@.rfm_state, @extschema@.rfm_state)
 	RETURNS @extschema@.rfm_state
 	AS 'MODULE_PATHNAME', 'kam_rfm_combine' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.rfm_combine(@extschema@.rfm_state, @extschema@.rfm_state) IS
+	'Combine function of kam.rfm, kam.rfm_state and kam.rfm_merge (merges two states); not for direct use';
 CREATE FUNCTION @extschema@.rfm_final(@extschema@.rfm_state) RETURNS @extschema@.rfm_summary
 	AS 'MODULE_PATHNAME', 'kam_rfm_final' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.rfm_final(@extschema@.rfm_state) IS 'Final function of kam.rfm; not for direct use';
 CREATE FUNCTION @extschema@.rfm_state_final(@extschema@.rfm_state) RETURNS @extschema@.rfm_state
 	AS 'MODULE_PATHNAME', 'kam_rfm_state_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.rfm_state_final(@extschema@.rfm_state) IS 'Final function of kam.rfm_state and kam.rfm_merge; not for direct use';
 
 -- kam.rfm: the summary in one pass.  Rows whose period is after as_of's are
 -- left out; rows with a NULL time or amount are left out.
@@ -112,6 +148,18 @@ CREATE AGGREGATE @extschema@.rfm(ordered_at date, amount float8, as_of date, per
 	SFUNC = @extschema@.rfm_accum, STYPE = @extschema@.rfm_state,
 	FINALFUNC = @extschema@.rfm_final, COMBINEFUNC = @extschema@.rfm_combine,
 	SSPACE = 256, PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.rfm(timestamptz, float8, timestamptz) IS
+	'Purchase summary of a customer''s orders as of a time, in days (timestamptz floored in the session time zone)';
+COMMENT ON AGGREGATE @extschema@.rfm(timestamptz, float8, timestamptz, text) IS
+	'Purchase summary of a customer''s orders as of a time, in periods of day, week, month, quarter or year (session time zone)';
+COMMENT ON AGGREGATE @extschema@.rfm(timestamp, float8, timestamp) IS
+	'Purchase summary of a customer''s orders as of a time, in days (no time zone)';
+COMMENT ON AGGREGATE @extschema@.rfm(timestamp, float8, timestamp, text) IS
+	'Purchase summary of a customer''s orders as of a time, in periods of day, week, month, quarter or year (no time zone)';
+COMMENT ON AGGREGATE @extschema@.rfm(date, float8, date) IS
+	'Purchase summary of a customer''s orders as of a date, in days';
+COMMENT ON AGGREGATE @extschema@.rfm(date, float8, date, text) IS
+	'Purchase summary of a customer''s orders as of a date, in periods of day, week, month, quarter or year';
 
 -- Incremental roll-ups: states per slice (kam.rfm_state), merged
 -- (kam.rfm_merge), finalized as of a date (kam.rfm_summary).
@@ -133,9 +181,23 @@ CREATE AGGREGATE @extschema@.rfm_state(ordered_at date, amount float8) (
 CREATE AGGREGATE @extschema@.rfm_state(ordered_at date, amount float8, period text) (
 	SFUNC = @extschema@.rfm_state_accum, STYPE = @extschema@.rfm_state,
 	FINALFUNC = @extschema@.rfm_state_final, COMBINEFUNC = @extschema@.rfm_combine, PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.rfm_state(timestamptz, float8) IS
+	'Mergeable purchase state of orders, in days (session time zone), for kam.rfm_merge and kam.rfm_summary';
+COMMENT ON AGGREGATE @extschema@.rfm_state(timestamptz, float8, text) IS
+	'Mergeable purchase state of orders in the given periods (session time zone), for kam.rfm_merge and kam.rfm_summary';
+COMMENT ON AGGREGATE @extschema@.rfm_state(timestamp, float8) IS
+	'Mergeable purchase state of orders, in days (no time zone), for kam.rfm_merge and kam.rfm_summary';
+COMMENT ON AGGREGATE @extschema@.rfm_state(timestamp, float8, text) IS
+	'Mergeable purchase state of orders in the given periods (no time zone), for kam.rfm_merge and kam.rfm_summary';
+COMMENT ON AGGREGATE @extschema@.rfm_state(date, float8) IS
+	'Mergeable purchase state of orders, in days, for kam.rfm_merge and kam.rfm_summary';
+COMMENT ON AGGREGATE @extschema@.rfm_state(date, float8, text) IS
+	'Mergeable purchase state of orders in the given periods, for kam.rfm_merge and kam.rfm_summary';
 CREATE AGGREGATE @extschema@.rfm_merge(state @extschema@.rfm_state) (
 	SFUNC = @extschema@.rfm_combine, STYPE = @extschema@.rfm_state,
 	FINALFUNC = @extschema@.rfm_state_final, COMBINEFUNC = @extschema@.rfm_combine, PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.rfm_merge(@extschema@.rfm_state) IS
+	'Merges kam.rfm_state states (roll-up of slices) into one state';
 
 CREATE FUNCTION @extschema@.rfm_summary(state @extschema@.rfm_state, as_of timestamptz)
 	RETURNS @extschema@.rfm_summary
@@ -146,6 +208,12 @@ CREATE FUNCTION @extschema@.rfm_summary(state @extschema@.rfm_state, as_of times
 CREATE FUNCTION @extschema@.rfm_summary(state @extschema@.rfm_state, as_of date)
 	RETURNS @extschema@.rfm_summary
 	AS 'MODULE_PATHNAME', 'kam_rfm_summary_date' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.rfm_summary(@extschema@.rfm_state, timestamptz) IS
+	'Purchase summary of a kam.rfm_state as of a time (session time zone), in the state''s periods';
+COMMENT ON FUNCTION @extschema@.rfm_summary(@extschema@.rfm_state, timestamp) IS
+	'Purchase summary of a kam.rfm_state as of a time (no time zone), in the state''s periods';
+COMMENT ON FUNCTION @extschema@.rfm_summary(@extschema@.rfm_state, date) IS
+	'Purchase summary of a kam.rfm_state as of a date, in the state''s periods';
 
 -- kam.customer_summary: one row per bound customer, as of the as_of setting,
 -- in rfm_period periods.  Customers without orders have orders = 0.
@@ -177,3 +245,19 @@ SELECT c.customer_id,
 $view$, 'One row per customer: orders, revenue, margin and the lifetimes RFM summary (frequency, recency, T in rfm_period periods, monetary) as of kam.as_of().')
 ON CONFLICT (name) DO UPDATE SET position = excluded.position, requires = excluded.requires,
 	definition = excluded.definition, description = excluded.description;
+
+INSERT INTO @extschema@.report_view_columns (view_name, column_name, description) VALUES
+	('customer_summary', 'customer_id', 'Customer (your type)'),
+	('customer_summary', 'name', 'Customer name (NULL when not bound)'),
+	('customer_summary', 'account_manager', 'Account manager (NULL when not bound)'),
+	('customer_summary', 'first_order_at', 'Time of the first order on or before as_of'),
+	('customer_summary', 'last_order_at', 'Time of the last order on or before as_of'),
+	('customer_summary', 'orders', 'Number of orders on or before as_of'),
+	('customer_summary', 'revenue', 'Revenue to date in currency (sum of amount)'),
+	('customer_summary', 'margin', 'Margin to date in currency (exact sum of the margin column; NULL when none is bound)'),
+	('customer_summary', 'frequency', 'Repeat purchases: distinct purchase periods (setting rfm_period) - 1'),
+	('customer_summary', 'recency', 'Last purchase period - first purchase period, in rfm_period periods'),
+	('customer_summary', 't', 'Customer age: as-of period - first purchase period, in rfm_period periods (NULL without orders)'),
+	('customer_summary', 'monetary', 'Mean revenue per repeat purchase period in currency (first period excluded; 0 when frequency = 0)'),
+	('customer_summary', 'days_since_last_order', 'Days from the last order to as_of')
+ON CONFLICT (view_name, column_name) DO UPDATE SET description = excluded.description;

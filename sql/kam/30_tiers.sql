@@ -68,6 +68,15 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.pareto_fraction_final(internal)
 RETURNS float8 AS 'MODULE_PATHNAME', 'kam_pareto_fraction_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.gini_trans(internal, float8) IS 'transition function of kam.gini; not for direct use';
+COMMENT ON FUNCTION @extschema@.top_share_trans(internal, float8, float8) IS 'transition function of kam.top_share; not for direct use';
+COMMENT ON FUNCTION @extschema@.pareto_fraction_trans(internal, float8, float8) IS 'transition function of kam.pareto_fraction; not for direct use';
+COMMENT ON FUNCTION @extschema@.concentration_combine(internal, internal) IS 'combine function of kam.gini, kam.top_share and kam.pareto_fraction; not for direct use';
+COMMENT ON FUNCTION @extschema@.concentration_serialize(internal) IS 'serialize function of kam.gini, kam.top_share and kam.pareto_fraction; not for direct use';
+COMMENT ON FUNCTION @extschema@.concentration_deserialize(bytea, internal) IS 'deserialize function of kam.gini, kam.top_share and kam.pareto_fraction; not for direct use';
+COMMENT ON FUNCTION @extschema@.gini_final(internal) IS 'final function of kam.gini; not for direct use';
+COMMENT ON FUNCTION @extschema@.top_share_final(internal) IS 'final function of kam.top_share; not for direct use';
+COMMENT ON FUNCTION @extschema@.pareto_fraction_final(internal) IS 'final function of kam.pareto_fraction; not for direct use';
 
 CREATE AGGREGATE @extschema@.gini(value float8) (
 	SFUNC = @extschema@.gini_trans,
@@ -127,6 +136,10 @@ CREATE TABLE @extschema@.deleted_defaults (
 	key jsonb NOT NULL,
 	PRIMARY KEY (policy, key)
 );
+COMMENT ON TABLE @extschema@.deleted_defaults IS
+'keys of the shipped policy rows you deleted, re-keyed or truncated, so that a restored dump deletes them again (kept by pg_dump)';
+COMMENT ON COLUMN @extschema@.deleted_defaults.policy IS 'policy table of the deleted row: tier_policy, loyalty_ladder or rfm_segment_map';
+COMMENT ON COLUMN @extschema@.deleted_defaults.key IS 'primary key of the deleted shipped row as jsonb, e.g. {"tier": "B"}';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.deleted_defaults', '');
 GRANT SELECT ON @extschema@.deleted_defaults TO PUBLIC;
 
@@ -143,6 +156,13 @@ CREATE TABLE @extschema@.tier_policy (
 	description text,
 	is_default boolean NOT NULL DEFAULT false
 );
+COMMENT ON COLUMN @extschema@.tier_policy.tier IS 'tier name';
+COMMENT ON COLUMN @extschema@.tier_policy.rank IS 'rank of the tier, 1 = best; a customer gets the best-ranked tier whose rule it meets';
+COMMENT ON COLUMN @extschema@.tier_policy.share_cutoff IS 'rule: share (0-1) of revenue held by the customers ranked above must be below this; NULL = no such rule';
+COMMENT ON COLUMN @extschema@.tier_policy.min_revenue IS 'rule: trailing-12-month revenue must be at least this, in currency; NULL = no such rule';
+COMMENT ON COLUMN @extschema@.tier_policy.visits_per_week IS 'service level: account-manager visits per week the tier requires';
+COMMENT ON COLUMN @extschema@.tier_policy.description IS 'free text';
+COMMENT ON COLUMN @extschema@.tier_policy.is_default IS 'true on the rows kam ships, false on yours (pg_dump keeps yours)';
 COMMENT ON TABLE @extschema@.tier_policy IS
 'account tiers: a customer with positive trailing-12-month revenue gets the best-ranked tier whose rule it meets (share of the customers ranked above it < share_cutoff, revenue >= min_revenue; an empty rule matches everyone)';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.tier_policy', 'WHERE NOT is_default');
@@ -159,6 +179,13 @@ CREATE TABLE @extschema@.loyalty_ladder (
 	CHECK ((min_active_quarters IS NULL) OPERATOR(pg_catalog.=) (of_last_quarters IS NULL)),
 	CHECK (min_active_quarters OPERATOR(pg_catalog.>=) 0 AND min_active_quarters OPERATOR(pg_catalog.<=) of_last_quarters)
 );
+COMMENT ON COLUMN @extschema@.loyalty_ladder.stage IS 'stage name';
+COMMENT ON COLUMN @extschema@.loyalty_ladder.rank IS 'position of the rung; a customer climbs while it meets each rung, lowest rank first';
+COMMENT ON COLUMN @extschema@.loyalty_ladder.min_purchase_periods IS 'rule: at least this many purchase periods (setting rfm_period) over the whole history; NULL = no such rule';
+COMMENT ON COLUMN @extschema@.loyalty_ladder.min_active_quarters IS 'rule: orders in at least this many of the last of_last_quarters quarters; NULL = no such rule';
+COMMENT ON COLUMN @extschema@.loyalty_ladder.of_last_quarters IS 'number of trailing 3-month windows ending at as_of that min_active_quarters counts in (1-40)';
+COMMENT ON COLUMN @extschema@.loyalty_ladder.description IS 'free text';
+COMMENT ON COLUMN @extschema@.loyalty_ladder.is_default IS 'true on the rows kam ships, false on yours (pg_dump keeps yours)';
 COMMENT ON TABLE @extschema@.loyalty_ladder IS
 'loyalty-ladder stages: a customer''s stage is the highest rung such that it meets that rung and every rung below (purchase periods in the rfm_period setting over its history; active quarters = trailing 3-month windows ending at kam.as_of())';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.loyalty_ladder', 'WHERE NOT is_default');
@@ -171,6 +198,10 @@ CREATE TABLE @extschema@.rfm_segment_map (
 	is_default boolean NOT NULL DEFAULT false,
 	PRIMARY KEY (r_score, f_score)
 );
+COMMENT ON COLUMN @extschema@.rfm_segment_map.r_score IS 'recency score 1-5 (5 = most recent order)';
+COMMENT ON COLUMN @extschema@.rfm_segment_map.f_score IS 'frequency score 1-5 (5 = most purchase days)';
+COMMENT ON COLUMN @extschema@.rfm_segment_map.segment IS 'segment name, e.g. champions, at_risk, hibernating';
+COMMENT ON COLUMN @extschema@.rfm_segment_map.is_default IS 'true on the rows kam ships, false on yours (pg_dump keeps yours)';
 COMMENT ON TABLE @extschema@.rfm_segment_map IS
 'RFM segment of each recency/frequency score pair (scores 1-5, 5 = most recent / most frequent)';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.rfm_segment_map', 'WHERE NOT is_default');
@@ -221,6 +252,8 @@ BEGIN
 	END IF;
 END
 $$;
+COMMENT ON FUNCTION @extschema@.insert_default_policy(text) IS
+'inserts the shipped rows of a policy table (used by the install and kam.reset_policy); internal';
 -- kam:install-only (an update keeps the user's policy rows as they are)
 SELECT @extschema@.insert_default_policy(p.policy)
   FROM (VALUES ('tier_policy'::pg_catalog.text), ('loyalty_ladder'), ('rfm_segment_map')) p(policy);
@@ -275,6 +308,8 @@ BEGIN
 	RETURN NULL;
 END
 $$;
+COMMENT ON FUNCTION @extschema@.policy_guard() IS
+'trigger function of the policy tables: keeps your rows apart from the shipped ones and records deleted shipped rows; not for direct use';
 
 CREATE TRIGGER policy_user_rows BEFORE INSERT OR UPDATE ON @extschema@.tier_policy
 	FOR EACH ROW EXECUTE FUNCTION @extschema@.policy_guard('tier');
@@ -308,6 +343,8 @@ BEGIN
 	RETURN NULL;
 END
 $$;
+COMMENT ON FUNCTION @extschema@.deleted_defaults_apply() IS
+'trigger function of kam.deleted_defaults: deletes the shipped row a recorded deletion names; not for direct use';
 CREATE TRIGGER deleted_defaults_apply AFTER INSERT ON @extschema@.deleted_defaults
 	FOR EACH ROW EXECUTE FUNCTION @extschema@.deleted_defaults_apply();
 
@@ -330,6 +367,8 @@ BEGIN
 	PERFORM @extschema@.insert_default_policy(policy);
 END
 $$;
+COMMENT ON FUNCTION @extschema@.reset_policy(text) IS
+'puts back the shipped rows of a policy table (tier_policy, loyalty_ladder or rfm_segment_map), dropping your rows and recorded deletions';
 
 CREATE FUNCTION @extschema@.rfm_segment(r integer, f integer)
 RETURNS text
@@ -629,3 +668,61 @@ SELECT v.name, v.position, v.requires,
   FROM v
 ON CONFLICT (name) DO UPDATE SET position = excluded.position, requires = excluded.requires,
 	definition = excluded.definition, description = excluded.description;
+
+INSERT INTO @extschema@.report_view_columns (view_name, column_name, description) VALUES
+	('customer_tier', 'customer_id', 'customer (your type)'),
+	('customer_tier', 'name', 'customer name (NULL when not bound)'),
+	('customer_tier', 'account_manager', 'account manager (NULL when not bound)'),
+	('customer_tier', 'revenue_12m', 'revenue in currency over the trailing 12 months ending at as_of'),
+	('customer_tier', 'cumulative_share', 'share (0-1) of total trailing-12-month revenue held by this customer''s tie group and all customers above it'),
+	('customer_tier', 'abc', 'ABC class by the 80/95 cumulative-share rule: A, B or C'),
+	('customer_tier', 'tier', 'policy tier from kam.tier_policy (NULL without positive trailing-12-month revenue)'),
+	('customer_tier', 'r_score', 'recency score 1-5 (5 = most recent order) among customers with orders in the trailing 12 months'),
+	('customer_tier', 'f_score', 'frequency score 1-5 (5 = most purchase days in the trailing 12 months)'),
+	('customer_tier', 'm_score', 'monetary score 1-5 (5 = most trailing-12-month revenue)'),
+	('customer_tier', 'segment', 'RFM segment of the recency and frequency scores, from kam.rfm_segment_map'),
+	('customer_tier', 'stage', 'loyalty-ladder stage reached, from kam.loyalty_ladder'),
+	('tier_summary', 'tier', 'policy tier'),
+	('tier_summary', 'rank', 'rank of the tier (1 = best)'),
+	('tier_summary', 'visits_per_week', 'account-manager visits per week the tier requires'),
+	('tier_summary', 'customers', 'number of customers in the tier'),
+	('tier_summary', 'customer_share', 'share (0-1) of the tiered customers in this tier'),
+	('tier_summary', 'revenue_12m', 'trailing-12-month revenue of the tier in currency'),
+	('tier_summary', 'revenue_share', 'share (0-1) of the trailing-12-month revenue of tiered customers made by this tier'),
+	('tier_summary', 'gini', 'Gini coefficient (0-1) of trailing-12-month revenue over all tiered customers (same on every row)'),
+	('tier_summary', 'top_20_share', 'share (0-1) of revenue made by the top 20% of tiered customers (same on every row)'),
+	('tier_summary', 'pareto_80_fraction', 'smallest fraction (0-1) of tiered customers making 80% of revenue (same on every row)'),
+	('pareto_curve', 'point', 'point number, from 0'),
+	('pareto_curve', 'customer_fraction', 'fraction (0-1) of customers, largest trailing-12-month revenue first (x axis)'),
+	('pareto_curve', 'revenue_fraction', 'share (0-1) of trailing-12-month revenue made by that fraction of customers (y axis)'),
+	('tier_changes', 'customer_id', 'customer (your type)'),
+	('tier_changes', 'name', 'customer name (NULL when not bound)'),
+	('tier_changes', 'account_manager', 'account manager (NULL when not bound)'),
+	('tier_changes', 'as_of_before', 'end of the earlier trailing-12-month window: one period (setting period) before as_of'),
+	('tier_changes', 'as_of', 'end of the current trailing-12-month window (kam.as_of())'),
+	('tier_changes', 'tier_before', 'policy tier at as_of_before (NULL: none)'),
+	('tier_changes', 'tier_now', 'policy tier at as_of (NULL: none)'),
+	('tier_changes', 'revenue_12m_before', 'trailing-12-month revenue at as_of_before in currency'),
+	('tier_changes', 'revenue_12m_now', 'trailing-12-month revenue at as_of in currency'),
+	('tier_changes', 'movement', 'upgraded, downgraded, unchanged, new (no tier before) or lost (no tier now)'),
+	('tier_movements', 'period_start', 'first day of the reporting period (setting period)'),
+	('tier_movements', 'upgraded', 'customers whose tier went up from the previous period end to this one'),
+	('tier_movements', 'downgraded', 'customers whose tier went down from the previous period end to this one'),
+	('visit_compliance', 'customer_id', 'customer (your type)'),
+	('visit_compliance', 'name', 'customer name (NULL when not bound)'),
+	('visit_compliance', 'account_manager', 'account manager (NULL when not bound)'),
+	('visit_compliance', 'tier', 'policy tier of the customer'),
+	('visit_compliance', 'visits_per_week', 'visits per week the tier requires'),
+	('visit_compliance', 'weeks', 'weeks counted, ending at as_of (setting visit_weeks)'),
+	('visit_compliance', 'required_visits', 'visits the tier requires over those weeks (visits_per_week x weeks)'),
+	('visit_compliance', 'actual_visits', 'visits made over those weeks'),
+	('visit_compliance', 'compliance', 'actual / required visits as a ratio (1 = on target; NULL when none required)'),
+	('visit_compliance', 'compliant', 'true when actual visits reach the required visits'),
+	('manager_visit_compliance', 'account_manager', 'account manager'),
+	('manager_visit_compliance', 'accounts', 'tiered accounts of the manager'),
+	('manager_visit_compliance', 'accounts_with_target', 'accounts whose tier requires visits'),
+	('manager_visit_compliance', 'compliant_accounts', 'accounts with a visit target that met it'),
+	('manager_visit_compliance', 'required_visits', 'visits required over the last visit_weeks weeks, all accounts'),
+	('manager_visit_compliance', 'actual_visits', 'visits made over the last visit_weeks weeks, all accounts'),
+	('manager_visit_compliance', 'compliance', 'visits made (at most the required ones per account) / required visits, as a ratio (1 = on target)')
+ON CONFLICT (view_name, column_name) DO UPDATE SET description = excluded.description;

@@ -12,11 +12,25 @@ CREATE FUNCTION @extschema@.fitstate_serialize(internal) RETURNS bytea
 AS 'MODULE_PATHNAME', 'kam_fitstate_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.fitstate_deserialize(bytea, internal) RETURNS internal
 AS 'MODULE_PATHNAME', 'kam_fitstate_deserialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.fitstate_combine(internal, internal) IS
+	'Combine function of the fit aggregates (kam.bgnbd_fit, paretonbd_fit, gammagamma_fit, sbg_fit); not for direct use';
+COMMENT ON FUNCTION @extschema@.fitstate_serialize(internal) IS
+	'Serialize function of the fit aggregates; not for direct use';
+COMMENT ON FUNCTION @extschema@.fitstate_deserialize(bytea, internal) IS
+	'Deserialize function of the fit aggregates; not for direct use';
 
 -- BG/NBD ----------------------------------------------------------------------
 CREATE TYPE @extschema@.bgnbd AS (
 	r float8, alpha float8, a float8, b float8,
 	log_likelihood float8, n float8, iterations integer, converged boolean);
+COMMENT ON COLUMN @extschema@.bgnbd.r IS 'Shape of the gamma distribution of purchase rates';
+COMMENT ON COLUMN @extschema@.bgnbd.alpha IS 'Scale of the gamma distribution of purchase rates, in time units of recency and t';
+COMMENT ON COLUMN @extschema@.bgnbd.a IS 'First shape parameter of the beta distribution of dropout probabilities';
+COMMENT ON COLUMN @extschema@.bgnbd.b IS 'Second shape parameter of the beta distribution of dropout probabilities';
+COMMENT ON COLUMN @extschema@.bgnbd.log_likelihood IS 'Maximized log-likelihood of the fit';
+COMMENT ON COLUMN @extschema@.bgnbd.n IS 'Customers fitted on (sum of weights)';
+COMMENT ON COLUMN @extschema@.bgnbd.iterations IS 'Optimizer iterations (BFGS plus Nelder-Mead)';
+COMMENT ON COLUMN @extschema@.bgnbd.converged IS 'True when the fit reached an interior maximum; do not use the parameters otherwise';
 COMMENT ON TYPE @extschema@.bgnbd IS
 	'BG/NBD purchase model (Fader, Hardie & Lee 2005) as fitted by kam.bgnbd_fit';
 
@@ -26,6 +40,9 @@ CREATE FUNCTION @extschema@.bgnbd_trans(internal, integer, float8, float8, float
 AS 'MODULE_PATHNAME', 'kam_bgnbd_trans_w' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.bgnbd_final(internal) RETURNS @extschema@.bgnbd
 AS 'MODULE_PATHNAME', 'kam_bgnbd_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.bgnbd_trans(internal, integer, float8, float8) IS 'Transition function of kam.bgnbd_fit; not for direct use';
+COMMENT ON FUNCTION @extschema@.bgnbd_trans(internal, integer, float8, float8, float8) IS 'Transition function of kam.bgnbd_fit (weighted); not for direct use';
+COMMENT ON FUNCTION @extschema@.bgnbd_final(internal) IS 'Final function of kam.bgnbd_fit (the maximum-likelihood fit); not for direct use';
 
 CREATE AGGREGATE @extschema@.bgnbd_fit(frequency integer, recency float8, t float8) (
 	SFUNC = @extschema@.bgnbd_trans, STYPE = internal,
@@ -41,6 +58,10 @@ CREATE AGGREGATE @extschema@.bgnbd_fit(frequency integer, recency float8, t floa
 	SERIALFUNC = @extschema@.fitstate_serialize,
 	DESERIALFUNC = @extschema@.fitstate_deserialize,
 	PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.bgnbd_fit(integer, float8, float8) IS
+	'Maximum-likelihood BG/NBD fit of one row per customer: frequency (repeat purchases), recency and t in one time unit';
+COMMENT ON AGGREGATE @extschema@.bgnbd_fit(integer, float8, float8, float8) IS
+	'Maximum-likelihood BG/NBD fit of rows of frequency, recency and t (one time unit), each standing for weight customers';
 
 CREATE FUNCTION @extschema@.expected_purchases(model @extschema@.bgnbd, horizon float8,
 	frequency integer, recency float8, t float8) RETURNS float8
@@ -57,6 +78,14 @@ COMMENT ON FUNCTION @extschema@.p_alive(@extschema@.bgnbd, integer, float8, floa
 CREATE TYPE @extschema@.paretonbd AS (
 	r float8, alpha float8, s float8, beta float8,
 	log_likelihood float8, n float8, iterations integer, converged boolean);
+COMMENT ON COLUMN @extschema@.paretonbd.r IS 'Shape of the gamma distribution of purchase rates';
+COMMENT ON COLUMN @extschema@.paretonbd.alpha IS 'Scale of the gamma distribution of purchase rates, in time units of recency and t';
+COMMENT ON COLUMN @extschema@.paretonbd.s IS 'Shape of the gamma distribution of dropout rates';
+COMMENT ON COLUMN @extschema@.paretonbd.beta IS 'Scale of the gamma distribution of dropout rates, in time units of recency and t';
+COMMENT ON COLUMN @extschema@.paretonbd.log_likelihood IS 'Maximized log-likelihood of the fit';
+COMMENT ON COLUMN @extschema@.paretonbd.n IS 'Customers fitted on (sum of weights)';
+COMMENT ON COLUMN @extschema@.paretonbd.iterations IS 'Optimizer iterations (BFGS plus Nelder-Mead)';
+COMMENT ON COLUMN @extschema@.paretonbd.converged IS 'True when the fit reached an interior maximum; do not use the parameters otherwise';
 COMMENT ON TYPE @extschema@.paretonbd IS
 	'Pareto/NBD purchase model (Schmittlein, Morrison & Colombo 1987) as fitted by kam.paretonbd_fit';
 
@@ -66,6 +95,9 @@ CREATE FUNCTION @extschema@.paretonbd_trans(internal, integer, float8, float8, f
 AS 'MODULE_PATHNAME', 'kam_paretonbd_trans_w' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.paretonbd_final(internal) RETURNS @extschema@.paretonbd
 AS 'MODULE_PATHNAME', 'kam_paretonbd_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.paretonbd_trans(internal, integer, float8, float8) IS 'Transition function of kam.paretonbd_fit; not for direct use';
+COMMENT ON FUNCTION @extschema@.paretonbd_trans(internal, integer, float8, float8, float8) IS 'Transition function of kam.paretonbd_fit (weighted); not for direct use';
+COMMENT ON FUNCTION @extschema@.paretonbd_final(internal) IS 'Final function of kam.paretonbd_fit (the maximum-likelihood fit); not for direct use';
 
 CREATE AGGREGATE @extschema@.paretonbd_fit(frequency integer, recency float8, t float8) (
 	SFUNC = @extschema@.paretonbd_trans, STYPE = internal,
@@ -81,6 +113,10 @@ CREATE AGGREGATE @extschema@.paretonbd_fit(frequency integer, recency float8, t 
 	SERIALFUNC = @extschema@.fitstate_serialize,
 	DESERIALFUNC = @extschema@.fitstate_deserialize,
 	PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.paretonbd_fit(integer, float8, float8) IS
+	'Maximum-likelihood Pareto/NBD fit of one row per customer: frequency (repeat purchases), recency and t in one time unit';
+COMMENT ON AGGREGATE @extschema@.paretonbd_fit(integer, float8, float8, float8) IS
+	'Maximum-likelihood Pareto/NBD fit of rows of frequency, recency and t (one time unit), each standing for weight customers';
 
 CREATE FUNCTION @extschema@.expected_purchases(model @extschema@.paretonbd, horizon float8,
 	frequency integer, recency float8, t float8) RETURNS float8
@@ -97,6 +133,13 @@ COMMENT ON FUNCTION @extschema@.p_alive(@extschema@.paretonbd, integer, float8, 
 CREATE TYPE @extschema@.gammagamma AS (
 	p float8, q float8, v float8,
 	log_likelihood float8, n float8, iterations integer, converged boolean);
+COMMENT ON COLUMN @extschema@.gammagamma.p IS 'Shape of the gamma distribution of a customer''s spend per purchase';
+COMMENT ON COLUMN @extschema@.gammagamma.q IS 'Shape of the gamma distribution of the spend scale across customers (mean spend finite when q > 1)';
+COMMENT ON COLUMN @extschema@.gammagamma.v IS 'Scale of the gamma distribution of the spend scale across customers, in currency';
+COMMENT ON COLUMN @extschema@.gammagamma.log_likelihood IS 'Maximized log-likelihood of the fit';
+COMMENT ON COLUMN @extschema@.gammagamma.n IS 'Customers fitted on (sum of weights)';
+COMMENT ON COLUMN @extschema@.gammagamma.iterations IS 'Optimizer iterations (BFGS plus Nelder-Mead)';
+COMMENT ON COLUMN @extschema@.gammagamma.converged IS 'True when the fit reached an interior maximum; do not use the parameters otherwise';
 COMMENT ON TYPE @extschema@.gammagamma IS
 	'Gamma-Gamma spend model (Fader, Hardie & Lee 2005) as fitted by kam.gammagamma_fit';
 
@@ -106,6 +149,9 @@ CREATE FUNCTION @extschema@.gammagamma_trans(internal, integer, float8, float8) 
 AS 'MODULE_PATHNAME', 'kam_gammagamma_trans_w' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.gammagamma_final(internal) RETURNS @extschema@.gammagamma
 AS 'MODULE_PATHNAME', 'kam_gammagamma_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.gammagamma_trans(internal, integer, float8) IS 'Transition function of kam.gammagamma_fit; not for direct use';
+COMMENT ON FUNCTION @extschema@.gammagamma_trans(internal, integer, float8, float8) IS 'Transition function of kam.gammagamma_fit (weighted); not for direct use';
+COMMENT ON FUNCTION @extschema@.gammagamma_final(internal) IS 'Final function of kam.gammagamma_fit (the maximum-likelihood fit); not for direct use';
 
 CREATE AGGREGATE @extschema@.gammagamma_fit(frequency integer, monetary float8) (
 	SFUNC = @extschema@.gammagamma_trans, STYPE = internal,
@@ -121,6 +167,10 @@ CREATE AGGREGATE @extschema@.gammagamma_fit(frequency integer, monetary float8, 
 	SERIALFUNC = @extschema@.fitstate_serialize,
 	DESERIALFUNC = @extschema@.fitstate_deserialize,
 	PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.gammagamma_fit(integer, float8) IS
+	'Maximum-likelihood Gamma-Gamma fit of one row per customer: frequency and monetary (mean spend per repeat purchase, currency); frequency 0 skipped';
+COMMENT ON AGGREGATE @extschema@.gammagamma_fit(integer, float8, float8) IS
+	'Maximum-likelihood Gamma-Gamma fit of rows of frequency and monetary (currency), each standing for weight customers';
 
 CREATE FUNCTION @extschema@.expected_spend(model @extschema@.gammagamma,
 	frequency integer, monetary float8) RETURNS float8
@@ -156,6 +206,12 @@ COMMENT ON FUNCTION @extschema@.clv_simple(float8, float8, float8, integer) IS
 CREATE TYPE @extschema@.sbg AS (
 	alpha float8, beta float8,
 	log_likelihood float8, n float8, iterations integer, converged boolean);
+COMMENT ON COLUMN @extschema@.sbg.alpha IS 'First shape parameter of the beta distribution of churn probabilities per period';
+COMMENT ON COLUMN @extschema@.sbg.beta IS 'Second shape parameter of the beta distribution of churn probabilities per period';
+COMMENT ON COLUMN @extschema@.sbg.log_likelihood IS 'Maximized log-likelihood of the fit';
+COMMENT ON COLUMN @extschema@.sbg.n IS 'Customers fitted on (sum of weights)';
+COMMENT ON COLUMN @extschema@.sbg.iterations IS 'Optimizer iterations (BFGS plus Nelder-Mead)';
+COMMENT ON COLUMN @extschema@.sbg.converged IS 'True when the fit reached an interior maximum; do not use the parameters otherwise';
 COMMENT ON TYPE @extschema@.sbg IS
 	'Shifted-beta-geometric contract model (Fader & Hardie 2007) as fitted by kam.sbg_fit';
 
@@ -165,6 +221,9 @@ CREATE FUNCTION @extschema@.sbg_trans(internal, integer, boolean, float8) RETURN
 AS 'MODULE_PATHNAME', 'kam_sbg_trans_w' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.sbg_final(internal) RETURNS @extschema@.sbg
 AS 'MODULE_PATHNAME', 'kam_sbg_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sbg_trans(internal, integer, boolean) IS 'Transition function of kam.sbg_fit; not for direct use';
+COMMENT ON FUNCTION @extschema@.sbg_trans(internal, integer, boolean, float8) IS 'Transition function of kam.sbg_fit (weighted); not for direct use';
+COMMENT ON FUNCTION @extschema@.sbg_final(internal) IS 'Final function of kam.sbg_fit (the maximum-likelihood fit); not for direct use';
 
 CREATE AGGREGATE @extschema@.sbg_fit(period integer, churned boolean) (
 	SFUNC = @extschema@.sbg_trans, STYPE = internal,
@@ -180,6 +239,10 @@ CREATE AGGREGATE @extschema@.sbg_fit(period integer, churned boolean, weight flo
 	SERIALFUNC = @extschema@.fitstate_serialize,
 	DESERIALFUNC = @extschema@.fitstate_deserialize,
 	PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.sbg_fit(integer, boolean) IS
+	'Maximum-likelihood sBG fit of one row per contract customer: the period it churned in, or the periods observed when still active';
+COMMENT ON AGGREGATE @extschema@.sbg_fit(integer, boolean, float8) IS
+	'Maximum-likelihood sBG fit of rows of period and churned, each standing for weight customers';
 
 CREATE FUNCTION @extschema@.sbg_survival(model @extschema@.sbg, t float8) RETURNS float8
 AS 'MODULE_PATHNAME', 'kam_sbg_survival' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

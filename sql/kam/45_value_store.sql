@@ -43,6 +43,17 @@ CREATE TABLE @extschema@.models (
 	log_likelihood float8,
 	description text
 );
+COMMENT ON TABLE @extschema@.models IS
+	'Stored lifetime-value models (BG/NBD, Pareto/NBD, Gamma-Gamma, sBG) by name, kept by pg_dump; kam.fit_models() stores ''bgnbd'' and ''gammagamma''';
+COMMENT ON COLUMN @extschema@.models.name IS 'Model name (''bgnbd'' and ''gammagamma'' for kam.fit_models(); any name for yours)';
+COMMENT ON COLUMN @extschema@.models.model_type IS 'Model type: bgnbd, paretonbd, gammagamma or sbg';
+COMMENT ON COLUMN @extschema@.models.parameters IS 'The whole fitted composite as jsonb (parameters, log_likelihood, n, iterations, converged), floats exact';
+COMMENT ON COLUMN @extschema@.models.period IS 'rfm_period the data was summarized in (day, week, ...): the time unit of the rates; NULL when it does not apply';
+COMMENT ON COLUMN @extschema@.models.as_of IS 'As-of date of the data the model was fitted on';
+COMMENT ON COLUMN @extschema@.models.fitted_at IS 'When the model was stored';
+COMMENT ON COLUMN @extschema@.models.rows IS 'Customers the model was fitted on (sum of weights)';
+COMMENT ON COLUMN @extschema@.models.log_likelihood IS 'Maximized log-likelihood of the fit';
+COMMENT ON COLUMN @extschema@.models.description IS 'Free text';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.models', '');
 GRANT SELECT ON @extschema@.models TO PUBLIC;
 
@@ -58,6 +69,8 @@ AS $$
 				WHEN p_period OPERATOR(pg_catalog.=) 'quarter' THEN 91.3125::pg_catalog.float8
 				WHEN p_period OPERATOR(pg_catalog.=) 'year' THEN 365.25::pg_catalog.float8 END
 $$;
+COMMENT ON FUNCTION @extschema@.period_days(text) IS
+	'Days in a period: day 1, week 7, month 30.4375, quarter 91.3125, year 365.25 (NULL for anything else)';
 
 -- rfm_period periods per month used by kam.customer_value's CLV.
 CREATE FUNCTION @extschema@.clv_periods_per_month()
@@ -69,6 +82,8 @@ AS $$
 					30.4375::pg_catalog.float8 OPERATOR(pg_catalog./)
 					@extschema@.period_days(@extschema@.setting('rfm_period'::pg_catalog.text)))
 $$;
+COMMENT ON FUNCTION @extschema@.clv_periods_per_month() IS
+	'rfm_period periods per month used by kam.customer_value''s CLV: the clv_periods_per_month setting, else 30.4375 days / kam.period_days(rfm_period)';
 
 -- Stores (or replaces) a model; the common part of the save_model overloads.
 CREATE FUNCTION @extschema@.save_model_jsonb(p_name text, p_type text, p_model jsonb,
@@ -120,6 +135,8 @@ BEGIN
 	RETURN m;
 END
 $$;
+COMMENT ON FUNCTION @extschema@.save_model_jsonb(text, text, jsonb, text, date, text) IS
+	'Stores or replaces a converged model given as jsonb (the common part of kam.save_model); internal';
 
 CREATE FUNCTION @extschema@.save_model(name text, model @extschema@.bgnbd, period text,
 									   as_of date DEFAULT NULL, description text DEFAULT NULL)
@@ -130,6 +147,8 @@ SET extra_float_digits = 3
 AS $$
 	SELECT @extschema@.save_model_jsonb(name, 'bgnbd'::pg_catalog.text, pg_catalog.to_jsonb(model), period, as_of, description)
 $$;
+COMMENT ON FUNCTION @extschema@.save_model(text, @extschema@.bgnbd, text, date, text) IS
+	'Stores (or replaces) a converged BG/NBD model in kam.models under a name, with the rfm_period its rates are per';
 
 CREATE FUNCTION @extschema@.save_model(name text, model @extschema@.paretonbd, period text,
 									   as_of date DEFAULT NULL, description text DEFAULT NULL)
@@ -140,6 +159,8 @@ SET extra_float_digits = 3
 AS $$
 	SELECT @extschema@.save_model_jsonb(name, 'paretonbd'::pg_catalog.text, pg_catalog.to_jsonb(model), period, as_of, description)
 $$;
+COMMENT ON FUNCTION @extschema@.save_model(text, @extschema@.paretonbd, text, date, text) IS
+	'Stores (or replaces) a converged Pareto/NBD model in kam.models under a name, with the rfm_period its rates are per';
 
 -- period: the rfm_period whose per-period purchase sums the spend was fitted
 -- on (purchases in one period merge), or NULL when that does not matter.
@@ -152,6 +173,8 @@ SET extra_float_digits = 3
 AS $$
 	SELECT @extschema@.save_model_jsonb(name, 'gammagamma'::pg_catalog.text, pg_catalog.to_jsonb(model), period, as_of, description)
 $$;
+COMMENT ON FUNCTION @extschema@.save_model(text, @extschema@.gammagamma, text, date, text) IS
+	'Stores (or replaces) a converged Gamma-Gamma model in kam.models under a name, with the rfm_period whose purchases merge into one spend';
 
 CREATE FUNCTION @extschema@.save_model(name text, model @extschema@.sbg,
 									   as_of date DEFAULT NULL, description text DEFAULT NULL)
@@ -162,6 +185,8 @@ SET extra_float_digits = 3
 AS $$
 	SELECT @extschema@.save_model_jsonb(name, 'sbg'::pg_catalog.text, pg_catalog.to_jsonb(model), NULL::pg_catalog.text, as_of, description)
 $$;
+COMMENT ON FUNCTION @extschema@.save_model(text, @extschema@.sbg, date, text) IS
+	'Stores (or replaces) a converged sBG contract model in kam.models under a name';
 
 -- The stored model p_name as jsonb, checked to be of type p_type and, for
 -- models with a unit of time, fitted in the current rfm_period.
@@ -198,6 +223,8 @@ BEGIN
 	RETURN m.parameters;
 END
 $$;
+COMMENT ON FUNCTION @extschema@.stored_model(text, text) IS
+	'Parameters of a stored model as jsonb, checked to be of the given type and fitted in the current rfm_period; internal';
 
 CREATE FUNCTION @extschema@.stored_bgnbd(name text DEFAULT 'bgnbd')
 RETURNS @extschema@.bgnbd
@@ -206,6 +233,8 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT pg_catalog.jsonb_populate_record(NULL::@extschema@.bgnbd, @extschema@.stored_model(name, 'bgnbd'::pg_catalog.text))
 $$;
+COMMENT ON FUNCTION @extschema@.stored_bgnbd(text) IS
+	'The stored BG/NBD model of that name (default ''bgnbd'') as kam.bgnbd, for scoring';
 
 CREATE FUNCTION @extschema@.stored_paretonbd(name text DEFAULT 'paretonbd')
 RETURNS @extschema@.paretonbd
@@ -214,6 +243,8 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT pg_catalog.jsonb_populate_record(NULL::@extschema@.paretonbd, @extschema@.stored_model(name, 'paretonbd'::pg_catalog.text))
 $$;
+COMMENT ON FUNCTION @extschema@.stored_paretonbd(text) IS
+	'The stored Pareto/NBD model of that name (default ''paretonbd'') as kam.paretonbd, for scoring';
 
 CREATE FUNCTION @extschema@.stored_gammagamma(name text DEFAULT 'gammagamma')
 RETURNS @extschema@.gammagamma
@@ -222,6 +253,8 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT pg_catalog.jsonb_populate_record(NULL::@extschema@.gammagamma, @extschema@.stored_model(name, 'gammagamma'::pg_catalog.text))
 $$;
+COMMENT ON FUNCTION @extschema@.stored_gammagamma(text) IS
+	'The stored Gamma-Gamma model of that name (default ''gammagamma'') as kam.gammagamma, for scoring';
 
 CREATE FUNCTION @extschema@.stored_sbg(name text)
 RETURNS @extschema@.sbg
@@ -230,6 +263,8 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT pg_catalog.jsonb_populate_record(NULL::@extschema@.sbg, @extschema@.stored_model(name, 'sbg'::pg_catalog.text))
 $$;
+COMMENT ON FUNCTION @extschema@.stored_sbg(text) IS
+	'The stored sBG model of that name as kam.sbg, for scoring';
 
 -- Fits BG/NBD on every customer with orders and Gamma-Gamma on the repeat
 -- customers with a positive mean repeat spend, from kam.customer_summary as of
@@ -298,6 +333,8 @@ BEGIN
 		'Gamma-Gamma spend model fitted by kam.fit_models() on kam.customer_summary'::text);
 END
 $$;
+COMMENT ON FUNCTION @extschema@.fit_models() IS
+	'Fits BG/NBD and Gamma-Gamma on kam.customer_summary as of kam.as_of() and stores them as ''bgnbd'' and ''gammagamma'' (all or nothing)';
 
 -- ---------------------------------------------------------------------------
 -- kam.customer_value: one row per customer, scored with the stored models
@@ -345,3 +382,15 @@ $view$,
  'Per customer: history, P(alive), expected purchases in the next 90 days, expected spend per purchase and CLV over clv_months (default 12) in margin, from the stored models ''bgnbd'' and ''gammagamma'' (kam.fit_models()).')
 ON CONFLICT (name) DO UPDATE SET position = excluded.position, requires = excluded.requires,
 	definition = excluded.definition, description = excluded.description;
+
+INSERT INTO @extschema@.report_view_columns (view_name, column_name, description) VALUES
+	('customer_value', 'customer_id', 'Customer (your type)'),
+	('customer_value', 'name', 'Customer name (NULL when not bound)'),
+	('customer_value', 'account_manager', 'Account manager (NULL when not bound)'),
+	('customer_value', 'historical_revenue', 'Revenue to date in currency'),
+	('customer_value', 'historical_margin', 'Margin to date in currency (without a bound margin column: revenue x setting clv_margin_ratio)'),
+	('customer_value', 'p_alive', 'Probability (0-1) that the customer is still active, from the stored BG/NBD model (NULL without orders)'),
+	('customer_value', 'expected_purchases_90d', 'Expected purchases (purchase periods) in the next 90 days, from the stored BG/NBD model'),
+	('customer_value', 'expected_spend', 'Expected revenue per future purchase in currency, from the stored Gamma-Gamma model'),
+	('customer_value', 'clv_12m', 'Customer lifetime value in currency of margin: discounted expected margin over the next clv_months months (default 12)')
+ON CONFLICT (view_name, column_name) DO UPDATE SET description = excluded.description;

@@ -11,13 +11,17 @@
 CREATE TYPE @extschema@.survival;
 
 CREATE FUNCTION @extschema@.km_survival_in(cstring) RETURNS @extschema@.survival
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME', 'kam_survival_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.km_survival_out(@extschema@.survival) RETURNS cstring
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME', 'kam_survival_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.km_survival_recv(internal) RETURNS @extschema@.survival
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME', 'kam_survival_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.km_survival_send(@extschema@.survival) RETURNS bytea
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME', 'kam_survival_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.km_survival_in(cstring) IS 'Text input function of type kam.survival; not for direct use';
+COMMENT ON FUNCTION @extschema@.km_survival_out(@extschema@.survival) IS 'Text output function of type kam.survival; not for direct use';
+COMMENT ON FUNCTION @extschema@.km_survival_recv(internal) IS 'Binary input function of type kam.survival; not for direct use';
+COMMENT ON FUNCTION @extschema@.km_survival_send(@extschema@.survival) IS 'Binary output function of type kam.survival; not for direct use';
 
 CREATE TYPE @extschema@.survival (
 	INPUT = @extschema@.km_survival_in,
@@ -36,10 +40,12 @@ COMMENT ON TYPE @extschema@.survival IS
 -- aggregating and flat (the type above) between nodes.
 CREATE FUNCTION @extschema@.km_fit_transfn(@extschema@.survival, float8, boolean)
 	RETURNS @extschema@.survival
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+	AS 'MODULE_PATHNAME', 'kam_km_fit_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.km_combine(@extschema@.survival, @extschema@.survival)
 	RETURNS @extschema@.survival
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME', 'kam_km_combine' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.km_fit_transfn(@extschema@.survival, float8, boolean) IS 'Transition function of kam.km_fit; not for direct use';
+COMMENT ON FUNCTION @extschema@.km_combine(@extschema@.survival, @extschema@.survival) IS 'Combine function of kam.km_fit and kam.km_merge (merges two fits exactly); not for direct use';
 
 CREATE AGGREGATE @extschema@.km_fit(duration float8, event boolean) (
 	SFUNC = @extschema@.km_fit_transfn,
@@ -60,17 +66,17 @@ COMMENT ON AGGREGATE @extschema@.km_merge(@extschema@.survival) IS
 	'The Kaplan-Meier fit of the union of the observations of several fits';
 
 CREATE FUNCTION @extschema@.km_survival(s @extschema@.survival, t float8) RETURNS float8
-	AS 'MODULE_PATHNAME', 'km_survival_at' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME', 'kam_km_survival' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.km_survival(@extschema@.survival, float8) IS
 	'Kaplan-Meier survival S(t), right-continuous (includes the events at t)';
 
 CREATE FUNCTION @extschema@.km_quantile(s @extschema@.survival, p float8) RETURNS float8
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME', 'kam_km_quantile' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.km_quantile(@extschema@.survival, float8) IS
 	'Time by which a share p has had the event, as R''s quantile.survfit (NULL when never reached)';
 
 CREATE FUNCTION @extschema@.km_median(s @extschema@.survival) RETURNS float8
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME', 'kam_km_median' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.km_median(@extschema@.survival) IS
 	'Median survival time as R''s survfit: smallest t with S(t) <= 0.5, the midpoint where S = 0.5 over an interval, NULL when never reached';
 
@@ -79,12 +85,12 @@ CREATE FUNCTION @extschema@.km_curve(s @extschema@.survival, conf_level float8 D
 		OUT survival float8, OUT std_err float8, OUT std_err_log float8,
 		OUT conf_low float8, OUT conf_high float8)
 	RETURNS SETOF record
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 100;
+	AS 'MODULE_PATHNAME', 'kam_km_curve' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 100;
 COMMENT ON FUNCTION @extschema@.km_curve(@extschema@.survival, float8) IS
 	'The Kaplan-Meier curve, one row per distinct time, with Greenwood standard errors and log-transformed confidence limits (as survfit)';
 
 CREATE FUNCTION @extschema@.km_period_index(d date, period text) RETURNS integer
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME', 'kam_km_period_index' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.km_period_index(date, text) IS
 	'Index of the period (day, week, month, quarter, year) holding d; consecutive periods have consecutive indexes';
 
@@ -127,3 +133,15 @@ $view$,
 'Kaplan-Meier curve of customer lifetimes in periods (settings period, churn_after, as_of): at each period offset the customers at risk, churned and censored, the survival with its standard error and 95% limits, and the median lifetime (repeated on every row)')
 ON CONFLICT (name) DO UPDATE SET position = excluded.position, requires = excluded.requires,
 	definition = excluded.definition, description = excluded.description;
+
+INSERT INTO @extschema@.report_view_columns (view_name, column_name, description) VALUES
+	('customer_survival', 'period_offset', 'Customer lifetime in periods (setting period): last order''s period - first order''s period'),
+	('customer_survival', 'at_risk', 'Customers whose lifetime is at least period_offset'),
+	('customer_survival', 'churned', 'Customers churned (no order in the last churn_after periods) with this lifetime'),
+	('customer_survival', 'censored', 'Customers still active with this lifetime so far'),
+	('customer_survival', 'survival', 'Kaplan-Meier share (0-1) of customers whose lifetime is longer than period_offset'),
+	('customer_survival', 'std_err', 'Greenwood standard error of survival'),
+	('customer_survival', 'conf_low', 'Lower 95% confidence limit of survival (log-transformed, as R''s survfit)'),
+	('customer_survival', 'conf_high', 'Upper 95% confidence limit of survival (log-transformed, as R''s survfit)'),
+	('customer_survival', 'median_lifetime', 'Median customer lifetime in periods, the same on every row (NULL when survival never reaches 0.5)')
+ON CONFLICT (view_name, column_name) DO UPDATE SET description = excluded.description;

@@ -51,6 +51,8 @@ BEGIN
 	END IF;
 END
 $$;
+COMMENT ON FUNCTION @extschema@.check_trusted_read(text) IS
+'Refuses to read all rows for the company as a superuser when a bound relation is a view owned by a role without superuser; internal';
 
 -- ---------------------------------------------------------------------------
 -- Company-wide tiers.  Tiers that rank a customer against the whole company
@@ -84,6 +86,8 @@ BEGIN
 	END IF;
 END
 $$;
+COMMENT ON FUNCTION @extschema@.tier_snapshot_detach() IS
+'Drops the policy of kam.tier_snapshot before kam.rebuild_views() drops the views it depends on; internal';
 
 CREATE FUNCTION @extschema@.tier_snapshot_attach()
 RETURNS void
@@ -93,6 +97,7 @@ AS $$
 DECLARE
 	want text;
 	have text;
+	c record;
 	owner text := (SELECT e.extowner::regrole::text FROM pg_catalog.pg_extension e
 					WHERE e.extname OPERATOR(pg_catalog.=) 'kam');
 BEGIN
@@ -128,6 +133,18 @@ BEGIN
 			COMMENT ON TABLE @extschema@.tier_snapshot IS
 				'kam.customer_tier over all customers, stored by kam.refresh_tier_snapshot(); each reader sees the customers whose orders it can see in kam.orders.';
 		END IF;
+		-- its columns' comments are kam.customer_tier's
+		FOR c IN SELECT a.attname,
+						CASE WHEN a.attname OPERATOR(pg_catalog.=) 'refreshed_at' THEN 'Time kam.refresh_tier_snapshot() stored the row'
+							 ELSE pg_catalog.col_description(t.attrelid, t.attnum) END AS description
+				   FROM pg_catalog.pg_attribute a
+				   LEFT JOIN pg_catalog.pg_attribute t
+					 ON t.attrelid OPERATOR(pg_catalog.=) '@extschema@.customer_tier'::regclass::oid
+					AND t.attname OPERATOR(pg_catalog.=) a.attname AND t.attnum OPERATOR(pg_catalog.>) 0::int2
+				  WHERE a.attrelid OPERATOR(pg_catalog.=) '@extschema@.tier_snapshot'::regclass::oid
+					AND a.attnum OPERATOR(pg_catalog.>) 0::int2 AND NOT a.attisdropped LOOP
+			EXECUTE format('COMMENT ON COLUMN @extschema@.tier_snapshot.%I IS %L', c.attname, c.description);
+		END LOOP;
 	END IF;
 	IF to_regclass('@extschema@.tier_snapshot') IS NULL THEN
 		RETURN;
@@ -146,6 +163,8 @@ BEGIN
 	END IF;
 END
 $$;
+COMMENT ON FUNCTION @extschema@.tier_snapshot_attach() IS
+'Creates kam.tier_snapshot with kam.customer_tier''s columns and comments (re-created when they change) and its row-level policy; internal';
 
 -- The company-wide tiers, into a temporary table, with row_security = off:
 -- a role that a policy would filter gets an error (42501) instead of tiers
@@ -164,6 +183,8 @@ BEGIN
 		SELECT t.*, pg_catalog.now() AS refreshed_at FROM @extschema@.customer_tier t;
 END
 $$;
+COMMENT ON FUNCTION @extschema@.tier_snapshot_compute() IS
+'Computes kam.customer_tier over all rows (row_security off) into a temporary table for kam.refresh_tier_snapshot(); internal';
 
 -- Stores kam.customer_tier for every customer; returns the rows stored.  All
 -- or nothing: the tiers are computed before the old rows go, and readers see
@@ -198,6 +219,8 @@ BEGIN
 	RETURN n;
 END
 $$;
+COMMENT ON FUNCTION @extschema@.refresh_tier_snapshot() IS
+'Stores kam.customer_tier for every customer in kam.tier_snapshot (all or nothing) and returns the number of rows stored';
 
 -- Grants, last: every function above exists now.
 DO $grants$

@@ -17,7 +17,7 @@
 -- ===========================================================================
 DO $migrate$
 DECLARE
-	v pg_catalog.record;
+	derived pg_catalog.record;
 	found pg_catalog.text;
 BEGIN
 	-- the derived objects, in reverse creation order; a user's view built on
@@ -25,7 +25,7 @@ BEGIN
 	IF pg_catalog.to_regclass('@extschema@.tier_snapshot') IS NOT NULL THEN
 		DROP TABLE @extschema@.tier_snapshot;
 	END IF;
-	FOR v IN SELECT c.relname FROM pg_catalog.pg_class c
+	FOR derived IN SELECT c.relname FROM pg_catalog.pg_class c
 			  WHERE c.relnamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
 				AND c.relkind OPERATOR(pg_catalog.=) 'v'::"char"
 				AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
@@ -37,7 +37,7 @@ BEGIN
 			  ORDER BY COALESCE((SELECT r.position FROM @extschema@.report_views r
 								  WHERE r.name OPERATOR(pg_catalog.=) c.relname::pg_catalog.text), 0) DESC,
 					   c.relname OPERATOR(pg_catalog.=) 'orders' LOOP
-		EXECUTE pg_catalog.format('DROP VIEW @extschema@.%I', v.relname);
+		EXECUTE pg_catalog.format('DROP VIEW @extschema@.%I', derived.relname);
 	END LOOP;
 
 	-- what is left must belong to a superuser
@@ -58,8 +58,8 @@ BEGIN
 			SELECT pg_catalog.format('collation %s', l.collname), l.collowner
 			  FROM pg_catalog.pg_collation l WHERE l.collnamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
 			UNION ALL
-			SELECT pg_catalog.format('conversion %s', v.conname), v.conowner
-			  FROM pg_catalog.pg_conversion v WHERE v.connamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
+			SELECT pg_catalog.format('conversion %s', cv.conname), cv.conowner
+			  FROM pg_catalog.pg_conversion cv WHERE cv.connamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
 			UNION ALL
 			SELECT pg_catalog.format('operator family %s', f.opfname), f.opfowner
 			  FROM pg_catalog.pg_opfamily f WHERE f.opfnamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
@@ -90,6 +90,28 @@ $migrate$;
 -- 0.1.0's tier-snapshot policy function: the policy now compares with
 -- kam.orders directly (sql/kam/90_security.sql).
 DROP FUNCTION @extschema@.customer_visible(anyelement);
+
+-- 0.2.0's registry of view column comments (sql/kam/00_core.sql); the replayed
+-- section fills it, grants and comments it.
+CREATE TABLE @extschema@.report_view_columns (
+	view_name text NOT NULL,
+	column_name text NOT NULL,
+	description text NOT NULL,
+	PRIMARY KEY (view_name, column_name)
+);
+
+-- New composite types of 0.2.0 (sql/kam/42_value_discrete.sql; the replay
+-- leaves CREATE TYPE out): the same definitions as the install's.
+CREATE TYPE @extschema@.bgbb AS (
+	alpha float8, beta float8, gamma float8, delta float8,
+	log_likelihood float8, n float8, iterations integer, converged boolean);
+COMMENT ON TYPE @extschema@.bgbb IS
+	'BG/BB model for discrete transaction opportunities (Fader, Hardie & Shang 2010) as fitted by kam.bgbb_fit; all four parameters are dimensionless.';
+CREATE TYPE @extschema@.mbgnbd AS (
+	r float8, alpha float8, a float8, b float8,
+	log_likelihood float8, n float8, iterations integer, converged boolean);
+COMMENT ON TYPE @extschema@.mbgnbd IS
+	'MBG/NBD purchase model (Batislam, Denizel & Filiztekin 2007) as fitted by kam.mbgnbd_fit; alpha is in the time unit of recency and t, r, a and b are dimensionless.';
 
 -- Account health (sql/kam/60_health.sql): two new binding kinds, the policy
 -- table kam.health_policy (its shipped rows are inserted by the replayed

@@ -13,12 +13,17 @@
 #       (setting names, column and table names).  MAP.tsv gets "line<TAB>entry".
 #       Entries KNOWN.tsv lists with a statement timeout (57014) are not called
 #       while the table of rejected rows is bound.
-#   fuzz.pl check MAP.tsv PSQL.stderr README.md [KNOWN.tsv]
+#   fuzz.pl check MAP.tsv PSQL.stderr DOCS [KNOWN.tsv]
 #       Reads psql's stderr (VERBOSITY verbose), attributes every error to its
 #       call, prints a per-entry summary and exits 1 when a call crashed the
 #       backend, ran into the statement timeout, raised class XX, raised P0001
 #       (a RAISE without an error code) or raised a SQLSTATE that no
-#       "SQLSTATE" table of README.md documents.
+#       "SQLSTATE" table of the documentation documents.  DOCS is the
+#       repository's root (its README.md and doc/*.md are read) or one
+#       markdown file.
+#   fuzz.pl codes DOCS
+#       Prints the documented SQLSTATEs (the same parser), comma-separated:
+#       what test/fuzz/binfuzz.c accepts.
 use strict;
 use warnings;
 
@@ -351,26 +356,38 @@ sub shuffle {
 # checking
 # ---------------------------------------------------------------------------
 
-# The SQLSTATEs documented in README.md: every code in the rows of a table
-# whose header names SQLSTATE.
+# The documentation: DOCS itself when it is a file, else DOCS/README.md and
+# DOCS/doc/*.md (the per-capability pages hold the SQLSTATE tables).
+sub doc_files {
+	my ($docs) = @_;
+	return ($docs) unless -d $docs;
+	my @files = ("$docs/README.md", sort glob("$docs/doc/*.md"));
+	-f $_ or die "$_: not found\n" for $files[0];
+	return @files;
+}
+
+# The SQLSTATEs documented: every code in the rows of a markdown table whose
+# header names SQLSTATE, in any of the documentation files.
 sub documented_codes {
-	my ($readme) = @_;
+	my ($docs) = @_;
 	my %codes;
-	open(my $r, '<', $readme) or die "$readme: $!\n";
-	my $in = 0;
-	while (my $l = <$r>) {
-		if ($l !~ /^\s*\|/) { $in = 0; next; }
-		if ($l =~ /SQLSTATE/i) { $in = 1; next; }
-		next unless $in;
-		$codes{$1} = 1 while $l =~ /\b((?:[0-5][0-9A-Z]|72|F0|HV|P0)[0-9A-Z]{3})\b/g;
+	for my $file (doc_files($docs)) {
+		open(my $r, '<', $file) or die "$file: $!\n";
+		my $in = 0;
+		while (my $l = <$r>) {
+			if ($l !~ /^\s*\|/) { $in = 0; next; }
+			if ($l =~ /SQLSTATE/i) { $in = 1; next; }
+			next unless $in;
+			$codes{$1} = 1 while $l =~ /\b((?:[0-5][0-9A-Z]|72|F0|HV|P0)[0-9A-Z]{3})\b/g;
+		}
+		close $r;
 	}
-	close $r;
 	return \%codes;
 }
 
 sub check {
-	my ($mapfile, $errfile, $readme, $knownfile) = @_;
-	my $allowed = documented_codes($readme);
+	my ($mapfile, $errfile, $docs, $knownfile) = @_;
+	my $allowed = documented_codes($docs);
 	my %known;
 	if ($knownfile && open(my $k, '<', $knownfile)) {
 		while (<$k>) {
@@ -404,7 +421,7 @@ sub check {
 			elsif ($code =~ /^XX/ || $code eq 'P0001' || $code eq '57014' || !$allowed->{$code}) {
 				my $why = $code =~ /^XX/ ? 'internal error (class XX)'
 				  : $code eq 'P0001' ? 'RAISE without an error code'
-				  : $code eq '57014' ? 'statement timeout' : 'SQLSTATE not documented in README';
+				  : $code eq '57014' ? 'statement timeout' : 'SQLSTATE not documented (README.md, doc/*.md)';
 				$last = { entry => $e, line => $line, code => $code, msg => $msg, why => $why };
 				push @bad, $last;
 			}
@@ -450,4 +467,5 @@ sub check {
 my $mode = shift @ARGV // '';
 if ($mode eq 'gen') { gen(@ARGV); }
 elsif ($mode eq 'check') { exit(check(@ARGV)); }
-else { die "usage: fuzz.pl gen|check ...\n"; }
+elsif ($mode eq 'codes') { print join(',', sort keys %{ documented_codes($ARGV[0] // die "usage: fuzz.pl codes DOCS\n") }), "\n"; }
+else { die "usage: fuzz.pl gen|check|codes ...\n"; }

@@ -5,7 +5,8 @@
 #   - no backend crashed (psql kept its connection, the server log has no
 #     "terminated by signal", the postmaster PID is unchanged),
 #   - no call ran into the statement timeout,
-#   - every error carries a SQLSTATE documented in a README "SQLSTATE" table,
+#   - every error carries a SQLSTATE documented in a "SQLSTATE" table of
+#     README.md or doc/*.md,
 #     never class XX and never P0001.
 #
 #   bash test/fuzz/run.sh [--short | --long] [--seed N] [--calls N] [--timeout T]
@@ -73,7 +74,7 @@ elapsed=$(($(date +%s) - start))
 echo "fuzz: psql exited with $psql_rc after ${elapsed}s"
 
 fail=0
-perl "$FUZZ_DIR/fuzz.pl" check "$work/map.tsv" "$work/stderr.log" "$KAM_ROOT/README.md" "$FUZZ_DIR/known.tsv" || fail=1
+perl "$FUZZ_DIR/fuzz.pl" check "$work/map.tsv" "$work/stderr.log" "$KAM_ROOT" "$FUZZ_DIR/known.tsv" || fail=1
 if ((psql_rc > 1)); then
 	echo "BAD: psql exited with $psql_rc (connection lost)"; tail -n 5 "$work/stderr.log"; fail=1
 fi

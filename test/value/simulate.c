@@ -22,6 +22,19 @@
  *              (t = 1, 2, ...); each customer is observed for H periods, H
  *              uniform in 1..hmax.  Line: rep,period,churned (churned: the
  *              period it ended in; otherwise period = H, right-censored)
+ *   bgbb       Fader, Hardie & Shang (2010): p ~ Beta(alpha, beta), theta ~
+ *              Beta(gamma, delta); at the start of each opportunity a living
+ *              customer dies with probability theta, and a living one then
+ *              transacts with probability p.  n is uniform in nmin..nmax, and
+ *              the process goes on after n to score the predictions.
+ *              Line: rep,x,t_x,n,alive,future,discounted with alive = alive at
+ *              opportunity n+1 (0/1), future = transactions in n+1..n+nfuture,
+ *              discounted = sum over k >= 1 of the transaction at n+k / (1+d)^k
+ *              (followed until death or 100,000 opportunities).
+ *   mbgnbd     Batislam et al. (2007): as bgnbd, but the customer may also drop
+ *              out at time 0, right after the first purchase.  The process goes
+ *              on after T.  Line: rep,x,t_x,T,alive,future with alive = alive
+ *              at T (0/1) and future = purchases in (T, T+h].
  *   summary    BG/NBD purchases plus Gamma-Gamma spend in whole days, as
  *              kam.customer_summary has them (purchases on one day merge),
  *              for benchmarks: Line: x,t_x,T,m with m = 0 when x = 0 and T
@@ -38,6 +51,8 @@
  *   paretonbd   r alpha s beta tmin tmax
  *   gammagamma  p q v
  *   sbg         alpha beta hmax
+ *   bgbb        alpha beta gamma delta nmin nmax nfuture d
+ *   mbgnbd      r alpha a b tmin tmax h
  *   summary     r alpha a b p q v tmin tmax
  */
 #include <math.h>
@@ -117,6 +132,92 @@ bgnbd_days(Rng *rng, double r, double alpha, double a, double b, double T, int *
 	return x;
 }
 
+/*
+ * MBG/NBD purchases up to T and in (T, T+h]: returns x, sets *tx, *alive (at
+ * T) and *future
+ */
+static int
+mbgnbd_draw(Rng *rng, double r, double alpha, double a, double b, double T, double h,
+			double *tx, int *alive, int *future)
+{
+	double		lambda = gamma_rand(rng, r) / alpha;
+	double		p = beta_rand(rng, a, b);
+	double		t = 0;
+	int			x = 0;
+
+	*tx = 0;
+	*future = 0;
+	*alive = unif(rng) >= p;	/* dropout at time 0 */
+	while (*alive)
+	{
+		t += expo(rng) / lambda;
+		if (t > T + h)
+			break;
+		if (t > T)
+		{
+			/* still alive at T: count the future */
+			(*future)++;
+			if (unif(rng) < p)
+				break;
+			continue;
+		}
+		x++;
+		*tx = t;
+		if (unif(rng) < p)
+		{
+			*alive = 0;
+			break;
+		}
+	}
+	return x;
+}
+
+/* BG/BB: see the header; returns x */
+static int
+bgbb_draw(Rng *rng, double alpha, double beta, double gamma, double delta, int n,
+		  int nfuture, double d, int *tx, int *alive_next, int *future, double *disc)
+{
+	double		p = beta_rand(rng, alpha, beta);
+	double		theta = beta_rand(rng, gamma, delta);
+	double		f = 1.0;
+	int			x = 0,
+				t;
+
+	*tx = 0;
+	*alive_next = 0;
+	*future = 0;
+	*disc = 0;
+	for (t = 1; t <= n + 100000; t++)
+	{
+		int			buys;
+
+		if (unif(rng) < theta)
+			break;
+		if (t == n + 1)
+			*alive_next = 1;
+		buys = unif(rng) < p;
+		if (t <= n)
+		{
+			if (buys)
+			{
+				x++;
+				*tx = t;
+			}
+			continue;
+		}
+		f /= 1.0 + d;
+		if (buys)
+		{
+			*disc += f;
+			if (t <= n + nfuture)
+				(*future)++;
+		}
+		if (f < 1e-18)
+			break;
+	}
+	return x;
+}
+
 /* mean of x Gamma(p, rate nu) transaction values, nu ~ Gamma(q, rate v) */
 static double
 spend_draw(Rng *rng, double p, double q, double v, int x)
@@ -139,6 +240,8 @@ usage(void)
 			"  paretonbd   r alpha s beta tmin tmax\n"
 			"  gammagamma  p q v\n"
 			"  sbg         alpha beta hmax\n"
+			"  bgbb        alpha beta gamma delta nmin nmax nfuture d\n"
+			"  mbgnbd      r alpha a b tmin tmax h\n"
 			"  summary     r alpha a b p q v tmin tmax\n");
 	exit(2);
 }
@@ -168,6 +271,10 @@ main(int argc, char **argv)
 		npar = 3;
 	else if (strcmp(model, "summary") == 0)
 		npar = 9;
+	else if (strcmp(model, "bgbb") == 0)
+		npar = 8;
+	else if (strcmp(model, "mbgnbd") == 0)
+		npar = 7;
 	else
 		usage();
 	if (argc != 5 + npar || n <= 0 || reps <= 0)
@@ -197,6 +304,28 @@ main(int argc, char **argv)
 				T = par[4] + (par[5] - par[4]) * unif(&rng);
 				x = bgnbd_draw(&rng, par[0], par[1], par[2], par[3], T, &tx);
 				printf("%ld,%d,%.17g,%.17g\n", rep, x, tx, T);
+			}
+			else if (strcmp(model, "bgbb") == 0)
+			{
+				int			nmin = (int) par[4],
+							nn = nmin + (int) ((par[5] - nmin + 1) * unif(&rng)),
+							itx,
+							alive,
+							future;
+				double		disc;
+
+				x = bgbb_draw(&rng, par[0], par[1], par[2], par[3], nn, (int) par[6], par[7],
+							  &itx, &alive, &future, &disc);
+				printf("%ld,%d,%d,%d,%d,%d,%.17g\n", rep, x, itx, nn, alive, future, disc);
+			}
+			else if (strcmp(model, "mbgnbd") == 0)
+			{
+				int			alive,
+							future;
+
+				T = par[4] + (par[5] - par[4]) * unif(&rng);
+				x = mbgnbd_draw(&rng, par[0], par[1], par[2], par[3], T, par[6], &tx, &alive, &future);
+				printf("%ld,%d,%.17g,%.17g,%d,%d\n", rep, x, tx, T, alive, future);
 			}
 			else if (strcmp(model, "paretonbd") == 0)
 			{

@@ -1,0 +1,265 @@
+-- Input hardening and format versions of kam's stored types (kam.activity,
+-- kam.survival, kam.rfm_state): values written by kam 0.1.0 (text and binary
+-- literals captured from the 0.1.0 build) still read and give the same
+-- results; crafted values are refused with documented SQLSTATEs.
+SET client_min_messages = warning;
+SET TimeZone = 'UTC';
+CREATE FUNCTION pg_temp.err(q text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+	EXECUTE q;
+	RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+	RETURN SQLSTATE || ': ' || SQLERRM;
+END
+$$;
+-- pg_temp.bin(type, hex): the value whose binary form (what send gives) is
+-- hex, read through the type's receive function (COPY BINARY of one field),
+-- returned as text.
+CREATE FUNCTION pg_temp.bin(typ regtype, hex text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	f text := '5047434f50590aff0d0a00' || '00000000' || '00000000' || '0001'
+			  || lpad(to_hex(length(hex) / 2), 8, '0') || hex || 'ffff';
+	r text;
+BEGIN
+	DROP TABLE IF EXISTS pg_temp.bin_in;
+	EXECUTE format('CREATE TEMP TABLE bin_in (v %s)', typ);
+	EXECUTE format('COPY bin_in FROM PROGRAM %L (FORMAT binary)',
+				   'perl -e ''print pack(q(H*), $ARGV[0])'' ' || f);
+	SELECT v::text INTO r FROM bin_in;
+	RETURN r;
+END
+$$;
+-- the send form of a text value, as hex
+-- hex of big-endian integers, for crafted binary values
+CREATE FUNCTION pg_temp.i4(x int) RETURNS text LANGUAGE sql AS $$ SELECT lpad(to_hex(x), 8, '0') $$;
+CREATE FUNCTION pg_temp.i8(x bigint) RETURNS text LANGUAGE sql AS $$ SELECT lpad(to_hex(x), 16, '0') $$;
+CREATE FUNCTION pg_temp.hex(v kam.activity) RETURNS text LANGUAGE sql AS $$ SELECT encode(kam.activity_send(v), 'hex') $$;
+CREATE FUNCTION pg_temp.hex(v kam.survival) RETURNS text LANGUAGE sql AS $$ SELECT encode(kam.km_survival_send(v), 'hex') $$;
+CREATE FUNCTION pg_temp.hex(v kam.rfm_state) RETURNS text LANGUAGE sql AS $$ SELECT encode(kam.rfm_state_send(v), 'hex') $$;
+
+CREATE TABLE tio_orders (c int, at timestamptz, amount float8);
+INSERT INTO tio_orders VALUES (1,'2024-01-15 10:00+00',10.5),(1,'2024-01-20',2.25),(1,'2024-03-02',-1.5),(1,'2024-03-31 23:00+00',NULL),
+ (2,'2023-06-30',1234567.891234567),(3,'2024-03-31',0.1),(3,'2024-03-31',0.2);
+
+-- ---------------------------------------------------------------------------
+-- kam.activity written by kam 0.1.0: text (format 1, no marker) and binary
+-- (send of 0.1.0), each with the value the current aggregate makes from the
+-- same orders
+CREATE TABLE tio_act_old (k text, old_text text, old_hex text, fresh kam.activity);
+INSERT INTO tio_act_old VALUES
+('a_day_c3', 'day 2024-03-31 | 2024-03-31=0.300000000',
+ '0000000000002298000000010000229800000000000000000000000011e1a300',
+ (SELECT kam.activity(at, amount, 'day', '2024-03-31') FROM tio_orders WHERE c = 3)),
+('a_month_c1', 'month 2024-03-31 | 2024-01-01=12.750000000, 2024-03-01=-1.500000000',
+ '00000002000022980000000200000120000000000000000000000002f7f58f8000000122ffffffffffffffffffffffffa697d100',
+ (SELECT kam.activity(at, amount, 'month', '2024-03-31') FROM tio_orders WHERE c = 1)),
+('a_quarter_merge', 'quarter 2024-03-31 | 2023-04-01=1234567.891234567, 2024-01-01=11.550000000',
+ '0000000300002298000000020000005d0000000000000000000462d53c9baf0700000060000000000000000000000002b06f0380',
+ (SELECT kam.activity_merge(a) FROM (SELECT kam.activity(at, amount, 'quarter', '2024-03-31') a FROM tio_orders GROUP BY c) s)),
+('a_week_all', 'week 2024-03-31 | 2023-06-26=1234567.891234567, 2024-01-15=12.750000000, 2024-02-26=-1.500000000, 2024-03-25=0.300000000',
+ '000000010000229800000004000004c90000000000000000000462d53c9baf07000004e6000000000000000000000002f7f58f80000004ecffffffffffffffffffffffffa697d100000004f000000000000000000000000011e1a300',
+ (SELECT kam.activity(at, amount, 'week', '2024-03-31') FROM tio_orders)),
+('a_year_c2', 'year 2024-03-31 | 2023-01-01=1234567.891234567',
+ '000000040000229800000001000000170000000000000000000462d53c9baf07',
+ (SELECT kam.activity(at, amount, 'year', '2024-03-31') FROM tio_orders WHERE c = 2));
+-- the old text reads, prints as the same value with the v2 marker, equals the
+-- fresh value; the old binary reads to the same value; v2 text and binary
+-- round-trip bit for bit
+SELECT k, old_text::kam.activity AS v2_text,
+       old_text::kam.activity::text = 'v2 ' || old_text AS marker_only,
+       old_text::kam.activity::text = fresh::text AS same_as_fresh,
+       pg_temp.bin('kam.activity', old_hex) = fresh::text AS old_binary_reads,
+       pg_temp.bin('kam.activity', pg_temp.hex(fresh)) = fresh::text AS v2_binary_round_trip,
+       fresh::text::kam.activity::text = fresh::text AS v2_text_round_trip
+  FROM tio_act_old ORDER BY k;
+-- the format-2 binary form: format byte 2, period byte, as-of, n, entries
+SELECT k, pg_temp.hex(fresh) FROM tio_act_old ORDER BY k;
+-- kam's functions give the same over the 0.1.0 values as over fresh ones
+SELECT k, (kam.activity_summary(old_text::kam.activity, 1, 1, 0.5))::text
+          = (kam.activity_summary(fresh, 1, 1, 0.5))::text AS same_summary,
+       (kam.activity_summary(pg_temp.bin('kam.activity', old_hex)::kam.activity, 2, 1, 0.5)).*
+  FROM tio_act_old ORDER BY k;
+SELECT k, (SELECT kam.retention_periods(x, 2) FROM (VALUES (old_text::kam.activity)) v(x))::text
+          = (SELECT kam.retention_periods(x, 2) FROM (VALUES (fresh)) v(x))::text AS retention,
+       (SELECT kam.cohort_matrix(x) FROM (VALUES (old_text::kam.activity)) v(x))::text
+          = (SELECT kam.cohort_matrix(x) FROM (VALUES (fresh)) v(x))::text AS cohorts,
+       (SELECT kam.trailing_retention(x, 1) FROM (VALUES (old_text::kam.activity)) v(x))::text
+          = (SELECT kam.trailing_retention(x, 1) FROM (VALUES (fresh)) v(x))::text AS trailing
+  FROM tio_act_old ORDER BY k;
+SELECT (r).period_start, (r).active, (r).new, (r).retained, (r).revenue
+  FROM (SELECT unnest(kam.retention_periods(pg_temp.bin('kam.activity', old_hex)::kam.activity, 1)) r
+		  FROM tio_act_old WHERE k = 'a_month_c1') s ORDER BY 1;
+
+-- ---------------------------------------------------------------------------
+-- kam.survival written by kam 0.1.0
+CREATE TABLE tio_obs (d float8, e bool);
+INSERT INTO tio_obs VALUES (1,true),(2,false),(2,true),(3.5,true),(3.5,true),(10,false),(0,true),(0.1,false);
+CREATE TABLE tio_surv_old (k text, old_text text, old_hex text, fresh kam.survival);
+INSERT INTO tio_surv_old VALUES
+('s_fit', '{(0,1,0),(0.1,0,1),(1,1,0),(2,1,1),(3.5,2,0),(10,0,1)}',
+ '000000060000000000000000000000000000000100000000000000003fb999999999999a000000000000000000000000000000013ff000000000000000000000000000010000000000000000400000000000000000000000000000010000000000000001400c00000000000000000000000000020000000000000000402400000000000000000000000000000000000000000001',
+ (SELECT kam.km_fit(d, e) FROM tio_obs)),
+('s_lit', '{(1e-300,1,0),(1.7976931348623157e+308,0,1)}',
+ '0000000201a56e1fc2f8f359000000000000000100000000000000007fefffffffffffff00000000000000000000000000000001',
+ (SELECT kam.km_fit(d, e) FROM (VALUES (1e-300::float8, true), (1.7976931348623157e+308, false)) v(d, e)));
+SELECT k, old_text::kam.survival AS v2_text,
+       old_text::kam.survival::text = 'v2 ' || old_text AS marker_only,
+       old_text::kam.survival::text = fresh::text AS same_as_fresh,
+       pg_temp.bin('kam.survival', old_hex) = fresh::text AS old_binary_reads,
+       pg_temp.bin('kam.survival', pg_temp.hex(fresh)) = fresh::text AS v2_binary_round_trip,
+       fresh::text::kam.survival::text = fresh::text AS v2_text_round_trip,
+       kam.km_median(old_text::kam.survival) AS median, kam.km_quantile(old_text::kam.survival, 0.25) AS q25
+  FROM tio_surv_old ORDER BY k;
+SELECT k, (SELECT array_agg(c::text) FROM kam.km_curve(old_text::kam.survival) c)
+          = (SELECT array_agg(c::text) FROM kam.km_curve(fresh) c) AS same_curve
+  FROM tio_surv_old ORDER BY k;
+
+-- ---------------------------------------------------------------------------
+-- kam.rfm_state written by kam 0.1.0 (its binary form already had version 2)
+CREATE TABLE tio_rfm_old (k text, old_text text, old_hex text, fresh kam.rfm_state);
+INSERT INTO tio_rfm_old VALUES
+('r_rollup_c1', 'day tz - 758628000000000 8780:1:758628000000000:10.500000000 8785:1:759024000000000:2.250000000 8827:1:762652800000000:-1.500000000',
+ '020000000000030002b1f7d874e8000000224c000000010002b1f7d874e80000000000000000000000000271d9490000002251000000010002b2540be56000000000000000000000000000861c46800000227b000000010002b5a0f13b2000ffffffffffffffffffffffffa697d100',
+ (SELECT kam.rfm_state(at, amount) FROM tio_orders WHERE c = 1)),
+('r_rollup_month_local', 'month local - 741398400000000 281:1:741398400000000:1234567.891234567 288:2:759024000000000:12.750000000 290:3:765158400000000:-1.200000000',
+ '020202000000030002a24c4444e00000000119000000010002a24c4444e0000000000000000000000462d53c9baf0700000120000000020002b2540be56000000000000000000000000002f7f58f8000000122000000030002b7e852a10000ffffffffffffffffffffffffb8797400',
+ (SELECT kam.rfm_state(at::date, amount, 'month') FROM tio_orders)),
+('r_asof', 'day tz 765158400000000/8856 757382400000000 760060800000000 2 12.000000000 5.000000000 8766 8797',
+ '02000100000002000022980002b7e852a100000002b0d5d4e940000002b34571fde0000000000000000002000000000000000000000002cb4178000000000000000000000000012a05f2000000223e0000225d',
+ (SELECT kam.rfm_accum(kam.rfm_accum(NULL::kam.rfm_state, '2024-01-01'::timestamptz, 5, '2024-03-31'::timestamptz), '2024-02-01'::timestamptz, 7, '2024-03-31'::timestamptz)));
+SELECT k, old_text::kam.rfm_state::text = 'v2 ' || old_text AS marker_only,
+       old_text::kam.rfm_state::text = fresh::text AS same_as_fresh,
+       pg_temp.bin('kam.rfm_state', old_hex) = fresh::text AS old_binary_reads,
+       pg_temp.hex(fresh) = old_hex AS binary_unchanged,
+       fresh::text::kam.rfm_state::text = fresh::text AS v2_text_round_trip
+  FROM tio_rfm_old ORDER BY k;
+SELECT k, (kam.rfm_summary(old_text::kam.rfm_state, '2024-03-31'::timestamptz)).*
+  FROM tio_rfm_old WHERE k <> 'r_asof' ORDER BY k;
+SELECT (kam.rfm_final(old_text::kam.rfm_state)).* FROM tio_rfm_old WHERE k = 'r_asof';
+
+-- ---------------------------------------------------------------------------
+-- Crafted binary kam.activity: the length is checked before allocating (a
+-- 24-byte value claiming 33 million periods took ~1 GB before), truncated,
+-- oversized and unknown formats
+SELECT pg_temp.err($$SELECT pg_temp.bin('kam.activity', '000000020000229802000000000001200000000000000000')$$) AS huge_count_v1;
+SELECT pg_temp.err($$SELECT pg_temp.bin('kam.activity', '02020000229802000000000001200000000000000000')$$) AS huge_count_v2;
+SELECT pg_temp.err($$SELECT pg_temp.bin('kam.activity', '0202000022980000000200000120')$$) AS truncated;
+SELECT pg_temp.err($$SELECT pg_temp.bin('kam.activity', '020200002298')$$) AS truncated_header;
+SELECT pg_temp.err($$SELECT pg_temp.bin('kam.activity', '')$$) AS empty;
+SELECT pg_temp.err($$SELECT pg_temp.bin('kam.activity', '020000002298000000010000229800000000000000000000000011e1a30000')$$) AS trailing_bytes;
+SELECT pg_temp.err($$SELECT pg_temp.bin('kam.activity', '070000002298000000010000229800000000000000000000000011e1a300')$$) AS unknown_format;
+SELECT pg_temp.err($$SELECT pg_temp.bin('kam.activity', '020900002298000000010000229800000000000000000000000011e1a300')$$) AS bad_period_kind;
+-- as-of beyond the date range, a period after the as-of date, a period that
+-- starts before 4714-11-24 BC, unordered and duplicate periods, a sum beyond 1.7e20
+SELECT pg_temp.err($$SELECT pg_temp.bin('kam.activity', '02007fffffff000000017fffff0000000000000000000000000011e1a300')$$) AS as_of_out_of_range;
+SELECT pg_temp.err($$SELECT pg_temp.bin('kam.activity', '0200' || pg_temp.i4(8856) || pg_temp.i4(1) || pg_temp.i4(8857) || pg_temp.i8(0) || pg_temp.i8(0))$$) AS after_as_of;
+SELECT pg_temp.err($$SELECT pg_temp.bin('kam.activity', '0202' || pg_temp.i4(8856) || pg_temp.i4(1) || pg_temp.i4(-80546) || pg_temp.i8(0) || pg_temp.i8(0))$$) AS before_date_range;
+SELECT pg_temp.bin('kam.activity', '0202' || pg_temp.i4(8856) || pg_temp.i4(1) || pg_temp.i4(-80545) || pg_temp.i8(0) || pg_temp.i8(0)) AS first_month;
+SELECT pg_temp.err($$SELECT pg_temp.bin('kam.activity', '0202' || pg_temp.i4(8856) || pg_temp.i4(2) || pg_temp.i4(290) || pg_temp.i8(0) || pg_temp.i8(0)
+	|| pg_temp.i4(288) || pg_temp.i8(0) || pg_temp.i8(0))$$) AS unordered;
+SELECT pg_temp.err($$SELECT pg_temp.bin('kam.activity', '0202000022980000000200000120000000000000000000000000000000000000012000000000000000000000000000000000')$$) AS duplicate;
+SELECT pg_temp.err($$SELECT pg_temp.bin('kam.activity', '0204' || pg_temp.i4(8856) || pg_temp.i4(1) || pg_temp.i4(24) || '00000002254cb4422075287210000001')$$) AS sum_beyond_bound;
+SELECT pg_temp.bin('kam.activity', '0204' || pg_temp.i4(8856) || pg_temp.i4(1) || pg_temp.i4(24) || '00000002254cb4422075287210000000') AS sum_at_bound;
+SELECT pg_temp.err($$SELECT pg_temp.bin('kam.activity', '0204' || pg_temp.i4(8856) || pg_temp.i4(1) || pg_temp.i4(24) || '7fffffffffffffffffffffffffffffff')$$) AS sum_int128_max;
+-- the same in text
+SELECT pg_temp.err($$SELECT 'v2 year 2024-03-31 | 2024-01-01=170000000000000000000.000000001'::kam.activity$$) AS sum_beyond_bound;
+SELECT 'v2 year 2024-03-31 | 2024-01-01=170000000000000000000'::kam.activity AS sum_at_bound;
+SELECT pg_temp.err($$SELECT 'v2 year 2024-03-31 | 2024-01-01=-999999999999999999999999999999999999999999'::kam.activity$$) AS huge_sum;
+SELECT pg_temp.err($$SELECT 'v2 month 2024-03-31 | 2024-03-01=1, 2024-01-01=2'::kam.activity$$) AS unordered;
+SELECT pg_temp.err($$SELECT 'v2 month 2024-03-31 | 2024-03-01=1, 2024-03-01=2'::kam.activity$$) AS duplicate;
+SELECT pg_temp.err($$SELECT 'v2 month 2024-03-31 | 2024-04-01=1'::kam.activity$$) AS after_as_of;
+SELECT pg_temp.err($$SELECT 'v2 month 5874898-01-01 | 2024-04-01=1'::kam.activity$$) AS as_of_out_of_range;
+SELECT pg_temp.err($$SELECT 'v2 month 2024-03-31 | 4714-11-01 BC=1'::kam.activity$$) AS before_date_range;
+SELECT pg_temp.err($$SELECT 'v9 month 2024-03-31 | 2024-01-01=1'::kam.activity$$) AS unknown_format;
+SELECT pg_temp.err($$SELECT 'v2 month 03/31/2024 | 2024-01-01=1'::kam.activity$$) AS not_iso;
+SELECT pg_temp.err($$SELECT 'v2 month 2024-02-30 | 2024-01-01=1'::kam.activity$$) AS no_such_day;
+SELECT pg_temp.err($$SELECT 'v2 month 2024-03-31 | 2024-01-01=1,'::kam.activity$$) AS dangling_comma;
+SELECT pg_temp.err($$SELECT ('v2 day 2024-03-31 |' || repeat(',', 1000000))::kam.activity$$) AS a_million_commas;
+-- the earliest periods kam can make print and read back
+SELECT kam.activity(d, 1, p, '2000-01-01') AS first_periods
+  FROM (VALUES ('4714-11-24 BC'::date, 'day'), ('4713-01-01 BC', 'year'), ('4714-12-01 BC', 'month'), ('4714-11-24 BC', 'week')) v(d, p) GROUP BY d, p ORDER BY p;
+SELECT bool_and(a::text::kam.activity::text = a::text) AS early_round_trip
+  FROM (SELECT kam.activity(d, 1, p, '2000-01-01') a
+		  FROM (VALUES ('4714-11-24 BC'::date, 'day'), ('4713-01-01 BC', 'year'), ('4714-12-01 BC', 'month'), ('4714-11-30 BC', 'week')) v(d, p)
+		 GROUP BY d, p) s;
+-- an order in a period that starts before the first date PostgreSQL holds
+SELECT pg_temp.err($$SELECT kam.activity('4714-11-24 BC'::date, 1, 'month', '2000-01-01')$$) AS month_before_range;
+SELECT pg_temp.err($$SELECT kam.activity('4714-11-24 BC'::date, 1, 'year', '2000-01-01')$$) AS year_before_range;
+-- a merge past the bound of every total
+SELECT pg_temp.err($$SELECT kam.activity_merge(a) FROM (VALUES ('v2 year 2024-03-31 | 2024-01-01=100000000000000000000'::kam.activity),
+	('v2 year 2024-03-31 | 2024-01-01=100000000000000000000')) v(a)$$) AS merge_beyond_bound;
+-- stored values hold no spare capacity: a merge and a direct add are exactly n entries
+SELECT pg_column_size(kam.activity_merge(a)) AS merged_size, pg_column_size(
+	kam.activity_add(kam.activity_add(NULL::kam.activity, '2024-03-01'::date, 1.5, 'day', '2024-03-31'),
+					 '2024-03-05'::date, 2, 'day', '2024-03-31')) AS added_size
+  FROM (SELECT kam.activity(at, amount, 'week', '2024-03-31') a FROM tio_orders GROUP BY c) s;
+
+-- retention over one signature spanning thousands of years: refused up front
+SELECT pg_temp.err($$SELECT kam.retention_periods('v2 day 5000-01-01 | 0001-01-01=1'::kam.activity, 1)$$) AS retention_span;
+SELECT pg_temp.err($$SELECT kam.trailing_retention('v2 day 5000-01-01 | 0001-01-01=1'::kam.activity, 1)$$) AS trailing_span;
+SELECT pg_temp.err($$SELECT kam.cohort_matrix('v2 month 2200-01-01 | 2000-01-01=1'::kam.activity)$$) AS cohort_span;
+-- at the limits: 500,000 periods, a 999-period triangle
+SELECT cardinality(kam.retention_periods('v2 day 2000-01-01 | 0632-12-04=1'::kam.activity, 1)) AS retention_rows;
+SELECT cardinality(kam.cohort_matrix(a)) AS cohort_cells
+  FROM (VALUES ('v2 month 2083-03-01 | 2000-01-01=1'::kam.activity), ('v2 month 2083-03-01 | 2083-03-01=1')) v(a);
+
+-- ---------------------------------------------------------------------------
+-- Crafted kam.survival
+SELECT pg_temp.err($$SELECT pg_temp.bin('kam.survival', '0202000000' || repeat('00', 24))$$) AS huge_count;
+SELECT pg_temp.err($$SELECT pg_temp.bin('kam.survival', '02000000013ff00000000000000000000000000001')$$) AS truncated;
+SELECT pg_temp.err($$SELECT pg_temp.bin('kam.survival', '0700000001' || repeat('00', 24))$$) AS unknown_format;
+SELECT pg_temp.err($$SELECT pg_temp.bin('kam.survival', '0200000001bff000000000000000000000000000010000000000000000')$$) AS negative_time;
+SELECT pg_temp.err($$SELECT pg_temp.bin('kam.survival', '02000000017ff800000000000000000000000000010000000000000000')$$) AS nan_time;
+SELECT pg_temp.err($$SELECT pg_temp.bin('kam.survival', '02000000013ff0000000000000ffffffffffffffff0000000000000000')$$) AS negative_count;
+SELECT pg_temp.err($$SELECT pg_temp.bin('kam.survival', '02000000023ff000000000000000000000000000010000000000000000'
+	|| '3ff000000000000000000000000000010000000000000000')$$) AS duplicate_time;
+SELECT pg_temp.err($$SELECT pg_temp.bin('kam.survival', '02000000023ff00000000000007fffffffffffffff0000000000000000'
+	|| '40000000000000000000000000000001000000000000000')$$) AS truncated_second;
+SELECT pg_temp.err($$SELECT pg_temp.bin('kam.survival', '02000000023ff00000000000007fffffffffffffff0000000000000000'
+	|| '400000000000000000000000000000010000000000000000')$$) AS total_overflow;
+-- -0 reads as 0, so the text form reads back bit for bit
+SELECT pg_temp.bin('kam.survival', '020000000180000000000000000000000000000001' || '0000000000000000') AS minus_zero;
+-- 5e-324 (a subnormal duration km_fit takes) prints and reads back: a table
+-- holding one can be dumped and restored
+SELECT s, s::text::kam.survival::text = s::text AS round_trip, pg_temp.bin('kam.survival', pg_temp.hex(s)) = s::text AS binary_round_trip
+  FROM (SELECT kam.km_fit(d, true) s FROM (VALUES (5e-324::float8), (2.2250738585072014e-308), (1)) v(d)) x;
+SELECT 'v2 {(4.9e-324,1,0)}'::kam.survival AS subnormal;
+SELECT pg_temp.err($$SELECT 'v2 {(1e-400,1,0)}'::kam.survival$$) AS underflow;
+SELECT pg_temp.err($$SELECT 'v3 {(1,1,0)}'::kam.survival$$) AS unknown_format;
+SELECT pg_temp.err($$SELECT 'v2 {(1,9223372036854775807,0),(2,1,0)}'::kam.survival$$) AS total_overflow;
+
+-- ---------------------------------------------------------------------------
+-- Crafted kam.rfm_state
+SELECT pg_temp.err($$SELECT pg_temp.bin('kam.rfm_state', '0200')$$) AS truncated_header;
+SELECT pg_temp.err($$SELECT pg_temp.bin('kam.rfm_state', '020000010000000000000000')$$) AS huge_count_short;
+SELECT pg_temp.err($$SELECT pg_temp.bin('kam.rfm_state', '020000' || pg_temp.i4(0) || pg_temp.i8(0) || '00')$$) AS trailing_bytes;
+SELECT pg_temp.err($$SELECT pg_temp.bin('kam.rfm_state', '030000000000000000000000000000')$$) AS unknown_format;
+SELECT pg_temp.bin('kam.rfm_state', '020000' || pg_temp.i4(0) || pg_temp.i8(0)) AS empty_rollup;
+SELECT pg_temp.err($$SELECT pg_temp.bin('kam.rfm_state', '020000' || pg_temp.i4(1) || pg_temp.i8(0) || pg_temp.i4(5) || pg_temp.i4(-1)
+	|| pg_temp.i8(0) || pg_temp.i8(0) || pg_temp.i8(1))$$) AS negative_orders;
+SELECT pg_temp.err($$SELECT 'v2 day tz - 0 5:1:0:1.0 4:1:0:1.0'::kam.rfm_state$$) AS unordered;
+SELECT pg_temp.err($$SELECT 'v2 day tz - 0 5:1:0:170000000000000000001'::kam.rfm_state$$) AS sum_beyond_bound;
+SELECT pg_temp.err($$SELECT 'v2 day tz - 9223372036854775807 5:1:9223372036854775807:1'::kam.rfm_state$$) AS infinite_timestamp;
+SELECT pg_temp.err($$SELECT 'v2 day tz - 0 2000000000:1:0:1'::kam.rfm_state$$) AS period_out_of_range;
+SELECT pg_temp.err($$SELECT 'v2 day local - 0 5:1:0:1'::kam.rfm_state$$) AS local_ts_not_in_period;
+SELECT pg_temp.err($$SELECT 'v2 day tz 0/5 10 0 1 1.0 1.0 3'::kam.rfm_state$$) AS last_before_first;
+SELECT pg_temp.err($$SELECT 'v2 day tz 0/5 0 0 0 1.0 1.0'::kam.rfm_state$$) AS totals_without_periods;
+SELECT pg_temp.err($$SELECT 'v7 day tz - 0'::kam.rfm_state$$) AS unknown_format;
+
+-- ---------------------------------------------------------------------------
+-- Found by test/fuzz/binfuzz.c (test/t/reliability_binfuzz.sh)
+-- an as-of state whose as-of time is before 2000-01-01 starts its text form
+-- with a negative number, not the roll-up marker "-": it reads back
+SELECT s::text, s::text::kam.rfm_state::text = s::text AS text_round_trip,
+       pg_temp.bin('kam.rfm_state', pg_temp.hex(s)) = s::text AS binary_round_trip
+  FROM (SELECT kam.rfm_accum(NULL::kam.rfm_state, '1999-06-01 00:00+00'::timestamptz, 5, '1999-12-31 00:00+00'::timestamptz) s) x;
+-- a date after the last timestamp (294276 AD) is refused, not wrapped into a
+-- state that its own input rejects
+SELECT pg_temp.err($$SELECT kam.rfm_state(d, 1, 'quarter') FROM (VALUES ('5874897-12-31'::date)) v(d)$$) AS date_beyond_timestamps;
+SELECT pg_temp.err($$SELECT kam.rfm_accum(NULL::kam.rfm_state, '2024-01-01'::date, 1, '5874897-12-31'::date)$$) AS as_of_beyond_timestamps;
+SELECT kam.rfm_state(d, 1, 'quarter')::text AS last_timestamp_day FROM (VALUES ('294276-12-31'::date)) v(d);
+-- the text form of kam.survival is exact whatever extra_float_digits is
+SET extra_float_digits = 0;
+SELECT s::text, s::text::kam.survival::text = s::text AS text_round_trip
+  FROM (SELECT kam.km_fit(d, true) s FROM (VALUES (1::float8), (1.0000000000000002), (0.1)) v(d)) x;
+RESET extra_float_digits;
