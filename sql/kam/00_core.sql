@@ -232,7 +232,7 @@ CREATE TABLE @extschema@.report_view_columns (
 GRANT SELECT ON @extschema@.report_view_columns TO PUBLIC;
 COMMENT ON TABLE @extschema@.report_view_columns IS
 'Registry of the column comments kam.rebuild_views() puts on the views it creates';
-COMMENT ON COLUMN @extschema@.report_view_columns.view_name IS 'View name in schema kam (a report view, or orders, customers, visits)';
+COMMENT ON COLUMN @extschema@.report_view_columns.view_name IS 'View name in schema kam (a report view, or orders, customers, visits, feedback, complaints)';
 COMMENT ON COLUMN @extschema@.report_view_columns.column_name IS 'Column of that view';
 COMMENT ON COLUMN @extschema@.report_view_columns.description IS 'Comment of the column (COMMENT ON COLUMN), with its unit';
 
@@ -245,7 +245,16 @@ INSERT INTO @extschema@.report_view_columns (view_name, column_name, description
 	('customers', 'name', 'Customer name as text; NULL when no name column is bound'),
 	('customers', 'account_manager', 'Account manager of the customer as text; NULL when no manager column is bound'),
 	('visits', 'customer_id', 'Customer visited (the bound customer column, your type)'),
-	('visits', 'visited_at', 'Time of the visit, as timestamptz')
+	('visits', 'visited_at', 'Time of the visit, as timestamptz'),
+	('customers', 'potential', 'Customer''s yearly purchasing volume for what we sell, in currency per year, as float8; only when a potential column is bound'),
+	('feedback', 'customer_id', 'Customer who answered the survey (the bound customer column, your type)'),
+	('feedback', 'answered_at', 'Time the survey was answered, as timestamptz'),
+	('feedback', 'score', 'Survey score in survey points (scale feedback_scale_min..feedback_scale_max), as float8'),
+	('feedback', 'kind', 'Survey kind as text; NULL when no kind column is bound'),
+	('complaints', 'customer_id', 'Customer who complained (the bound customer column, your type)'),
+	('complaints', 'opened_at', 'Time the complaint was opened, as timestamptz'),
+	('complaints', 'closed_at', 'Time the complaint was closed, as timestamptz; NULL while open or when no closing column is bound'),
+	('complaints', 'severity', 'Severity of the complaint as float8 (higher = worse, NULL counts 1); NULL when no severity column is bound')
 ON CONFLICT (view_name, column_name) DO UPDATE SET description = excluded.description;
 GRANT SELECT ON @extschema@.report_views TO PUBLIC;
 
@@ -437,6 +446,8 @@ BEGIN
 		EXECUTE format('COMMENT ON VIEW @extschema@.%I IS %L', base, CASE base
 			WHEN 'orders' THEN 'Your orders as kam reads them (the orders binding): customer, order time, amount and margin in currency'
 			WHEN 'customers' THEN 'Your customers as kam reads them (the customers binding, else every customer with an order): customer, name, account manager'
+			WHEN 'feedback' THEN 'Your satisfaction surveys as kam reads them (the feedback binding): customer, answer time, score in survey points and survey kind'
+			WHEN 'complaints' THEN 'Your complaints as kam reads them (the complaints binding): customer, opening and closing time, severity'
 			ELSE 'Your account-manager visits as kam reads them (the visits binding): customer and visit time' END);
 		EXECUTE format('GRANT SELECT ON @extschema@.%I TO PUBLIC', base);
 		bound := bound OPERATOR(pg_catalog.||) base;
@@ -511,6 +522,8 @@ BEGIN
 	RETURN d;
 END
 $$;
+COMMENT ON FUNCTION @extschema@.optional_relations(text, text[]) IS
+'A registered view definition (text) with its optional inputs filled in: the kam view when bound, else an empty relation; internal';
 
 -- Checks that column p_col exists in p_rel and its type is in p_types (any
 -- built-in type when NULL); the error names the argument, the column and the
