@@ -171,6 +171,10 @@ CREATE TABLE @extschema@.health_policy (
 );
 COMMENT ON TABLE @extschema@.health_policy IS
 'weights, scoring ranges and alert thresholds of kam.account_health, kam.account_alerts and kam.manager_portfolio, one row per parameter (unit: kam.health_policy_range(name)); a deleted parameter turns its component or alert off';
+COMMENT ON COLUMN @extschema@.health_policy.name IS 'Parameter name (see kam.health_policy_range for its range and unit)';
+COMMENT ON COLUMN @extschema@.health_policy.value IS 'Value of the parameter, in the unit kam.health_policy_range(name) gives (weight, usual gaps, days, probability, priority factor, ...)';
+COMMENT ON COLUMN @extschema@.health_policy.description IS 'What the parameter does, in words';
+COMMENT ON COLUMN @extschema@.health_policy.is_default IS 'True for a row shipped with kam (pg_dump keeps only the other rows); set to false when you edit it';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.health_policy', 'WHERE NOT is_default');
 GRANT SELECT ON @extschema@.health_policy TO PUBLIC;
 
@@ -275,141 +279,12 @@ pol AS MATERIALIZED (
 		   max(h.value) FILTER (WHERE h.name = 'priority_complaint_open') AS priority_complaint_open,
 		   max(h.value) FILTER (WHERE h.name = 'priority_share_of_wallet_falling') AS priority_share_of_wallet_falling,
 		   max(h.value) FILTER (WHERE h.name = 'priority_new_key_account') AS priority_new_key_account
-	  FROM @extschema@.health_policy h)$f$)
-),
-v(name, position, requires, definition, description) AS (VALUES
-('account_health', 600, ARRAY['orders', 'customers'], $v$
-WITH p AS (
-	SELECT x.as_of, ((x.as_of + 1) - interval '12 months')::date AS start_12m,
-		   ((x.as_of + 1) - interval '24 months')::date AS start_24m,
-		   @extschema@.setting('feedback_kind'::pg_catalog.text) AS feedback_kind
-	  FROM (SELECT @extschema@.as_of() AS as_of) x),
-{pol},
-days AS (
-	SELECT o.customer_id, o.ordered_at::date AS day, sum(o.amount::numeric) AS amount
-	  FROM p, @extschema@.orders o
-	 WHERE o.ordered_at < p.as_of + 1
-	 GROUP BY o.customer_id, o.ordered_at::date),
-gaps AS (
-	SELECT d.customer_id, d.day - lag(d.day) OVER (PARTITION BY d.customer_id ORDER BY d.day) AS gap
-	  FROM days d),
-usual AS (
-	SELECT g.customer_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY g.gap) AS usual_gap
-	  FROM gaps g WHERE g.gap IS NOT NULL GROUP BY g.customer_id),
-hist AS (
-	SELECT d.customer_id, min(d.day) AS first_day, max(d.day) AS last_day,
-		   COALESCE(sum(d.amount) FILTER (WHERE d.day >= p.start_12m), 0)::float8 AS revenue_12m,
-		   COALESCE(sum(d.amount) FILTER (WHERE d.day >= p.start_24m AND d.day < p.start_12m), 0)::float8 AS revenue_prev_12m
-	  FROM p, days d GROUP BY d.customer_id),
-total AS (
-	SELECT sum(h.revenue_12m::numeric) FILTER (WHERE h.revenue_12m > 0) AS revenue FROM hist h),
-fb AS (
-	SELECT f.customer_id, f.score,
-		   row_number() OVER (PARTITION BY f.customer_id ORDER BY f.answered_at DESC, f.score) AS k
-	  FROM p, pol, {feedback} f
-	 WHERE f.answered_at < p.as_of + 1
-	   AND f.answered_at >= ((p.as_of + 1) - pol.satisfaction_months::integer * interval '1 month')
-	   AND f.score IS NOT NULL
-	   AND (p.feedback_kind IS NULL OR f.kind = p.feedback_kind)),
-sat AS (
-	SELECT fb.customer_id,
-		   max(fb.score) FILTER (WHERE fb.k = 1) AS latest, max(fb.score) FILTER (WHERE fb.k = 2) AS previous
-	  FROM fb WHERE fb.k <= 2 GROUP BY fb.customer_id),
-cmp AS (
-	SELECT c.customer_id, count(*) AS open_complaints,
-		   max(p.as_of - c.opened_at::date) AS oldest_open_days,
-		   count(*) FILTER (WHERE p.as_of - c.opened_at::date > pol.alert_complaint_days) AS long_open_complaints,
-		   sum(COALESCE(c.severity, 1)) AS open_severity,
-		   sum(COALESCE(c.severity, 1) * (pol.complaint_points + pol.complaint_age_points * (p.as_of - c.opened_at::date) / 30.0)) AS cost
-	  FROM p, pol, {complaints} c
-	 WHERE c.opened_at < p.as_of + 1 AND (c.closed_at IS NULL OR c.closed_at >= p.as_of + 1)
-	 GROUP BY c.customer_id),
-cv AS (
-	SELECT x.customer_id, x.p_alive, x.clv_12m
-	  FROM @extschema@.customer_value x WHERE @extschema@.value_models_ready()),
-a AS (
-	SELECT t.customer_id, t.name, t.account_manager, t.tier, tp.rank AS tier_rank,
-		   COALESCE(h.revenue_12m, 0) AS revenue_12m, COALESCE(h.revenue_prev_12m, 0) AS revenue_prev_12m,
-		   (COALESCE(h.revenue_12m, 0)::numeric / total.revenue)::float8 AS revenue_share,
-		   {potential} AS potential,
-		   h.first_day AS first_order, h.last_day AS last_order,
-		   p.as_of - h.last_day AS days_silent, u.usual_gap::float8 AS usual_gap_days,
-		   CASE WHEN u.usual_gap > 0 THEN
-				100 * @extschema@.unit_clamp((1 - ((p.as_of - h.last_day) / u.usual_gap - pol.recency_grace) / pol.recency_fade)::pg_catalog.float8) END AS recency_score,
-		   CASE WHEN h.revenue_prev_12m > 0 THEN h.revenue_12m / h.revenue_prev_12m END AS revenue_ratio,
-		   cv.p_alive, cv.clv_12m,
-		   vc.compliance AS visit_compliance, vc.actual_visits, vc.required_visits,
-		   sat.latest AS satisfaction_latest, sat.previous AS satisfaction_previous,
-		   100 * @extschema@.unit_clamp(((sat.latest - sc.lo) / sc.width)::pg_catalog.float8) AS latest_points,
-		   100 * @extschema@.unit_clamp(((sat.previous - sc.lo) / sc.width)::pg_catalog.float8) AS previous_points,
-		   CASE WHEN {bound:complaints} THEN COALESCE(cmp.open_complaints, 0) END AS open_complaints,
-		   cmp.oldest_open_days, cmp.long_open_complaints, cmp.open_severity,
-		   -- (a customer without orders and without open complaints has no complaints score)
-		   CASE WHEN {bound:complaints} AND (h.last_day IS NOT NULL OR cmp.open_complaints > 0)
-				THEN GREATEST(0, 100 - COALESCE(cmp.cost, 0)) END AS complaints_score,
-		   pol.*
-	  FROM p, pol, total, (SELECT s[1] AS lo, s[2] AS width FROM @extschema@.feedback_scale() s) sc,
-		   @extschema@.customer_tier t
-	  LEFT JOIN @extschema@.tier_policy tp ON tp.tier = t.tier
-	  LEFT JOIN (SELECT DISTINCT ON (x.customer_id) x.* FROM @extschema@.customers x
-				  ORDER BY x.customer_id) c ON c.customer_id = t.customer_id
-	  LEFT JOIN hist h ON h.customer_id = t.customer_id
-	  LEFT JOIN usual u ON u.customer_id = t.customer_id
-	  LEFT JOIN cv ON cv.customer_id = t.customer_id
-	  LEFT JOIN {visit_compliance} vc ON vc.customer_id = t.customer_id
-	  LEFT JOIN sat ON sat.customer_id = t.customer_id
-	  LEFT JOIN cmp ON cmp.customer_id = t.customer_id),
-s AS (
-	SELECT a.*,
-		   CASE WHEN a.revenue_ratio IS NOT NULL THEN
-				100 * @extschema@.unit_clamp((1 - (1 - a.revenue_ratio) / a.trend_fade)::pg_catalog.float8) END AS trend_score,
-		   100 * a.p_alive AS p_alive_score,
-		   100 * @extschema@.unit_clamp(a.visit_compliance::pg_catalog.float8) AS visits_score,
-		   CASE WHEN a.latest_points IS NOT NULL THEN
-				GREATEST(0, a.latest_points - a.satisfaction_drop_penalty * GREATEST(0, COALESCE(a.previous_points - a.latest_points, 0))) END AS satisfaction_score
-	  FROM a),
-w AS (
-	SELECT s.*,
-		   CASE WHEN s.recency_score IS NOT NULL AND s.w_recency > 0 THEN s.w_recency END AS recency_weight,
-		   CASE WHEN s.trend_score IS NOT NULL AND s.w_trend > 0 THEN s.w_trend END AS trend_weight,
-		   CASE WHEN s.p_alive_score IS NOT NULL AND s.w_p_alive > 0 THEN s.w_p_alive END AS p_alive_weight,
-		   CASE WHEN s.visits_score IS NOT NULL AND s.w_visits > 0 THEN s.w_visits END AS visits_weight,
-		   CASE WHEN s.satisfaction_score IS NOT NULL AND s.w_satisfaction > 0 THEN s.w_satisfaction END AS satisfaction_weight,
-		   CASE WHEN s.complaints_score IS NOT NULL AND s.w_complaints > 0 THEN s.w_complaints END AS complaints_weight
-	  FROM s)
-SELECT w.customer_id, w.name, w.account_manager, w.tier,
-	   w.revenue_12m, w.revenue_prev_12m, w.revenue_share,
-	   w.potential,
-	   CASE WHEN w.potential > 0 THEN w.revenue_12m / w.potential END AS share_of_wallet,
-	   CASE WHEN w.potential > 0 THEN w.revenue_prev_12m / w.potential END AS share_of_wallet_prev,
-	   w.potential - w.revenue_12m AS headroom,
-	   w.first_order, w.last_order, w.days_silent, w.usual_gap_days,
-	   w.recency_score, w.recency_weight,
-	   w.revenue_ratio, w.trend_score, w.trend_weight,
-	   w.p_alive, w.clv_12m, w.p_alive_score, w.p_alive_weight,
-	   w.visit_compliance, w.actual_visits, w.required_visits, w.visits_score, w.visits_weight,
-	   w.satisfaction_latest, w.satisfaction_previous, w.satisfaction_score, w.satisfaction_weight,
-	   w.open_complaints, w.oldest_open_days, w.long_open_complaints, w.open_severity,
-	   w.complaints_score, w.complaints_weight,
-	   ARRAY(SELECT c.name FROM (VALUES (1, 'recency'::text, w.recency_weight), (2, 'trend', w.trend_weight),
-											(3, 'p_alive', w.p_alive_weight), (4, 'visits', w.visits_weight),
-											(5, 'satisfaction', w.satisfaction_weight),
-											(6, 'complaints', w.complaints_weight)) c(i, name, weight)
-			  WHERE c.weight IS NOT NULL ORDER BY c.i) AS components,
-	   (COALESCE(w.recency_score * w.recency_weight, 0) + COALESCE(w.trend_score * w.trend_weight, 0)
-		+ COALESCE(w.p_alive_score * w.p_alive_weight, 0) + COALESCE(w.visits_score * w.visits_weight, 0)
-		+ COALESCE(w.satisfaction_score * w.satisfaction_weight, 0) + COALESCE(w.complaints_score * w.complaints_weight, 0))
-	   / NULLIF(COALESCE(w.recency_weight, 0) + COALESCE(w.trend_weight, 0) + COALESCE(w.p_alive_weight, 0)
-				+ COALESCE(w.visits_weight, 0) + COALESCE(w.satisfaction_weight, 0) + COALESCE(w.complaints_weight, 0), 0)
-	   AS health_score
-  FROM w
-$v$,
-'Per customer: trailing-12-month revenue and the 12 before, share of our revenue, share of wallet (revenue / potential) and headroom, and the health score 0-100 (weighted mean of the component sub-scores that have data: recency against the usual purchase gap, revenue trend, P(alive), visit compliance, satisfaction, open complaints; weights in kam.health_policy)'),
-
-('account_alerts', 610, ARRAY['orders', 'customers'], $v$
-WITH {pol},
-p AS (SELECT @extschema@.as_of() AS as_of),
-h AS (
+	  FROM @extschema@.health_policy h)$f$),
+	-- the alert rows r (and h, the accounts of kam.account_health with what the
+	-- alerts need), for kam.account_alerts and kam.manager_portfolio; needs
+	-- {pol} and p before it
+	('{alerts}', $f$
+h AS MATERIALIZED (
 	SELECT h.*, tp.rank AS tier_rank, tp.rank <= pol.alert_key_tier_rank AS key_account,
 		   COALESCE(h.clv_12m, h.revenue_12m) AS value_at_stake,
 		   CASE WHEN h.clv_12m IS NOT NULL THEN 'clv_12m' ELSE 'revenue_12m' END AS value_basis
@@ -462,7 +337,152 @@ r AS (
 		   format('first order %s, tier %s now (%s one period ago)', h.first_order, h.tier, COALESCE(m.tier_before, 'none'))
 	  FROM p, pol, h JOIN moves m ON m.customer_id = h.customer_id
 	 WHERE h.key_account AND p.as_of - h.first_order < pol.alert_new_account_days
-	   AND (m.rank_before IS NULL OR m.rank_before > pol.alert_key_tier_rank))
+	   AND (m.rank_before IS NULL OR m.rank_before > pol.alert_key_tier_rank))$f$)
+),
+v(name, position, requires, definition, description) AS (VALUES
+('account_health', 600, ARRAY['orders', 'customers'], $v$
+WITH p AS (
+	SELECT x.as_of, ((x.as_of + 1) - interval '12 months')::date AS start_12m,
+		   ((x.as_of + 1) - interval '24 months')::date AS start_24m,
+		   @extschema@.setting('feedback_kind'::pg_catalog.text) AS feedback_kind,
+		   @extschema@.setting('visit_weeks'::pg_catalog.text)::integer AS visit_weeks
+	  FROM (SELECT @extschema@.as_of() AS as_of) x),
+{pol},
+days AS (
+	SELECT o.customer_id, o.ordered_at::date AS day, sum(o.amount::numeric) AS amount
+	  FROM p, @extschema@.orders o
+	 WHERE o.ordered_at < p.as_of + 1
+	 GROUP BY o.customer_id, o.ordered_at::date),
+gaps AS (
+	SELECT d.customer_id, d.day - lag(d.day) OVER (PARTITION BY d.customer_id ORDER BY d.day) AS gap
+	  FROM days d),
+usual AS (
+	SELECT g.customer_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY g.gap) AS usual_gap
+	  FROM gaps g WHERE g.gap IS NOT NULL GROUP BY g.customer_id),
+hist AS (
+	SELECT d.customer_id, min(d.day) AS first_day, max(d.day) AS last_day,
+		   COALESCE(sum(d.amount) FILTER (WHERE d.day >= p.start_12m), 0)::float8 AS revenue_12m,
+		   COALESCE(sum(d.amount) FILTER (WHERE d.day >= p.start_24m AND d.day < p.start_12m), 0)::float8 AS revenue_prev_12m
+	  FROM p, days d GROUP BY d.customer_id),
+total AS (
+	SELECT sum(h.revenue_12m::numeric) FILTER (WHERE h.revenue_12m > 0) AS revenue FROM hist h),
+fb AS (
+	SELECT f.customer_id, f.score,
+		   row_number() OVER (PARTITION BY f.customer_id ORDER BY f.answered_at DESC, f.score) AS k
+	  FROM p, pol, {feedback} f
+	 WHERE f.answered_at < p.as_of + 1
+	   AND f.answered_at >= ((p.as_of + 1) - pol.satisfaction_months::integer * interval '1 month')
+	   AND f.score IS NOT NULL
+	   AND (p.feedback_kind IS NULL OR f.kind = p.feedback_kind)),
+sat AS (
+	SELECT fb.customer_id,
+		   max(fb.score) FILTER (WHERE fb.k = 1) AS latest, max(fb.score) FILTER (WHERE fb.k = 2) AS previous
+	  FROM fb WHERE fb.k <= 2 GROUP BY fb.customer_id),
+cmp AS (
+	SELECT c.customer_id, count(*) AS open_complaints,
+		   max(p.as_of - c.opened_at::date) AS oldest_open_days,
+		   count(*) FILTER (WHERE p.as_of - c.opened_at::date > pol.alert_complaint_days) AS long_open_complaints,
+		   sum(COALESCE(c.severity, 1)) AS open_severity,
+		   sum(COALESCE(c.severity, 1) * (pol.complaint_points + pol.complaint_age_points * (p.as_of - c.opened_at::date) / 30.0)) AS cost
+	  FROM p, pol, {complaints} c
+	 WHERE c.opened_at < p.as_of + 1 AND (c.closed_at IS NULL OR c.closed_at >= p.as_of + 1)
+	 GROUP BY c.customer_id),
+-- the figures of kam.visit_compliance, computed here from the one read of
+-- kam.customer_tier (reading that view would compute the tiers a second time)
+vis AS (
+	SELECT v.customer_id, count(*) AS visits
+	  FROM p, {visits} v
+	 WHERE v.visited_at >= (p.as_of + 1) - 7 * p.visit_weeks AND v.visited_at < p.as_of + 1
+	 GROUP BY v.customer_id),
+cv AS (
+	SELECT x.customer_id, x.p_alive, x.clv_12m
+	  FROM @extschema@.customer_value x WHERE @extschema@.value_models_ready()),
+a AS (
+	SELECT t.customer_id, t.name, t.account_manager, t.tier, tp.rank AS tier_rank,
+		   COALESCE(h.revenue_12m, 0) AS revenue_12m, COALESCE(h.revenue_prev_12m, 0) AS revenue_prev_12m,
+		   (COALESCE(h.revenue_12m, 0)::numeric / total.revenue)::float8 AS revenue_share,
+		   {potential} AS potential,
+		   h.first_day AS first_order, h.last_day AS last_order,
+		   p.as_of - h.last_day AS days_silent, u.usual_gap::float8 AS usual_gap_days,
+		   CASE WHEN u.usual_gap > 0 THEN
+				100 * @extschema@.unit_clamp((1 - ((p.as_of - h.last_day) / u.usual_gap - pol.recency_grace) / pol.recency_fade)::pg_catalog.float8) END AS recency_score,
+		   CASE WHEN h.revenue_prev_12m > 0 THEN h.revenue_12m / h.revenue_prev_12m END AS revenue_ratio,
+		   cv.p_alive, cv.clv_12m,
+		   CASE WHEN {bound:visits} AND tp.visits_per_week > 0
+				THEN COALESCE(vis.visits, 0) / (tp.visits_per_week * p.visit_weeks) END AS visit_compliance,
+		   CASE WHEN {bound:visits} AND tp.tier IS NOT NULL THEN COALESCE(vis.visits, 0) END AS actual_visits,
+		   CASE WHEN {bound:visits} AND tp.tier IS NOT NULL THEN tp.visits_per_week * p.visit_weeks END AS required_visits,
+		   sat.latest AS satisfaction_latest, sat.previous AS satisfaction_previous,
+		   100 * @extschema@.unit_clamp(((sat.latest - sc.lo) / sc.width)::pg_catalog.float8) AS latest_points,
+		   100 * @extschema@.unit_clamp(((sat.previous - sc.lo) / sc.width)::pg_catalog.float8) AS previous_points,
+		   CASE WHEN {bound:complaints} THEN COALESCE(cmp.open_complaints, 0) END AS open_complaints,
+		   cmp.oldest_open_days, cmp.long_open_complaints, cmp.open_severity,
+		   -- (a customer without orders and without open complaints has no complaints score)
+		   CASE WHEN {bound:complaints} AND (h.last_day IS NOT NULL OR cmp.open_complaints > 0)
+				THEN GREATEST(0, 100 - COALESCE(cmp.cost, 0)) END AS complaints_score,
+		   pol.*
+	  FROM p, pol, total, (SELECT s[1] AS lo, s[2] AS width FROM @extschema@.feedback_scale() s) sc,
+		   @extschema@.customer_tier t
+	  LEFT JOIN @extschema@.tier_policy tp ON tp.tier = t.tier
+	  LEFT JOIN (SELECT DISTINCT ON (x.customer_id) x.* FROM @extschema@.customers x
+				  ORDER BY x.customer_id) c ON c.customer_id = t.customer_id
+	  LEFT JOIN hist h ON h.customer_id = t.customer_id
+	  LEFT JOIN usual u ON u.customer_id = t.customer_id
+	  LEFT JOIN cv ON cv.customer_id = t.customer_id
+	  LEFT JOIN vis ON vis.customer_id = t.customer_id
+	  LEFT JOIN sat ON sat.customer_id = t.customer_id
+	  LEFT JOIN cmp ON cmp.customer_id = t.customer_id),
+s AS (
+	SELECT a.*,
+		   CASE WHEN a.revenue_ratio IS NOT NULL THEN
+				100 * @extschema@.unit_clamp((1 - (1 - a.revenue_ratio) / a.trend_fade)::pg_catalog.float8) END AS trend_score,
+		   100 * a.p_alive AS p_alive_score,
+		   100 * @extschema@.unit_clamp(a.visit_compliance::pg_catalog.float8) AS visits_score,
+		   CASE WHEN a.latest_points IS NOT NULL THEN
+				GREATEST(0, a.latest_points - a.satisfaction_drop_penalty * GREATEST(0, COALESCE(a.previous_points - a.latest_points, 0))) END AS satisfaction_score
+	  FROM a),
+w AS (
+	SELECT s.*,
+		   CASE WHEN s.recency_score IS NOT NULL AND s.w_recency > 0 THEN s.w_recency END AS recency_weight,
+		   CASE WHEN s.trend_score IS NOT NULL AND s.w_trend > 0 THEN s.w_trend END AS trend_weight,
+		   CASE WHEN s.p_alive_score IS NOT NULL AND s.w_p_alive > 0 THEN s.w_p_alive END AS p_alive_weight,
+		   CASE WHEN s.visits_score IS NOT NULL AND s.w_visits > 0 THEN s.w_visits END AS visits_weight,
+		   CASE WHEN s.satisfaction_score IS NOT NULL AND s.w_satisfaction > 0 THEN s.w_satisfaction END AS satisfaction_weight,
+		   CASE WHEN s.complaints_score IS NOT NULL AND s.w_complaints > 0 THEN s.w_complaints END AS complaints_weight
+	  FROM s)
+SELECT w.customer_id, w.name, w.account_manager, w.tier,
+	   w.revenue_12m, w.revenue_prev_12m, w.revenue_share,
+	   w.potential,
+	   CASE WHEN w.potential > 0 THEN w.revenue_12m / w.potential END AS share_of_wallet,
+	   CASE WHEN w.potential > 0 THEN w.revenue_prev_12m / w.potential END AS share_of_wallet_prev,
+	   w.potential - w.revenue_12m AS headroom,
+	   w.first_order, w.last_order, w.days_silent, w.usual_gap_days,
+	   w.recency_score, w.recency_weight,
+	   w.revenue_ratio, w.trend_score, w.trend_weight,
+	   w.p_alive, w.clv_12m, w.p_alive_score, w.p_alive_weight,
+	   w.visit_compliance, w.actual_visits, w.required_visits, w.visits_score, w.visits_weight,
+	   w.satisfaction_latest, w.satisfaction_previous, w.satisfaction_score, w.satisfaction_weight,
+	   w.open_complaints, w.oldest_open_days, w.long_open_complaints, w.open_severity,
+	   w.complaints_score, w.complaints_weight,
+	   ARRAY(SELECT c.name FROM (VALUES (1, 'recency'::text, w.recency_weight), (2, 'trend', w.trend_weight),
+											(3, 'p_alive', w.p_alive_weight), (4, 'visits', w.visits_weight),
+											(5, 'satisfaction', w.satisfaction_weight),
+											(6, 'complaints', w.complaints_weight)) c(i, name, weight)
+			  WHERE c.weight IS NOT NULL ORDER BY c.i) AS components,
+	   (COALESCE(w.recency_score * w.recency_weight, 0) + COALESCE(w.trend_score * w.trend_weight, 0)
+		+ COALESCE(w.p_alive_score * w.p_alive_weight, 0) + COALESCE(w.visits_score * w.visits_weight, 0)
+		+ COALESCE(w.satisfaction_score * w.satisfaction_weight, 0) + COALESCE(w.complaints_score * w.complaints_weight, 0))
+	   / NULLIF(COALESCE(w.recency_weight, 0) + COALESCE(w.trend_weight, 0) + COALESCE(w.p_alive_weight, 0)
+				+ COALESCE(w.visits_weight, 0) + COALESCE(w.satisfaction_weight, 0) + COALESCE(w.complaints_weight, 0), 0)
+	   AS health_score
+  FROM w
+$v$,
+'Per customer: trailing-12-month revenue and the 12 before, share of our revenue, share of wallet (revenue / potential) and headroom, and the health score 0-100 (weighted mean of the component sub-scores that have data: recency against the usual purchase gap, revenue trend, P(alive), visit compliance, satisfaction, open complaints; weights in kam.health_policy)'),
+
+('account_alerts', 610, ARRAY['orders', 'customers'], $v$
+WITH {pol},
+p AS (SELECT @extschema@.as_of() AS as_of),
+{alerts}
 SELECT h.customer_id, h.name, h.account_manager, h.tier, r.reason, r.figure, r.threshold, r.detail,
 	   h.value_at_stake, h.value_basis, h.health_score,
 	   h.value_at_stake * r.factor AS priority,
@@ -475,15 +495,18 @@ $v$,
 
 ('manager_portfolio', 620, ARRAY['orders', 'customers'], $v$
 WITH {pol},
-h AS (
+p AS (SELECT @extschema@.as_of() AS as_of),
+{alerts},
+-- (kam.account_alerts' rows, from the same one read of kam.account_health)
+al AS (
+	SELECT r.customer_id, count(*) AS alerts FROM r GROUP BY r.customer_id),
+t AS (
 	SELECT h.*, COALESCE(h.clv_12m, h.revenue_12m) AS value,
 		   (h.p_alive < pol.risk_p_alive OR h.health_score < pol.risk_health) AS at_risk
-	  FROM pol, @extschema@.account_health h
+	  FROM pol, h
 	 WHERE h.tier IS NOT NULL),
-al AS (
-	SELECT a.customer_id, count(*) AS alerts FROM @extschema@.account_alerts a GROUP BY a.customer_id),
 bytier AS (
-	SELECT h.account_manager, h.tier, count(*) AS n FROM h GROUP BY h.account_manager, h.tier),
+	SELECT h.account_manager, h.tier, count(*) AS n FROM t h GROUP BY h.account_manager, h.tier),
 tiers AS (
 	SELECT b.account_manager, jsonb_object_agg(b.tier, b.n) AS accounts_by_tier
 	  FROM bytier b GROUP BY b.account_manager),
@@ -502,14 +525,14 @@ g AS (
 		   COALESCE(sum(al.alerts), 0) AS open_alerts,
 		   count(al.alerts) AS accounts_with_alerts,
 		   avg(h.health_score) AS avg_health
-	  FROM h LEFT JOIN al ON al.customer_id = h.customer_id
+	  FROM t h LEFT JOIN al ON al.customer_id = h.customer_id
 	 GROUP BY GROUPING SETS ((h.account_manager), ()))
 SELECT CASE WHEN g.company THEN 'company' ELSE 'manager' END AS scope, g.account_manager,
-	   g.accounts, CASE WHEN g.company THEN alltiers.accounts_by_tier ELSE t.accounts_by_tier END AS accounts_by_tier,
+	   g.accounts, CASE WHEN g.company THEN alltiers.accounts_by_tier ELSE tiers.accounts_by_tier END AS accounts_by_tier,
 	   g.revenue_12m, g.clv_12m, g.value_at_risk, g.accounts_at_risk, g.visit_compliance,
 	   g.open_alerts, g.accounts_with_alerts, g.avg_health
   FROM g CROSS JOIN alltiers
-  LEFT JOIN tiers t ON NOT g.company AND t.account_manager IS NOT DISTINCT FROM g.account_manager
+  LEFT JOIN tiers ON NOT g.company AND tiers.account_manager IS NOT DISTINCT FROM g.account_manager
  ORDER BY g.company, g.account_manager
 $v$,
 'Per account manager, and one company row (scope company): tiered accounts and their count per tier, trailing-12-month revenue, CLV, value at risk (CLV, else revenue, of accounts with P(alive) < risk_p_alive or health < risk_health), visit compliance, open alerts and average health'),
@@ -527,8 +550,87 @@ $v$,
 )
 INSERT INTO @extschema@.report_views (name, position, requires, definition, description)
 SELECT v.name, v.position, v.requires,
-	   replace(v.definition, '{pol}', (SELECT f.body FROM f WHERE f.name = '{pol}')),
+	   replace(replace(v.definition, '{alerts}', (SELECT f.body FROM f WHERE f.name = '{alerts}')),
+			   '{pol}', (SELECT f.body FROM f WHERE f.name = '{pol}')),
 	   v.description
   FROM v
 ON CONFLICT (name) DO UPDATE SET position = excluded.position, requires = excluded.requires,
 	definition = excluded.definition, description = excluded.description;
+
+INSERT INTO @extschema@.report_view_columns (view_name, column_name, description) VALUES
+	('account_health', 'customer_id', 'customer (your type)'),
+	('account_health', 'name', 'customer name (NULL when not bound)'),
+	('account_health', 'account_manager', 'account manager (NULL when not bound)'),
+	('account_health', 'tier', 'policy tier from kam.customer_tier (NULL without positive trailing-12-month revenue)'),
+	('account_health', 'revenue_12m', 'revenue in currency over the trailing 12 months ending at as_of'),
+	('account_health', 'revenue_prev_12m', 'revenue in currency over the 12 months before the trailing 12'),
+	('account_health', 'revenue_share', 'share (0-1) of the trailing-12-month revenue of the customers the reader sees'),
+	('account_health', 'potential', 'yearly purchasing potential in currency per year (NULL when no potential column is bound)'),
+	('account_health', 'share_of_wallet', 'share of wallet (0-1 when below potential): revenue_12m / potential; NULL without a positive potential'),
+	('account_health', 'share_of_wallet_prev', 'share of wallet of the 12 months before: revenue_prev_12m / potential (ratio); NULL without a positive potential'),
+	('account_health', 'headroom', 'potential - revenue_12m in currency per year (negative when we sell more than the potential)'),
+	('account_health', 'first_order', 'date of the first order up to as_of'),
+	('account_health', 'last_order', 'date of the last order up to as_of'),
+	('account_health', 'days_silent', 'days from the last order to as_of'),
+	('account_health', 'usual_gap_days', 'median gap in days between distinct purchase days (NULL with fewer than two)'),
+	('account_health', 'recency_score', 'recency sub-score 0-100 (days silent against the usual gap)'),
+	('account_health', 'recency_weight', 'weight of the recency component in health_score (NULL = left out)'),
+	('account_health', 'revenue_ratio', 'revenue_12m / revenue_prev_12m (ratio; NULL without revenue in the 12 months before)'),
+	('account_health', 'trend_score', 'revenue-trend sub-score 0-100'),
+	('account_health', 'trend_weight', 'weight of the trend component in health_score (NULL = left out)'),
+	('account_health', 'p_alive', 'probability (0-1) that the customer is still active, from kam.customer_value (NULL without stored models)'),
+	('account_health', 'clv_12m', 'expected 12-month customer lifetime value in currency, from kam.customer_value (NULL without stored models)'),
+	('account_health', 'p_alive_score', 'P(alive) sub-score 0-100'),
+	('account_health', 'p_alive_weight', 'weight of the P(alive) component in health_score (NULL = left out)'),
+	('account_health', 'visit_compliance', 'visits made / visits required by the tier over the last visit_weeks weeks (ratio; NULL when not applicable)'),
+	('account_health', 'actual_visits', 'visits made over the last visit_weeks weeks (count; NULL when visits are not bound or no tier)'),
+	('account_health', 'required_visits', 'visits the tier requires over the last visit_weeks weeks (count)'),
+	('account_health', 'visits_score', 'visit-compliance sub-score 0-100'),
+	('account_health', 'visits_weight', 'weight of the visits component in health_score (NULL = left out)'),
+	('account_health', 'satisfaction_latest', 'latest survey score in the window, in survey points'),
+	('account_health', 'satisfaction_previous', 'survey score before the latest one, in survey points'),
+	('account_health', 'satisfaction_score', 'satisfaction sub-score 0-100'),
+	('account_health', 'satisfaction_weight', 'weight of the satisfaction component in health_score (NULL = left out)'),
+	('account_health', 'open_complaints', 'complaints open at as_of (count; NULL when complaints are not bound)'),
+	('account_health', 'oldest_open_days', 'days the oldest open complaint has been open'),
+	('account_health', 'long_open_complaints', 'complaints open longer than alert_complaint_days (count)'),
+	('account_health', 'open_severity', 'sum of the severities of the open complaints (NULL severity counts 1)'),
+	('account_health', 'complaints_score', 'open-complaints sub-score 0-100'),
+	('account_health', 'complaints_weight', 'weight of the complaints component in health_score (NULL = left out)'),
+	('account_health', 'components', 'names of the components used in health_score (text array)'),
+	('account_health', 'health_score', 'health score 0-100: weighted mean of the sub-scores used (NULL when none is used)'),
+	('account_alerts', 'customer_id', 'customer (your type)'),
+	('account_alerts', 'name', 'customer name (NULL when not bound)'),
+	('account_alerts', 'account_manager', 'account manager (NULL when not bound)'),
+	('account_alerts', 'tier', 'policy tier now (NULL: none)'),
+	('account_alerts', 'reason', 'why the account needs action: visit_overdue, p_alive_low, revenue_down, tier_downgrade, satisfaction_drop, complaint_open, share_of_wallet_falling or new_key_account'),
+	('account_alerts', 'figure', 'the figure behind the alert, in the unit of its threshold (ratio, probability, fraction, rank, points of 100 or days)'),
+	('account_alerts', 'threshold', 'the kam.health_policy threshold the figure crossed, same unit (NULL for tier_downgrade)'),
+	('account_alerts', 'detail', 'the figures behind the alert in words (text)'),
+	('account_alerts', 'value_at_stake', 'value at stake in currency: clv_12m, else revenue_12m'),
+	('account_alerts', 'value_basis', 'which value value_at_stake is: clv_12m or revenue_12m'),
+	('account_alerts', 'health_score', 'health score 0-100 of the account (kam.account_health)'),
+	('account_alerts', 'priority', 'value_at_stake x the reason''s priority factor, in weighted currency'),
+	('account_alerts', 'manager_rank', 'rank of the alert in its manager''s list (1 = highest priority)'),
+	('manager_portfolio', 'scope', 'manager (one account manager) or company (every account)'),
+	('manager_portfolio', 'account_manager', 'account manager (NULL on the company row, or for accounts without one)'),
+	('manager_portfolio', 'accounts', 'accounts with a tier (count)'),
+	('manager_portfolio', 'accounts_by_tier', 'accounts per tier as jsonb {tier: count}'),
+	('manager_portfolio', 'revenue_12m', 'trailing-12-month revenue in currency'),
+	('manager_portfolio', 'clv_12m', 'sum of the 12-month CLV in currency (NULL without stored models)'),
+	('manager_portfolio', 'value_at_risk', 'CLV, else revenue, in currency of the accounts at risk (P(alive) < risk_p_alive or health < risk_health)'),
+	('manager_portfolio', 'accounts_at_risk', 'accounts at risk (count)'),
+	('manager_portfolio', 'visit_compliance', 'visits made (at most the required ones per account) / visits required (ratio 0-1)'),
+	('manager_portfolio', 'open_alerts', 'rows of kam.account_alerts for these accounts (count)'),
+	('manager_portfolio', 'accounts_with_alerts', 'accounts with at least one alert (count)'),
+	('manager_portfolio', 'avg_health', 'mean health score 0-100 of the accounts'),
+	('account_dependence', 'customer_id', 'customer (your type)'),
+	('account_dependence', 'name', 'customer name (NULL when not bound)'),
+	('account_dependence', 'account_manager', 'account manager (NULL when not bound)'),
+	('account_dependence', 'tier', 'policy tier (NULL: none)'),
+	('account_dependence', 'revenue_12m', 'trailing-12-month revenue in currency'),
+	('account_dependence', 'revenue_share', 'share (0-1) of the trailing-12-month revenue of the accounts the reader sees'),
+	('account_dependence', 'cumulative_revenue_share', 'share (0-1) of that revenue made by this account and every account above it'),
+	('account_dependence', 'health_score', 'health score 0-100 (kam.account_health)'),
+	('account_dependence', 'components', 'names of the components used in health_score (text array)')
+ON CONFLICT (view_name, column_name) DO UPDATE SET description = excluded.description;
