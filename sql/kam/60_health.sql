@@ -295,44 +295,46 @@ moves AS (
 	  FROM @extschema@.tier_changes c
 	  LEFT JOIN @extschema@.tier_policy pb ON pb.tier = c.tier_before),
 r AS (
-	SELECT h.customer_id, 'visit_overdue'::text AS reason, h.visit_compliance AS figure,
+	-- (each row carries the account's columns the views show: joining r back
+	-- to h would be estimated at |r| x |h| rows)
+	SELECT h.customer_id, h.name, h.account_manager, h.tier, h.value_at_stake, h.value_basis, h.health_score, 'visit_overdue'::text AS reason, h.visit_compliance AS figure,
 		   pol.alert_visit_compliance AS threshold, pol.priority_visit_overdue AS factor,
 		   format('%s of %s required visits', h.actual_visits, h.required_visits) AS detail
 	  FROM pol, h WHERE h.visit_compliance < pol.alert_visit_compliance
 	UNION ALL
-	SELECT h.customer_id, 'p_alive_low', h.p_alive, pol.alert_p_alive, pol.priority_p_alive_low,
+	SELECT h.customer_id, h.name, h.account_manager, h.tier, h.value_at_stake, h.value_basis, h.health_score, 'p_alive_low', h.p_alive, pol.alert_p_alive, pol.priority_p_alive_low,
 		   format('key account (tier %s) with P(alive) %s', h.tier, round(h.p_alive::numeric, 3))
 	  FROM pol, h WHERE h.key_account AND h.p_alive < pol.alert_p_alive
 	UNION ALL
-	SELECT h.customer_id, 'revenue_down', 1 - h.revenue_ratio, pol.alert_revenue_drop, pol.priority_revenue_down,
+	SELECT h.customer_id, h.name, h.account_manager, h.tier, h.value_at_stake, h.value_basis, h.health_score, 'revenue_down', 1 - h.revenue_ratio, pol.alert_revenue_drop, pol.priority_revenue_down,
 		   format('trailing-12-month revenue %s against %s the 12 months before',
 				  round(h.revenue_12m::numeric, 2), round(h.revenue_prev_12m::numeric, 2))
 	  FROM pol, h WHERE 1 - h.revenue_ratio > pol.alert_revenue_drop
 	UNION ALL
-	SELECT h.customer_id, 'tier_downgrade', (m.rank_before)::float8, NULL::float8, pol.priority_tier_downgrade,
+	SELECT h.customer_id, h.name, h.account_manager, h.tier, h.value_at_stake, h.value_basis, h.health_score, 'tier_downgrade', (m.rank_before)::float8, NULL::float8, pol.priority_tier_downgrade,
 		   format('tier %s one period ago, %s now', m.tier_before, m.tier_now)
 	  FROM pol, h JOIN moves m ON m.customer_id = h.customer_id
 	 WHERE m.movement = 'downgraded' AND pol.priority_tier_downgrade IS NOT NULL
 	UNION ALL
-	SELECT h.customer_id, 'satisfaction_drop', 100 * (h.satisfaction_previous - h.satisfaction_latest) / sc.width,
+	SELECT h.customer_id, h.name, h.account_manager, h.tier, h.value_at_stake, h.value_basis, h.health_score, 'satisfaction_drop', 100 * (h.satisfaction_previous - h.satisfaction_latest) / sc.width,
 		   pol.alert_satisfaction_drop, pol.priority_satisfaction_drop,
 		   format('latest survey %s, the one before %s', h.satisfaction_latest, h.satisfaction_previous)
 	  FROM pol, (SELECT s[1] AS lo, s[2] AS width FROM @extschema@.feedback_scale() s) sc, h
 	 WHERE 100 * (h.satisfaction_previous - h.satisfaction_latest) / sc.width >= pol.alert_satisfaction_drop
 	UNION ALL
-	SELECT h.customer_id, 'complaint_open', h.oldest_open_days::float8, pol.alert_complaint_days,
+	SELECT h.customer_id, h.name, h.account_manager, h.tier, h.value_at_stake, h.value_basis, h.health_score, 'complaint_open', h.oldest_open_days::float8, pol.alert_complaint_days,
 		   pol.priority_complaint_open,
 		   format('%s complaint(s) open longer than %s days, the oldest %s days', h.long_open_complaints,
 				  pol.alert_complaint_days, h.oldest_open_days)
 	  FROM pol, h WHERE h.long_open_complaints > 0
 	UNION ALL
-	SELECT h.customer_id, 'share_of_wallet_falling', h.share_of_wallet_prev - h.share_of_wallet,
+	SELECT h.customer_id, h.name, h.account_manager, h.tier, h.value_at_stake, h.value_basis, h.health_score, 'share_of_wallet_falling', h.share_of_wallet_prev - h.share_of_wallet,
 		   pol.alert_share_of_wallet_drop, pol.priority_share_of_wallet_falling,
 		   format('share of wallet %s%%, %s%% the 12 months before', round((100 * h.share_of_wallet)::numeric, 1),
 				  round((100 * h.share_of_wallet_prev)::numeric, 1))
 	  FROM pol, h WHERE h.share_of_wallet_prev - h.share_of_wallet > pol.alert_share_of_wallet_drop
 	UNION ALL
-	SELECT h.customer_id, 'new_key_account', (p.as_of - h.first_order)::float8, pol.alert_new_account_days,
+	SELECT h.customer_id, h.name, h.account_manager, h.tier, h.value_at_stake, h.value_basis, h.health_score, 'new_key_account', (p.as_of - h.first_order)::float8, pol.alert_new_account_days,
 		   pol.priority_new_key_account,
 		   format('first order %s, tier %s now (%s one period ago)', h.first_order, h.tier, COALESCE(m.tier_before, 'none'))
 	  FROM p, pol, h JOIN moves m ON m.customer_id = h.customer_id
@@ -483,13 +485,13 @@ $v$,
 WITH {pol},
 p AS (SELECT @extschema@.as_of() AS as_of),
 {alerts}
-SELECT h.customer_id, h.name, h.account_manager, h.tier, r.reason, r.figure, r.threshold, r.detail,
-	   h.value_at_stake, h.value_basis, h.health_score,
-	   h.value_at_stake * r.factor AS priority,
-	   row_number() OVER (PARTITION BY h.account_manager
-						  ORDER BY h.value_at_stake * r.factor DESC NULLS LAST, h.customer_id::text, r.reason) AS manager_rank
-  FROM r JOIN h ON h.customer_id = r.customer_id
- ORDER BY priority DESC NULLS LAST, h.customer_id::text, r.reason
+SELECT r.customer_id, r.name, r.account_manager, r.tier, r.reason, r.figure, r.threshold, r.detail,
+	   r.value_at_stake, r.value_basis, r.health_score,
+	   r.value_at_stake * r.factor AS priority,
+	   row_number() OVER (PARTITION BY r.account_manager
+						  ORDER BY r.value_at_stake * r.factor DESC NULLS LAST, r.customer_id::text, r.reason) AS manager_rank
+  FROM r
+ ORDER BY priority DESC NULLS LAST, r.customer_id::text, r.reason
 $v$,
 'One row per account and reason needing action now (visit_overdue, p_alive_low, revenue_down, tier_downgrade, satisfaction_drop, complaint_open, share_of_wallet_falling, new_key_account), with the figure and threshold behind it, the value at stake (CLV, else trailing-12-month revenue) and priority = value at stake x the reason''s factor; manager_rank 1..10 is each manager''s top ten'),
 
@@ -524,7 +526,7 @@ g AS (
 			/ NULLIF(sum(h.required_visits::numeric) FILTER (WHERE h.required_visits > 0), 0))::float8 AS visit_compliance,
 		   COALESCE(sum(al.alerts), 0) AS open_alerts,
 		   count(al.alerts) AS accounts_with_alerts,
-		   avg(h.health_score) AS avg_health
+		   avg(h.health_score::numeric)::float8 AS avg_health	-- (numeric: the same figure whatever the order of the rows)
 	  FROM t h LEFT JOIN al ON al.customer_id = h.customer_id
 	 GROUP BY GROUPING SETS ((h.account_manager), ()))
 SELECT CASE WHEN g.company THEN 'company' ELSE 'manager' END AS scope, g.account_manager,
