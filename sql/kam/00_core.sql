@@ -185,7 +185,7 @@ GRANT SELECT ON @extschema@.current_settings TO PUBLIC;
 -- columns of each role.  Kept by pg_dump.
 -- ---------------------------------------------------------------------------
 CREATE TABLE @extschema@.bindings (
-	kind text PRIMARY KEY CHECK (kind OPERATOR(pg_catalog.=) ANY (ARRAY['orders', 'customers', 'visits']::pg_catalog.text[])),
+	kind text PRIMARY KEY CHECK (kind OPERATOR(pg_catalog.=) ANY (ARRAY['orders', 'customers', 'visits', 'feedback', 'complaints']::pg_catalog.text[])),
 	relation regclass NOT NULL,
 	columns jsonb NOT NULL		-- role -> column name, e.g. {"customer": "id", "time": "ts"}
 );
@@ -232,7 +232,7 @@ CREATE TABLE @extschema@.report_view_columns (
 GRANT SELECT ON @extschema@.report_view_columns TO PUBLIC;
 COMMENT ON TABLE @extschema@.report_view_columns IS
 'Registry of the column comments kam.rebuild_views() puts on the views it creates';
-COMMENT ON COLUMN @extschema@.report_view_columns.view_name IS 'View name in schema kam (a report view, or orders, customers, visits)';
+COMMENT ON COLUMN @extschema@.report_view_columns.view_name IS 'View name in schema kam (a report view, or orders, customers, visits, feedback, complaints)';
 COMMENT ON COLUMN @extschema@.report_view_columns.column_name IS 'Column of that view';
 COMMENT ON COLUMN @extschema@.report_view_columns.description IS 'Comment of the column (COMMENT ON COLUMN), with its unit';
 
@@ -245,7 +245,16 @@ INSERT INTO @extschema@.report_view_columns (view_name, column_name, description
 	('customers', 'name', 'Customer name as text; NULL when no name column is bound'),
 	('customers', 'account_manager', 'Account manager of the customer as text; NULL when no manager column is bound'),
 	('visits', 'customer_id', 'Customer visited (the bound customer column, your type)'),
-	('visits', 'visited_at', 'Time of the visit, as timestamptz')
+	('visits', 'visited_at', 'Time of the visit, as timestamptz'),
+	('customers', 'potential', 'Customer''s yearly purchasing volume for what we sell, in currency per year, as float8; only when a potential column is bound'),
+	('feedback', 'customer_id', 'Customer who answered the survey (the bound customer column, your type)'),
+	('feedback', 'answered_at', 'Time the survey was answered, as timestamptz'),
+	('feedback', 'score', 'Survey score in survey points (scale feedback_scale_min..feedback_scale_max), as float8'),
+	('feedback', 'kind', 'Survey kind as text; NULL when no kind column is bound'),
+	('complaints', 'customer_id', 'Customer who complained (the bound customer column, your type)'),
+	('complaints', 'opened_at', 'Time the complaint was opened, as timestamptz'),
+	('complaints', 'closed_at', 'Time the complaint was closed, as timestamptz; NULL while open or when no closing column is bound'),
+	('complaints', 'severity', 'Severity of the complaint as float8 (higher = worse, NULL counts 1); NULL when no severity column is bound')
 ON CONFLICT (view_name, column_name) DO UPDATE SET description = excluded.description;
 GRANT SELECT ON @extschema@.report_views TO PUBLIC;
 
@@ -278,7 +287,7 @@ BEGIN
 					   ('customers', 'name', false, NULL),
 					   ('customers', 'manager', false, NULL),
 					   ('visits', 'customer', true, NULL),
-					   ('visits', 'time', true, times)) r(kind, role, required, types)
+					   ('visits', 'time', true, times), ('customers', 'potential', false, amounts), ('feedback', 'customer', true, NULL), ('feedback', 'time', true, times), ('feedback', 'score', true, amounts), ('feedback', 'kind', false, NULL), ('complaints', 'customer', true, NULL), ('complaints', 'opened', true, times), ('complaints', 'closed', false, times), ('complaints', 'severity', false, amounts)) r(kind, role, required, types)
 		 WHERE r.kind OPERATOR(pg_catalog.=) p_kind
 	LOOP
 		CONTINUE WHEN NOT role.required AND NOT p_columns OPERATOR(pg_catalog.?) role.role;
@@ -290,7 +299,9 @@ $$;
 COMMENT ON FUNCTION @extschema@.check_binding(text, regclass, jsonb) IS
 'Checks a binding: the relation is a table or view outside kam and each role''s column exists with a type kam can read; internal';
 
--- The SELECT behind kam.orders / kam.customers / kam.visits for a binding.
+-- The SELECT behind kam.orders / kam.customers / kam.visits / kam.feedback /
+-- kam.complaints for a binding.  kam.customers has a column potential only
+-- when a potential column is bound (see kam.optional_relations()).
 CREATE FUNCTION @extschema@.binding_sql(p_kind text)
 RETURNS text
 LANGUAGE plpgsql STABLE
@@ -326,12 +337,31 @@ BEGIN
 					  COALESCE(@extschema@.float8_expr(b.relation, (c->>'margin')::text), 'NULL::pg_catalog.float8'),
 					  b.relation);
 	ELSIF p_kind OPERATOR(pg_catalog.=) 'customers' THEN
-		RETURN format('SELECT t.%I AS customer_id, %s AS name, %s AS account_manager FROM %s t',
+		RETURN format('SELECT t.%I AS customer_id, %s AS name, %s AS account_manager%s FROM %s t',
 					  c->>'customer',
 					  CASE WHEN c ? 'name' THEN format('t.%I::pg_catalog.text', c->>'name')
 						   ELSE 'NULL::pg_catalog.text' END,
 					  CASE WHEN c ? 'manager' THEN format('t.%I::pg_catalog.text', c->>'manager')
 						   ELSE 'NULL::pg_catalog.text' END,
+					  CASE WHEN c ? 'potential'
+						   THEN ', ' || @extschema@.float8_expr(b.relation, (c->>'potential')::text) || ' AS potential'
+						   ELSE '' END,
+					  b.relation);
+	ELSIF p_kind OPERATOR(pg_catalog.=) 'feedback' THEN
+		RETURN format('SELECT t.%I AS customer_id, t.%I::pg_catalog.timestamptz AS answered_at, '
+					  '%s AS score, %s AS kind FROM %s t',
+					  c->>'customer', c->>'time',
+					  @extschema@.float8_expr(b.relation, (c->>'score')::text),
+					  CASE WHEN c ? 'kind' THEN format('t.%I::pg_catalog.text', c->>'kind')
+						   ELSE 'NULL::pg_catalog.text' END,
+					  b.relation);
+	ELSIF p_kind OPERATOR(pg_catalog.=) 'complaints' THEN
+		RETURN format('SELECT t.%I AS customer_id, t.%I::pg_catalog.timestamptz AS opened_at, '
+					  '%s AS closed_at, %s AS severity FROM %s t',
+					  c->>'customer', c->>'opened',
+					  CASE WHEN c ? 'closed' THEN format('t.%I::pg_catalog.timestamptz', c->>'closed')
+						   ELSE 'NULL::pg_catalog.timestamptz' END,
+					  COALESCE(@extschema@.float8_expr(b.relation, (c->>'severity')::text), 'NULL::pg_catalog.float8'),
 					  b.relation);
 	ELSE
 		RETURN format('SELECT t.%I AS customer_id, t.%I::pg_catalog.timestamptz AS visited_at FROM %s t',
@@ -402,20 +432,22 @@ BEGIN
 			EXECUTE format('DROP VIEW @extschema@.%I', v.name);
 		END IF;
 	END LOOP;
-	FOREACH base IN ARRAY ARRAY['visits', 'customers', 'orders']::text[] LOOP
+	FOREACH base IN ARRAY ARRAY['complaints', 'feedback', 'visits', 'customers', 'orders']::text[] LOOP
 		IF to_regclass(format('@extschema@.%I', base)) IS NOT NULL THEN
 			EXECUTE format('DROP VIEW @extschema@.%I', base);
 		END IF;
 	END LOOP;
 
 	bound := ARRAY[]::text[];
-	FOREACH base IN ARRAY ARRAY['orders', 'customers', 'visits']::text[] LOOP
+	FOREACH base IN ARRAY ARRAY['orders', 'customers', 'visits', 'feedback', 'complaints']::text[] LOOP
 		q := @extschema@.binding_sql(base);
 		CONTINUE WHEN q IS NULL;
 		EXECUTE format('CREATE VIEW @extschema@.%I WITH (security_invoker = true) AS %s', base, q);
 		EXECUTE format('COMMENT ON VIEW @extschema@.%I IS %L', base, CASE base
 			WHEN 'orders' THEN 'Your orders as kam reads them (the orders binding): customer, order time, amount and margin in currency'
 			WHEN 'customers' THEN 'Your customers as kam reads them (the customers binding, else every customer with an order): customer, name, account manager'
+			WHEN 'feedback' THEN 'Your satisfaction surveys as kam reads them (the feedback binding): customer, answer time, score in survey points and survey kind'
+			WHEN 'complaints' THEN 'Your complaints as kam reads them (the complaints binding): customer, opening and closing time, severity'
 			ELSE 'Your account-manager visits as kam reads them (the visits binding): customer and visit time' END);
 		EXECUTE format('GRANT SELECT ON @extschema@.%I TO PUBLIC', base);
 		bound := bound OPERATOR(pg_catalog.||) base;
@@ -424,7 +456,7 @@ BEGIN
 	FOR v IN SELECT * FROM @extschema@.report_views r ORDER BY r.position LOOP
 		CONTINUE WHEN NOT (v.requires OPERATOR(pg_catalog.<@) bound);
 		EXECUTE format('CREATE VIEW @extschema@.%I WITH (security_invoker = true) AS %s',
-					   v.name, v.definition);
+					   v.name, @extschema@.optional_relations(v.definition, bound));
 		EXECUTE format('COMMENT ON VIEW @extschema@.%I IS %L', v.name, v.description);
 		EXECUTE format('GRANT SELECT ON @extschema@.%I TO PUBLIC', v.name);
 	END LOOP;
@@ -443,6 +475,55 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.rebuild_views() IS
 'Drops and re-creates kam.orders, kam.customers, kam.visits and every registered report view whose bindings exist, with their comments';
+
+-- A registered definition with its optional inputs filled in (text only: it
+-- reads no data, and what it splices in is fixed text).  {visits},
+-- {feedback}, {complaints} and {visit_compliance} become the kam view when its
+-- binding exists, else an empty relation of the same columns (customer_id of
+-- kam.customers' type); {bound:KIND} becomes true or false; {potential}
+-- becomes c.potential when a potential column is bound, else NULL::float8.
+CREATE FUNCTION @extschema@.optional_relations(p_definition text, p_bound text[])
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	d text := p_definition;
+	o record;
+	empty_of text := ' FROM @extschema@.customers e WHERE false)';
+BEGIN
+	FOR o IN
+		SELECT x.name, x.kind, x.stand_in
+		  FROM (VALUES ('visits'::text, 'visits'::text,
+						'(SELECT e.customer_id, NULL::pg_catalog.timestamptz AS visited_at'),
+					   ('feedback', 'feedback',
+						'(SELECT e.customer_id, NULL::pg_catalog.timestamptz AS answered_at, '
+						'NULL::pg_catalog.float8 AS score, NULL::pg_catalog.text AS kind'),
+					   ('complaints', 'complaints',
+						'(SELECT e.customer_id, NULL::pg_catalog.timestamptz AS opened_at, '
+						'NULL::pg_catalog.timestamptz AS closed_at, NULL::pg_catalog.float8 AS severity'),
+					   ('visit_compliance', 'visits',
+						'(SELECT e.customer_id, NULL::pg_catalog.float8 AS required_visits, '
+						'NULL::pg_catalog.int8 AS actual_visits, NULL::pg_catalog.float8 AS compliance, '
+						'NULL::pg_catalog.bool AS compliant')) x(name, kind, stand_in)
+	LOOP
+		d := replace(d, '{' OPERATOR(pg_catalog.||) o.name OPERATOR(pg_catalog.||) '}',
+					 CASE WHEN o.kind OPERATOR(pg_catalog.=) ANY (p_bound)
+						  THEN '@extschema@.' OPERATOR(pg_catalog.||) o.name
+						  ELSE o.stand_in OPERATOR(pg_catalog.||) empty_of END);
+		d := replace(d, '{bound:' OPERATOR(pg_catalog.||) o.name OPERATOR(pg_catalog.||) '}',
+					 (o.kind OPERATOR(pg_catalog.=) ANY (p_bound))::text);
+	END LOOP;
+	d := replace(d, '{potential}',
+				 CASE WHEN EXISTS (SELECT 1 FROM @extschema@.bindings b
+									WHERE b.kind OPERATOR(pg_catalog.=) 'customers'
+									  AND b.columns OPERATOR(pg_catalog.?) 'potential')
+					  THEN 'c.potential' ELSE 'NULL::pg_catalog.float8' END);
+	RETURN d;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.optional_relations(text, text[]) IS
+'A registered view definition (text) with its optional inputs filled in: the kam view when bound, else an empty relation; internal';
 
 -- Checks that column p_col exists in p_rel and its type is in p_types (any
 -- built-in type when NULL); the error names the argument, the column and the
@@ -559,16 +640,20 @@ $$;
 COMMENT ON FUNCTION @extschema@.bind_orders(regclass, name, name, name, name) IS
 'Binds your orders table (customer, order time, amount in currency, optional margin in currency) and rebuilds kam''s views';
 
+-- potential_column: the customer's yearly purchasing volume for what we sell
+-- (currency per year), for share of wallet (kam.account_health).
 CREATE FUNCTION @extschema@.bind_customers(relation regclass, customer_column name,
-										   name_column name DEFAULT NULL, manager_column name DEFAULT NULL)
+										   name_column name DEFAULT NULL, manager_column name DEFAULT NULL,
+										   potential_column name DEFAULT NULL)
 RETURNS void
 LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT @extschema@.bind('customers'::text, relation, jsonb_strip_nulls(jsonb_build_object(
-		'customer'::text, customer_column, 'name'::text, name_column, 'manager'::text, manager_column)))
+		'customer'::text, customer_column, 'name'::text, name_column, 'manager'::text, manager_column,
+		'potential'::text, potential_column)))
 $$;
-COMMENT ON FUNCTION @extschema@.bind_customers(regclass, name, name, name) IS
+COMMENT ON FUNCTION @extschema@.bind_customers(regclass, name, name, name, name) IS
 'Binds your customers table (customer, optional name and account manager) and rebuilds kam''s views';
 
 CREATE FUNCTION @extschema@.bind_visits(relation regclass, customer_column name, time_column name)
@@ -593,7 +678,7 @@ BEGIN
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'no % binding', kind
 			USING ERRCODE = 'invalid_parameter_value',
-				  HINT = 'kind is orders, customers or visits; kam.bindings lists what is bound.';
+				  HINT = 'kind is orders, customers, visits, feedback or complaints; kam.bindings lists what is bound.';
 	END IF;
 	PERFORM @extschema@.rebuild_views();
 END

@@ -132,7 +132,7 @@ COMMENT ON AGGREGATE @extschema@.pareto_fraction(float8, float8) IS
 -- so the restored tables equal the dumped ones, with no duplicate.
 -- ---------------------------------------------------------------------------
 CREATE TABLE @extschema@.deleted_defaults (
-	policy text NOT NULL CHECK (policy OPERATOR(pg_catalog.=) ANY (ARRAY['tier_policy', 'loyalty_ladder', 'rfm_segment_map']::pg_catalog.text[])),
+	policy text NOT NULL CHECK (policy OPERATOR(pg_catalog.=) ANY (ARRAY['tier_policy', 'loyalty_ladder', 'rfm_segment_map', 'health_policy']::pg_catalog.text[])),
 	key jsonb NOT NULL,
 	PRIMARY KEY (policy, key)
 );
@@ -243,10 +243,12 @@ BEGIN
 					ELSE 'potential_loyalists' END,
 			   true
 		  FROM generate_series(1, 5) r, generate_series(1, 5) f;
+	ELSIF p_policy = 'health_policy' THEN
+		PERFORM @extschema@.insert_default_health_policy();	-- 60_health
 	ELSE
 		RAISE EXCEPTION 'unknown kam policy "%"', p_policy
 			USING ERRCODE = 'invalid_parameter_value',
-				  HINT = 'The policies are tier_policy, loyalty_ladder and rfm_segment_map.';
+				  HINT = 'The policies are tier_policy, loyalty_ladder, rfm_segment_map and health_policy.';
 	END IF;
 END
 $$;
@@ -355,10 +357,10 @@ SET search_path = pg_catalog, pg_temp
 SET kam.resetting_policy = 'on'
 AS $$
 BEGIN
-	IF policy IS NULL OR NOT policy = ANY (ARRAY['tier_policy', 'loyalty_ladder', 'rfm_segment_map']) THEN
+	IF policy IS NULL OR NOT policy = ANY (ARRAY['tier_policy', 'loyalty_ladder', 'rfm_segment_map', 'health_policy']) THEN
 		RAISE EXCEPTION 'unknown kam policy "%"', policy
 			USING ERRCODE = 'invalid_parameter_value',
-				  HINT = 'The policies are tier_policy, loyalty_ladder and rfm_segment_map.';
+				  HINT = 'The policies are tier_policy, loyalty_ladder, rfm_segment_map and health_policy.';
 	END IF;
 	EXECUTE format('DELETE FROM @extschema@.%I', policy);
 	DELETE FROM @extschema@.deleted_defaults d WHERE d.policy = reset_policy.policy;

@@ -233,7 +233,7 @@ BEGIN
 	EXECUTE pg_catalog.format('GRANT INSERT, UPDATE, DELETE ON @extschema@.settings, @extschema@.bindings,
 		@extschema@.models, @extschema@.deleted_defaults TO %s WITH GRANT OPTION', owner);
 	EXECUTE pg_catalog.format('GRANT INSERT, UPDATE, DELETE, TRUNCATE ON @extschema@.tier_policy,
-		@extschema@.loyalty_ladder, @extschema@.rfm_segment_map TO %s WITH GRANT OPTION', owner);
+		@extschema@.loyalty_ladder, @extschema@.rfm_segment_map, @extschema@.health_policy TO %s WITH GRANT OPTION', owner);
 	-- the functions that change kam's configuration or stored data: not for
 	-- every role (their table privileges would stop a reader anyway; this
 	-- says so in the catalog, and keeps rebuild_views, which runs as kam's
@@ -241,8 +241,8 @@ BEGIN
 	FOR f IN SELECT p.oid::pg_catalog.regprocedure FROM pg_catalog.pg_proc p
 			  WHERE p.pronamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
 				AND p.proname OPERATOR(pg_catalog.=) ANY (ARRAY['set', 'reset', 'bind', 'bind_orders',
-					'bind_customers', 'bind_visits', 'unbind', 'rebuild_views', 'reset_policy',
-					'insert_default_policy', 'save_model', 'save_model_jsonb', 'fit_models',
+					'bind_customers', 'bind_visits', 'bind_feedback', 'bind_complaints', 'unbind', 'rebuild_views', 'reset_policy',
+					'insert_default_policy', 'insert_default_health_policy', 'save_model', 'save_model_jsonb', 'fit_models',
 					'refresh_tier_snapshot', 'tier_snapshot_compute']::pg_catalog.name[]) LOOP
 		EXECUTE pg_catalog.format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f);
 		EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO %s WITH GRANT OPTION', f, owner);

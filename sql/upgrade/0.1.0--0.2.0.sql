@@ -112,3 +112,40 @@ CREATE TYPE @extschema@.mbgnbd AS (
 	log_likelihood float8, n float8, iterations integer, converged boolean);
 COMMENT ON TYPE @extschema@.mbgnbd IS
 	'MBG/NBD purchase model (Batislam, Denizel & Filiztekin 2007) as fitted by kam.mbgnbd_fit; alpha is in the time unit of recency and t, r, a and b are dimensionless.';
+
+-- Account health (sql/kam/60_health.sql): two new binding kinds, the policy
+-- table kam.health_policy (its shipped rows are inserted by the replayed
+-- section, since the table is empty), and bind_customers' new
+-- potential_column (CREATE OR REPLACE cannot add a parameter; no extension
+-- object depends on the old signature).
+ALTER TABLE @extschema@.bindings DROP CONSTRAINT bindings_kind_check;
+ALTER TABLE @extschema@.bindings ADD CONSTRAINT bindings_kind_check
+	CHECK (kind OPERATOR(pg_catalog.=) ANY (ARRAY['orders', 'customers', 'visits', 'feedback', 'complaints']::pg_catalog.text[]));
+ALTER TABLE @extschema@.deleted_defaults DROP CONSTRAINT deleted_defaults_policy_check;
+ALTER TABLE @extschema@.deleted_defaults ADD CONSTRAINT deleted_defaults_policy_check
+	CHECK (policy OPERATOR(pg_catalog.=) ANY (ARRAY['tier_policy', 'loyalty_ladder', 'rfm_segment_map', 'health_policy']::pg_catalog.text[]));
+DROP FUNCTION @extschema@.bind_customers(pg_catalog.regclass, pg_catalog.name, pg_catalog.name, pg_catalog.name);
+
+CREATE FUNCTION @extschema@.health_policy_range(p_name text)
+RETURNS TABLE (min_value float8, max_value float8, unit text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT NULL::pg_catalog.float8, NULL::pg_catalog.float8, NULL::pg_catalog.text WHERE false $$;
+CREATE FUNCTION @extschema@.health_policy_valid(p_name text, p_value float8)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT false $$;
+-- (both replaced by the replayed section before any row is inserted)
+CREATE TABLE @extschema@.health_policy (
+	name text PRIMARY KEY,
+	value float8 NOT NULL CHECK (@extschema@.health_policy_valid(name, value)),
+	description text,
+	is_default boolean NOT NULL DEFAULT false
+);
+CREATE TRIGGER policy_user_rows BEFORE INSERT OR UPDATE ON @extschema@.health_policy
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.policy_guard('name');
+CREATE TRIGGER policy_deleted_defaults AFTER UPDATE OR DELETE ON @extschema@.health_policy
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.policy_guard('name');
+CREATE TRIGGER policy_truncate BEFORE TRUNCATE ON @extschema@.health_policy
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.policy_guard('name');
