@@ -197,6 +197,21 @@ plot 'risk.csv' using (0):0:(0):2:(\$0 - 0.35):(\$0 + 0.35):ytic(1) with boxxyer
 
 # ---- the page --------------------------------------------------------------------
 html_escape() { sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g'; }
+# Each manager's three most urgent alerts (kam.account_alerts, ordered by priority) as table rows;
+# empty when account health is not installed or no alert is due.
+alerts_rows() {
+	kam_psql -d "$db" -At -F $'\t' -c "
+		SELECT coalesce(a.account_manager, '(none)'), a.manager_rank, coalesce(a.name, a.customer_id::text),
+			   coalesce(a.tier, '-'), a.reason, to_char(round(a.value_at_stake::numeric), 'FM999,999,999,990'), a.detail
+		  FROM kam.account_alerts a
+		 WHERE a.manager_rank <= 3
+		 ORDER BY a.account_manager NULLS LAST, a.manager_rank" 2>/dev/null |
+	html_escape | awk -F '\t' '{ printf "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td class=\"n\">%s</td><td>%s</td></tr>\n", $1, $2, $3, $4, $5, $6, $7 }'
+}
+alerts=$(alerts_rows)
+portfolio=$(kam_psql -d "$db" -At -F $'\t' -c "
+	SELECT round(p.value_at_risk::numeric)::text, p.accounts_at_risk, p.open_alerts, round(p.avg_health::numeric, 1)::text
+	  FROM kam.manager_portfolio p WHERE p.scope = 'company'" 2>/dev/null || true)
 img() { # img NAME ALT
 	[ -s "$dir/$1.png" ] || { printf '<p><em>No data for this chart (is its input bound?).</em></p>'; return 0; }
 	printf '<img alt="%s" src="data:image/png;base64,' "$2"
@@ -228,6 +243,9 @@ section h2 { margin: 0 0 6px; font-size: 19px; font-weight: 600; }
 section p { margin: 0 0 10px; color: #555; font-size: 14px; line-height: 1.45; }
 section img { width: 100%; height: auto; display: block; }
 code { font-size: 13px; background: #eef2f6; padding: 1px 4px; border-radius: 3px; }
+table { border-collapse: collapse; width: 100%; font-size: 13px; }
+th, td { text-align: left; padding: 4px 6px; border-bottom: 1px solid #e3e7eb; vertical-align: top; }
+td.n { text-align: right; white-space: nowrap; }
 footer { color: #888; font-size: 12px; text-align: center; padding-bottom: 30px; }
 </style>
 </head>
@@ -288,6 +306,18 @@ $(img clv "Customer lifetime value by tier")
 account manager. Little future value remains in them by construction; what they brought to date
 is $(fmt "$rev_risk") of revenue: the business to win back.</p>
 $(img risk "Value at risk by account manager")
+</section>
+<section>
+<h2>This week's worklist: each manager's top alerts</h2>
+$(if [ -n "$alerts" ]; then
+	IFS=$'\t' read -r var nvar nalerts avgh <<<"$portfolio"
+	printf '<p>The three most urgent of each account manager'"'"'s alerts (<code>kam.account_alerts</code>, ordered by priority:\n'
+	printf 'value at stake times the reason'"'"'s weight). Company-wide (<code>kam.manager_portfolio</code>): %s open alerts,\n' "$(fmt "$nalerts")"
+	printf 'average health %s of 100, value at risk %s in %s accounts.</p>\n' "$avgh" "$(fmt "$var")" "$(fmt "$nvar")"
+	printf '<table><tr><th>manager</th><th>#</th><th>account</th><th>tier</th><th>reason</th><th>value at stake</th><th>why</th></tr>\n%s\n</table>\n' "$alerts"
+else
+	printf '<p><em>No alerts: account health (<code>kam.account_alerts</code>) has nothing due, or is not installed.</em></p>\n'
+fi)
 </section>
 </main>
 <footer>kam &middot; generated $(date -u '+%Y-%m-%d %H:%M UTC') by test/demo/report.sh</footer>

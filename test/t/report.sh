@@ -62,6 +62,16 @@ for want in '<!DOCTYPE html>' '</html>' 'Pareto curve' 'Revenue by tier' 'Cohort
 	'How long customers stay' 'Lifetime value by tier' 'Value at risk by account manager'; do
 	grep -qF "$want" "$html" || { echo "FAILED: the page has no '$want'"; fail=1; }
 done
+# the worklist: one table row per alert ranked 1-3 in its manager's list
+want_rows=$(kam_psql -d "$db" -At -c "SELECT count(*) FROM kam.account_alerts WHERE manager_rank <= 3")
+got_rows=$(grep -c '^<tr><td>' "$html" || true)
+if ! grep -qF "each manager's top alerts" "$html"; then
+	echo "FAILED: the page has no worklist section"; fail=1
+elif [ "$want_rows" -eq 0 ] || [ "$got_rows" != "$want_rows" ]; then
+	echo "FAILED: the worklist shows $got_rows alerts, kam.account_alerts has $want_rows ranked 1-3"; fail=1
+else
+	echo "worklist: $got_rows alerts (each manager's top three)"
+fi
 echo "page: $(stat -c %s "$html") bytes, $n embedded charts"
 
 # 3. what a reader sees: a headless screenshot (only where chromium is installed)
