@@ -125,6 +125,13 @@ SELECT count(*) AS customers, count(p_alive) AS scored,
 		   FILTER (WHERE s.orders > 0) AS history
   FROM kam.customer_value v JOIN kam.customer_summary s USING (customer_id)
  WHERE customer_id <> 402;
+-- P(no purchase in the next 90 days): the scoring function, NULL without
+-- orders, at least the probability of having left
+SELECT bool_and(v.p_no_purchase_90d = kam.probability_of_purchases(kam.stored_bgnbd(), 0, 90, s.frequency, s.recency, s.t))
+		   FILTER (WHERE s.orders > 0) AS p_no_purchase_90d,
+	   bool_and(v.p_no_purchase_90d IS NULL) FILTER (WHERE s.orders = 0) AS no_orders_null,
+	   bool_and(v.p_no_purchase_90d >= 1 - v.p_alive - 1e-15 AND v.p_no_purchase_90d <= 1) FILTER (WHERE s.orders > 0) AS in_range
+  FROM kam.customer_value v JOIN kam.customer_summary s USING (customer_id);
 -- not positive mean repeat spend: left out of the spend fit (349 rows above),
 -- scored for purchases, no spend or CLV
 SELECT s.frequency, s.monetary, v.p_alive > 0 AS p_alive, v.expected_purchases_90d > 0 AS purchases,
