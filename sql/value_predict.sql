@@ -153,3 +153,11 @@ SELECT kam.expected_purchases(ROW(0.5, NULL, 1, 1, 0, 0, 0, true)::kam.bgnbd, 1:
 SELECT kam.expected_purchases(ROW(0.5, 1, -1, 1, 0, 0, 0, true)::kam.paretonbd, 1::float8);
 SELECT kam.expected_purchases(ROW(0.5, 1, 1, 1, 0, 0, 0, true)::kam.mbgnbd, -1::float8);
 SELECT kam.probability_of_purchases(NULL::kam.bgnbd, 0, 1::float8) IS NULL AS strict;
+
+-- 7. validation functions: rejected arguments (checked before the bound
+-- orders are read; sql/value_store.sql and test/t/value_holdout_cdnow.sh run them)
+SELECT * FROM kam.calibration_holdout('2021-04-01', '2020-01-01');
+SELECT * FROM kam.calibration_holdout('-infinity', '2020-01-01');
+SELECT * FROM kam.conditional_expectations(ROW(0.243, 4.414, 0.793, 2.426, 0, 0, 0, true)::kam.bgnbd,
+	'2020-04-01', '2021-01-01', -1);
+SELECT count(*) FROM kam.calibration_holdout(NULL, '2020-01-01');
