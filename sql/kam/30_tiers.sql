@@ -648,7 +648,7 @@ SELECT c.account_manager,
 	   count(*) FILTER (WHERE c.required_visits > 0) AS accounts_with_target,
 	   count(*) FILTER (WHERE c.required_visits > 0 AND c.compliant) AS compliant_accounts,
 	   sum(c.required_visits::numeric)::float8 AS required_visits,
-	   sum(c.actual_visits) AS actual_visits,
+	   sum(c.actual_visits)::bigint AS actual_visits,
 	   (sum(LEAST(c.actual_visits, c.required_visits)::numeric) / NULLIF(sum(c.required_visits::numeric), 0))::float8 AS compliance
   FROM @extschema@.visit_compliance c
  GROUP BY c.account_manager

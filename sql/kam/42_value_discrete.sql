@@ -13,6 +13,14 @@ CREATE TYPE @extschema@.bgbb AS (
 	log_likelihood float8, n float8, iterations integer, converged boolean);
 COMMENT ON TYPE @extschema@.bgbb IS
 	'BG/BB model for discrete transaction opportunities (Fader, Hardie & Shang 2010) as fitted by kam.bgbb_fit; all four parameters are dimensionless.';
+COMMENT ON COLUMN @extschema@.bgbb.alpha IS 'First shape parameter of the beta distribution of per-opportunity transaction probabilities';
+COMMENT ON COLUMN @extschema@.bgbb.beta IS 'Second shape parameter of the beta distribution of per-opportunity transaction probabilities';
+COMMENT ON COLUMN @extschema@.bgbb.gamma IS 'First shape parameter of the beta distribution of per-opportunity dropout probabilities';
+COMMENT ON COLUMN @extschema@.bgbb.delta IS 'Second shape parameter of the beta distribution of per-opportunity dropout probabilities';
+COMMENT ON COLUMN @extschema@.bgbb.log_likelihood IS 'Maximized log-likelihood of the fit';
+COMMENT ON COLUMN @extschema@.bgbb.n IS 'Customers fitted on (sum of weights)';
+COMMENT ON COLUMN @extschema@.bgbb.iterations IS 'Optimizer iterations';
+COMMENT ON COLUMN @extschema@.bgbb.converged IS 'True when the fit reached an interior maximum; do not use the parameters otherwise';
 
 CREATE FUNCTION @extschema@.bgbb_trans(internal, integer, integer, integer) RETURNS internal
 AS 'MODULE_PATHNAME', 'kam_bgbb_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -68,6 +76,14 @@ CREATE TYPE @extschema@.mbgnbd AS (
 	log_likelihood float8, n float8, iterations integer, converged boolean);
 COMMENT ON TYPE @extschema@.mbgnbd IS
 	'MBG/NBD purchase model (Batislam, Denizel & Filiztekin 2007) as fitted by kam.mbgnbd_fit; alpha is in the time unit of recency and t, r, a and b are dimensionless.';
+COMMENT ON COLUMN @extschema@.mbgnbd.r IS 'Shape of the gamma distribution of purchase rates';
+COMMENT ON COLUMN @extschema@.mbgnbd.alpha IS 'Scale of the gamma distribution of purchase rates, in time units of recency and t';
+COMMENT ON COLUMN @extschema@.mbgnbd.a IS 'First shape parameter of the beta distribution of dropout probabilities (dropout possible at every purchase, the first included)';
+COMMENT ON COLUMN @extschema@.mbgnbd.b IS 'Second shape parameter of the beta distribution of dropout probabilities';
+COMMENT ON COLUMN @extschema@.mbgnbd.log_likelihood IS 'Maximized log-likelihood of the fit';
+COMMENT ON COLUMN @extschema@.mbgnbd.n IS 'Customers fitted on (sum of weights)';
+COMMENT ON COLUMN @extschema@.mbgnbd.iterations IS 'Optimizer iterations';
+COMMENT ON COLUMN @extschema@.mbgnbd.converged IS 'True when the fit reached an interior maximum; do not use the parameters otherwise';
 
 CREATE FUNCTION @extschema@.mbgnbd_trans(internal, integer, float8, float8) RETURNS internal
 AS 'MODULE_PATHNAME', 'kam_mbgnbd_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;

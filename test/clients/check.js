@@ -93,7 +93,7 @@ async function checkDatabase(db, idOid, idPattern, raw) {
   check(Math.abs(shares.reduce((a, r) => a + r.revenue_share, 0) - 1) < 1e-9, `${db}: tier revenue_share are numbers summing to 1`);
   const visits = (await c.query('SELECT actual_visits FROM kam.manager_visit_compliance')).rows;
   check(visits.length > 0 && visits.every((r) => /^[0-9]+$/.test(r.actual_visits)),
-    `${db}: manager_visit_compliance.actual_visits (numeric) is a string of a whole number`);
+    `${db}: manager_visit_compliance.actual_visits (bigint, a count) is a string of a whole number`);
   // date: pg makes a Date at local midnight of that day (not UTC midnight)
   const d = (await c.query("SELECT min(cohort) AS cohort, to_char(min(cohort), 'YYYY-MM-DD') AS shown FROM kam.cohort_retention")).rows[0];
   const local = `${d.cohort.getFullYear()}-${String(d.cohort.getMonth() + 1).padStart(2, '0')}-${String(d.cohort.getDate()).padStart(2, '0')}`;

@@ -110,13 +110,13 @@ def check_database(db, id_oid, id_type, raw):
     check(len(got) == len(exact) and not wrong,
           "%s: revenue == float(exact Decimal sum) for all %d customers (%d differ)" % (db, len(exact), len(wrong)))
 
-    # shares are float8 fractions; the numeric column is a Decimal
+    # shares are float8 fractions; counts are bigint, Python ints
     shares = rows(cur, "SELECT customer_share, revenue_share FROM kam.tier_summary")
     check(abs(sum(s[1] for s in shares) - 1) < 1e-9 and all(type(s[0]) is float for s in shares),
           "%s: tier revenue_share are floats summing to 1" % db)
     visits = rows(cur, "SELECT actual_visits FROM kam.manager_visit_compliance")
-    check(visits and all(type(v[0]) is decimal.Decimal and v[0] == int(v[0]) for v in visits),
-          "%s: manager_visit_compliance.actual_visits is a whole Decimal" % db)
+    check(visits and all(type(v[0]) is int for v in visits),
+          "%s: manager_visit_compliance.actual_visits (bigint, a count) is an int" % db)
     alive = rows(cur, "SELECT p_alive, clv_12m FROM kam.customer_value WHERE customer_id = %s", (edge_id,))
     check(alive and type(alive[0][0]) is float and 0 <= alive[0][0] <= 1, "%s: p_alive is a float in [0, 1]" % db)
     (cohort,), = rows(cur, "SELECT min(cohort) FROM kam.cohort_retention")
