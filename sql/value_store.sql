@@ -125,6 +125,21 @@ SELECT count(*) AS customers, count(p_alive) AS scored,
 		   FILTER (WHERE s.orders > 0) AS history
   FROM kam.customer_value v JOIN kam.customer_summary s USING (customer_id)
  WHERE customer_id <> 402;
+-- P(no purchase in the next 90 days): the scoring function, NULL without
+-- orders, at least the probability of having left
+SELECT bool_and(v.p_no_purchase_90d = kam.probability_of_purchases(kam.stored_bgnbd(), 0, 90, s.frequency, s.recency, s.t))
+		   FILTER (WHERE s.orders > 0) AS p_no_purchase_90d,
+	   bool_and(v.p_no_purchase_90d IS NULL) FILTER (WHERE s.orders = 0) AS no_orders_null,
+	   bool_and(v.p_no_purchase_90d >= 1 - v.p_alive - 1e-15 AND v.p_no_purchase_90d <= 1) FILTER (WHERE s.orders > 0) AS in_range
+  FROM kam.customer_value v JOIN kam.customer_summary s USING (customer_id);
+-- calibration / holdout split at the as-of date: the calibration part is
+-- kam.customer_summary's (customers with orders), the holdout empty
+SELECT count(*) = (SELECT count(*) FROM kam.customer_summary WHERE orders > 0) AS customers,
+	   bool_and(c.frequency = s.frequency AND c.recency = s.recency AND c.t = s.t AND c.monetary = s.monetary)
+		 AS summary_matches,
+	   bool_and(c.holdout_frequency = 0 AND c.holdout_duration = 0) AS empty_holdout
+  FROM kam.calibration_holdout(kam.as_of(), kam.as_of()) c
+  JOIN kam.customer_summary s ON s.customer_id::text = c.customer_id;
 -- not positive mean repeat spend: left out of the spend fit (349 rows above),
 -- scored for purchases, no spend or CLV
 SELECT s.frequency, s.monetary, v.p_alive > 0 AS p_alive, v.expected_purchases_90d > 0 AS purchases,

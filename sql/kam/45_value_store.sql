@@ -368,7 +368,10 @@ SELECT s.customer_id,
 				 OPERATOR(pg_catalog.*)
 				 CASE WHEN s.margin IS NOT NULL AND s.revenue OPERATOR(pg_catalog.<>) 0
 					  THEN s.margin OPERATOR(pg_catalog./) s.revenue
-					  ELSE m.margin_ratio END END AS clv_12m
+					  ELSE m.margin_ratio END END AS clv_12m,
+	   CASE WHEN s.orders OPERATOR(pg_catalog.>) 0
+			THEN @extschema@.probability_of_purchases(m.bg, 0::integer, m.horizon_90d, s.frequency::integer,
+													  s.recency::float8, s.t::float8) END AS p_no_purchase_90d
   FROM @extschema@.customer_summary s
  CROSS JOIN (SELECT (SELECT @extschema@.stored_bgnbd()) AS bg,
 					(SELECT @extschema@.stored_gammagamma()) AS gg,
@@ -379,7 +382,7 @@ SELECT s.customer_id,
 					(SELECT 90.0::float8 OPERATOR(pg_catalog./)
 							@extschema@.period_days(@extschema@.setting('rfm_period'::pg_catalog.text))) AS horizon_90d) m
 $view$,
- 'Per customer: history, P(alive), expected purchases in the next 90 days, expected spend per purchase and CLV over clv_months (default 12) in margin, from the stored models ''bgnbd'' and ''gammagamma'' (kam.fit_models()).')
+ 'Per customer: history, P(alive), expected purchases in the next 90 days, expected spend per purchase, CLV over clv_months (default 12) in margin and P(no purchase in the next 90 days), from the stored models ''bgnbd'' and ''gammagamma'' (kam.fit_models()).')
 ON CONFLICT (name) DO UPDATE SET position = excluded.position, requires = excluded.requires,
 	definition = excluded.definition, description = excluded.description;
 
@@ -392,5 +395,6 @@ INSERT INTO @extschema@.report_view_columns (view_name, column_name, description
 	('customer_value', 'p_alive', 'Probability (0-1) that the customer is still active, from the stored BG/NBD model (NULL without orders)'),
 	('customer_value', 'expected_purchases_90d', 'Expected purchases (purchase periods) in the next 90 days, from the stored BG/NBD model'),
 	('customer_value', 'expected_spend', 'Expected revenue per future purchase in currency, from the stored Gamma-Gamma model'),
-	('customer_value', 'clv_12m', 'Customer lifetime value in currency of margin: discounted expected margin over the next clv_months months (default 12)')
+	('customer_value', 'clv_12m', 'Customer lifetime value in currency of margin: discounted expected margin over the next clv_months months (default 12)'),
+	('customer_value', 'p_no_purchase_90d', 'Probability (0-1) of no purchase in the next 90 days, from the stored BG/NBD model (NULL without orders)')
 ON CONFLICT (view_name, column_name) DO UPDATE SET description = excluded.description;

@@ -35,6 +35,9 @@
  *              out at time 0, right after the first purchase.  The process goes
  *              on after T.  Line: rep,x,t_x,T,alive,future with alive = alive
  *              at T (0/1) and future = purchases in (T, T+h].
+ *   bgnbdf     as bgnbd, the process followed on after T.  Line:
+ *              rep,x,t_x,T,alive,future with alive = alive at T (0/1) and
+ *              future = purchases in (T, T+h].
  *   summary    BG/NBD purchases plus Gamma-Gamma spend in whole days, as
  *              kam.customer_summary has them (purchases on one day merge),
  *              for benchmarks: Line: x,t_x,T,m with m = 0 when x = 0 and T
@@ -53,6 +56,7 @@
  *   sbg         alpha beta hmax
  *   bgbb        alpha beta gamma delta nmin nmax nfuture d
  *   mbgnbd      r alpha a b tmin tmax h
+ *   bgnbdf      r alpha a b tmin tmax h
  *   summary     r alpha a b p q v tmin tmax
  */
 #include <math.h>
@@ -133,12 +137,12 @@ bgnbd_days(Rng *rng, double r, double alpha, double a, double b, double T, int *
 }
 
 /*
- * MBG/NBD purchases up to T and in (T, T+h]: returns x, sets *tx, *alive (at
+ * MBG/NBD (BG/NBD when bgnbd) purchases up to T and in (T, T+h]: returns x, sets *tx, *alive (at
  * T) and *future
  */
 static int
 mbgnbd_draw(Rng *rng, double r, double alpha, double a, double b, double T, double h,
-			double *tx, int *alive, int *future)
+			double *tx, int *alive, int *future, int bgnbd)
 {
 	double		lambda = gamma_rand(rng, r) / alpha;
 	double		p = beta_rand(rng, a, b);
@@ -147,7 +151,7 @@ mbgnbd_draw(Rng *rng, double r, double alpha, double a, double b, double T, doub
 
 	*tx = 0;
 	*future = 0;
-	*alive = unif(rng) >= p;	/* dropout at time 0 */
+	*alive = bgnbd || unif(rng) >= p;	/* MBG/NBD: dropout at time 0 */
 	while (*alive)
 	{
 		t += expo(rng) / lambda;
@@ -242,6 +246,7 @@ usage(void)
 			"  sbg         alpha beta hmax\n"
 			"  bgbb        alpha beta gamma delta nmin nmax nfuture d\n"
 			"  mbgnbd      r alpha a b tmin tmax h\n"
+			"  bgnbdf      r alpha a b tmin tmax h\n"
 			"  summary     r alpha a b p q v tmin tmax\n");
 	exit(2);
 }
@@ -273,7 +278,7 @@ main(int argc, char **argv)
 		npar = 9;
 	else if (strcmp(model, "bgbb") == 0)
 		npar = 8;
-	else if (strcmp(model, "mbgnbd") == 0)
+	else if (strcmp(model, "mbgnbd") == 0 || strcmp(model, "bgnbdf") == 0)
 		npar = 7;
 	else
 		usage();
@@ -318,13 +323,14 @@ main(int argc, char **argv)
 							  &itx, &alive, &future, &disc);
 				printf("%ld,%d,%d,%d,%d,%d,%.17g\n", rep, x, itx, nn, alive, future, disc);
 			}
-			else if (strcmp(model, "mbgnbd") == 0)
+			else if (strcmp(model, "mbgnbd") == 0 || strcmp(model, "bgnbdf") == 0)
 			{
 				int			alive,
 							future;
 
 				T = par[4] + (par[5] - par[4]) * unif(&rng);
-				x = mbgnbd_draw(&rng, par[0], par[1], par[2], par[3], T, par[6], &tx, &alive, &future);
+				x = mbgnbd_draw(&rng, par[0], par[1], par[2], par[3], T, par[6], &tx, &alive, &future,
+								strcmp(model, "bgnbdf") == 0);
 				printf("%ld,%d,%.17g,%.17g,%d,%d\n", rep, x, tx, T, alive, future);
 			}
 			else if (strcmp(model, "paretonbd") == 0)

@@ -1,0 +1,327 @@
+/*
+ * predict.c -- distribution of future purchases under the purchase models:
+ * P(exactly n purchases in a horizon) and the population curve E[X(t)].
+ *
+ * BG/NBD, a new customer (Fader, Hardie & Lee 2005, eq. 8).  With
+ * q = alpha/(alpha+t) and NB(j) = G(r+j)/(G(r) j!) q^r (1-q)^j, the number
+ * of purchases X(t) in (0, t] is n when the customer made n purchases and is
+ * still alive ((1-p)^n), or dropped out right after the n-th purchase
+ * (p (1-p)^(n-1)) and the n-th came before t (a Poisson count >= n):
+ *   P(X(t)=n) = B(a, b+n)/B(a, b) NB(n)
+ *             + [n>0] B(a+1, b+n-1)/B(a, b) P(NB >= n),
+ * and P(NB >= n) = I_{1-q}(n, r), the regularized incomplete beta function,
+ * evaluated by its continued fraction (O(sqrt(n)) terms, no cancellation),
+ * instead of the paper's 1 - sum_{j<n} NB(j), which loses every digit in
+ * the tail and needs n terms.
+ *
+ * BG/NBD, a customer (x, t_x, T) (lifetimes'
+ * conditional_probability_of_n_purchases_up_to_time): alive at T with
+ * probability P(alive), and then lambda ~ Gamma(r+x, alpha+T) and
+ * p ~ Beta(a, b+x) a posteriori (the likelihood of an alive customer is
+ * lambda^x e^(-lambda T) (1-p)^x), and the future from T is a new BG/NBD
+ * customer's, so
+ *   P(X(T, T+t] = n) = P(alive) P_(r+x, alpha+T, a, b+x)(X(t)=n)
+ *                      + [n=0] (1 - P(alive)).
+ *
+ * MBG/NBD (Batislam et al. 2007): a new customer drops out at time 0 with
+ * probability p; if not, p ~ Beta(a, b+1) and the rest is BG/NBD, so
+ *   P(X(t)=n) = b/(a+b) P_(r, alpha, a, b+1)(X(t)=n) + [n=0] a/(a+b),
+ *   E[X(t)]   = b/(a+b) E_(r, alpha, a, b+1)[X(t)]
+ *             = b/(a-1) [1 - q^r 2F1(r, b+1; a+b; t/(alpha+t))]
+ * (lifetimes' ModifiedBetaGeoFitter); a customer: p ~ Beta(a, b+x+1) when
+ * alive at T, the BG/NBD expression at (r+x, alpha+T, a, b+x+1).
+ *
+ * E[X(t)] of a new customer is the customer formula at x = 0, t_x = T = 0,
+ * where P(alive) = 1: BG/NBD eq. 9, (a+b-1)/(a-1) [1 - q^r 2F1(r, b; a+b-1;
+ * t/(alpha+t))]; Pareto/NBD r beta/(alpha (s-1)) [1 - (beta/(beta+t))^(s-1)]
+ * (Schmittlein et al. 1987; r beta/alpha ln(1 + t/beta) at s = 1).
+ */
+#include "postgres.h"
+
+#include <float.h>
+#include <math.h>
+
+#include "fmgr.h"
+#include "miscadmin.h"
+
+#include "kam.h"
+#include "specfun.h"
+#include "value.h"
+
+PG_FUNCTION_INFO_V1(kam_bgnbd_prob_n);
+PG_FUNCTION_INFO_V1(kam_bgnbd_prob_n_customer);
+PG_FUNCTION_INFO_V1(kam_mbgnbd_prob_n);
+PG_FUNCTION_INFO_V1(kam_mbgnbd_prob_n_customer);
+PG_FUNCTION_INFO_V1(kam_bgnbd_expected_new);
+PG_FUNCTION_INFO_V1(kam_mbgnbd_expected_new);
+PG_FUNCTION_INFO_V1(kam_paretonbd_expected_new);
+
+#define NPAR 4
+
+/*
+ * Continued fraction of the incomplete beta function (modified Lentz; the
+ * even and odd steps of DLMF 8.17.22), for x < (a+1)/(a+b+2), where it
+ * converges in O(sqrt(max(a, b))) steps.
+ */
+static double
+ibeta_cf(double a, double b, double x)
+{
+	const double tiny = 1e-300;
+	double		c = 1.0,
+				d = 1.0 - (a + b) * x / (a + 1.0),
+				h;
+	long		m,
+				maxit;
+
+	maxit = 1000 + (long) (20.0 * sqrt(fmax(a, b)));
+	if (fabs(d) < tiny)
+		d = tiny;
+	d = 1.0 / d;
+	h = d;
+	for (m = 1; m <= maxit; m++)
+	{
+		double		m2 = 2.0 * m,
+					aa,
+					del;
+
+		if ((m & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+		aa = m * (b - m) * x / ((a - 1.0 + m2) * (a + m2));
+		d = 1.0 + aa * d;
+		if (fabs(d) < tiny)
+			d = tiny;
+		c = 1.0 + aa / c;
+		if (fabs(c) < tiny)
+			c = tiny;
+		d = 1.0 / d;
+		h *= d * c;
+		aa = -(a + m) * (a + b + m) * x / ((a + m2) * (a + 1.0 + m2));
+		d = 1.0 + aa * d;
+		if (fabs(d) < tiny)
+			d = tiny;
+		c = 1.0 + aa / c;
+		if (fabs(c) < tiny)
+			c = tiny;
+		d = 1.0 / d;
+		del = d * c;
+		h *= del;
+		if (fabs(del - 1.0) < 4.0 * DBL_EPSILON)
+			return h;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("incomplete beta function I(%g, %g) did not converge", a, b),
+			 errhint("Use a smaller number of purchases or horizon.")));
+	return 0.0;					/* keep the compiler quiet */
+}
+
+/*
+ * I_x(a, b), with x, y = 1 - x and their logarithms given separately (so
+ * that neither is rounded from the other).
+ */
+static double
+ibeta(double a, double b, double x, double y, double lx, double ly)
+{
+	double		lfront;
+
+	if (x <= 0.0)
+		return 0.0;
+	if (y <= 0.0)
+		return 1.0;
+	lfront = a * lx + b * ly - kam_lbeta(a, b);
+	if (x < (a + 1.0) / (a + b + 2.0))
+		return exp(lfront) * ibeta_cf(a, b, x) / a;
+	return fmax(0.0, 1.0 - exp(lfront) * ibeta_cf(b, a, y) / b);
+}
+
+/*
+ * P(X(t) = n) of a new BG/NBD customer with parameters m = (r, alpha, a, b)
+ * (FHL 2005 eq. 8, the tail by the incomplete beta function).
+ */
+static double
+bgnbd_pmf(const double *m, double n, double t)
+{
+	double		r = m[0],
+				alpha = m[1],
+				a = m[2],
+				b = m[3];
+	double		q,
+				oq,
+				lq,
+				loq,
+				lbab,
+				p1,
+				p2 = 0.0;
+
+	if (t == 0.0)
+		return n == 0 ? 1.0 : 0.0;
+	q = alpha / (alpha + t);
+	oq = t / (alpha + t);
+	lq = -log1p(t / alpha);
+	loq = -log1p(alpha / t);
+	lbab = kam_lbeta(a, b);
+	/* G(r+n)/(G(r) n!) = 1/((r+n) B(r, n+1)) */
+	p1 = exp(kam_lbeta(a, b + n) - lbab - log(r + n) - kam_lbeta(r, n + 1.0)
+			 + r * lq + (n > 0 ? n * loq : 0.0));
+	if (n > 0)
+		p2 = exp(kam_lbeta(a + 1.0, b + n - 1.0) - lbab) * ibeta(n, r, oq, q, loq, lq);
+	return fmin(1.0, p1 + p2);
+}
+
+static void
+check_n(int32 n)
+{
+	if (n < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("n must be >= 0, got %d", n),
+				 errhint("n is the number of purchases whose probability is wanted.")));
+}
+
+/* probability_of_purchases(kam.bgnbd, n, horizon) */
+Datum
+kam_bgnbd_prob_n(PG_FUNCTION_ARGS)
+{
+	double		m[NPAR];
+	int32		n = PG_GETARG_INT32(1);
+	double		horizon = PG_GETARG_FLOAT8(2);
+
+	kam_model_get(fcinfo, 0, NPAR, m, "bgnbd");
+	check_n(n);
+	kam_check_horizon(horizon, "horizon");
+	PG_RETURN_FLOAT8(bgnbd_pmf(m, n, horizon));
+}
+
+/* probability_of_purchases(kam.bgnbd, n, horizon, frequency, recency, t) */
+Datum
+kam_bgnbd_prob_n_customer(PG_FUNCTION_ARGS)
+{
+	double		m[NPAR],
+				mc[NPAR];
+	int32		n = PG_GETARG_INT32(1);
+	double		horizon = PG_GETARG_FLOAT8(2);
+	int32		x = PG_GETARG_INT32(3);
+	double		tx = PG_GETARG_FLOAT8(4);
+	double		T = PG_GETARG_FLOAT8(5);
+	double		pa,
+				p;
+
+	kam_model_get(fcinfo, 0, NPAR, m, "bgnbd");
+	check_n(n);
+	kam_check_horizon(horizon, "horizon");
+	kam_check_rft(x, tx, T);
+	pa = kam_bgnbd_p_alive(m, x, tx, T);
+	mc[0] = m[0] + x;
+	mc[1] = m[1] + T;
+	mc[2] = m[2];
+	mc[3] = m[3] + x;
+	p = pa * bgnbd_pmf(mc, n, horizon);
+	if (n == 0)
+		p += 1.0 - pa;
+	PG_RETURN_FLOAT8(fmin(1.0, p));
+}
+
+/* P(alive | x, t_x, T) under MBG/NBD (as mbgnbd.c) */
+static double
+mbgnbd_p_alive(const double *m, int x, double tx, double T)
+{
+	double		lodds = log(m[2]) - log(m[3] + x)
+		+ (m[0] + x) * (log(m[1] + T) - log(m[1] + tx));
+
+	return 1.0 / (1.0 + exp(lodds));
+}
+
+/* probability_of_purchases(kam.mbgnbd, n, horizon) */
+Datum
+kam_mbgnbd_prob_n(PG_FUNCTION_ARGS)
+{
+	double		m[NPAR],
+				mb[NPAR];
+	int32		n = PG_GETARG_INT32(1);
+	double		horizon = PG_GETARG_FLOAT8(2);
+	double		alive,
+				p;
+
+	kam_model_get(fcinfo, 0, NPAR, m, "mbgnbd");
+	check_n(n);
+	kam_check_horizon(horizon, "horizon");
+	memcpy(mb, m, sizeof(mb));
+	mb[3] = m[3] + 1.0;
+	alive = m[3] / (m[2] + m[3]);
+	p = alive * bgnbd_pmf(mb, n, horizon);
+	if (n == 0)
+		p += m[2] / (m[2] + m[3]);
+	PG_RETURN_FLOAT8(fmin(1.0, p));
+}
+
+/* probability_of_purchases(kam.mbgnbd, n, horizon, frequency, recency, t) */
+Datum
+kam_mbgnbd_prob_n_customer(PG_FUNCTION_ARGS)
+{
+	double		m[NPAR],
+				mc[NPAR];
+	int32		n = PG_GETARG_INT32(1);
+	double		horizon = PG_GETARG_FLOAT8(2);
+	int32		x = PG_GETARG_INT32(3);
+	double		tx = PG_GETARG_FLOAT8(4);
+	double		T = PG_GETARG_FLOAT8(5);
+	double		pa,
+				p;
+
+	kam_model_get(fcinfo, 0, NPAR, m, "mbgnbd");
+	check_n(n);
+	kam_check_horizon(horizon, "horizon");
+	kam_check_rft(x, tx, T);
+	pa = mbgnbd_p_alive(m, x, tx, T);
+	mc[0] = m[0] + x;
+	mc[1] = m[1] + T;
+	mc[2] = m[2];
+	mc[3] = m[3] + x + 1.0;
+	p = pa * bgnbd_pmf(mc, n, horizon);
+	if (n == 0)
+		p += 1.0 - pa;
+	PG_RETURN_FLOAT8(fmin(1.0, p));
+}
+
+/* expected_purchases(kam.bgnbd, horizon): E[X(t)] of a new customer */
+Datum
+kam_bgnbd_expected_new(PG_FUNCTION_ARGS)
+{
+	double		m[NPAR];
+	double		horizon = PG_GETARG_FLOAT8(1);
+	double		e;
+
+	kam_model_get(fcinfo, 0, NPAR, m, "bgnbd");
+	kam_check_horizon(horizon, "horizon");
+	kam_bgnbd_expected_alive_multi(m, 0, 0.0, &horizon, 1, &e);
+	PG_RETURN_FLOAT8(e);
+}
+
+/* expected_purchases(kam.mbgnbd, horizon) */
+Datum
+kam_mbgnbd_expected_new(PG_FUNCTION_ARGS)
+{
+	double		m[NPAR],
+				mb[NPAR];
+	double		horizon = PG_GETARG_FLOAT8(1);
+	double		e;
+
+	kam_model_get(fcinfo, 0, NPAR, m, "mbgnbd");
+	kam_check_horizon(horizon, "horizon");
+	memcpy(mb, m, sizeof(mb));
+	mb[3] = m[3] + 1.0;
+	kam_bgnbd_expected_alive_multi(mb, 0, 0.0, &horizon, 1, &e);
+	PG_RETURN_FLOAT8(e * m[3] / (m[2] + m[3]));
+}
+
+/* expected_purchases(kam.paretonbd, horizon) */
+Datum
+kam_paretonbd_expected_new(PG_FUNCTION_ARGS)
+{
+	double		m[NPAR];
+	double		horizon = PG_GETARG_FLOAT8(1);
+
+	kam_model_get(fcinfo, 0, NPAR, m, "paretonbd");
+	kam_check_horizon(horizon, "horizon");
+	PG_RETURN_FLOAT8(kam_paretonbd_expected_alive(m, 0, 0.0, horizon));
+}
