@@ -13,7 +13,7 @@
  * signature per customer, then one aggregate over the signatures):
  * retention.c (customer status, customer and revenue movements, GRR and NRR,
  * trailing windows) and cohort.c (cohort retention).  The definitions are in
- * the README (section "retention").
+ * doc/retention.md.
  */
 #include "activity.h"
 #include "typefmt.h"

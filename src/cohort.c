@@ -3,8 +3,8 @@
  *
  * kam.cohort_matrix(activity) puts each customer in the cohort of its first
  * period and counts, for every offset k, the customers active in period k,
- * the customers active in k or later and the cohort's revenue in k (README,
- * section "retention").  Revenue sums are exact, so the cells do not depend
+ * the customers active in k or later and the cohort's revenue in k
+ * (doc/retention.md).  Revenue sums are exact, so the cells do not depend
  * on row order or parallelism.
  */
 #include "activity.h"

@@ -2,7 +2,7 @@
  * retention.c -- the retention figures computed from kam.activity signatures
  *
  * Each aggregate here walks every customer's signature once and adds it to
- * per-period counters (definitions in the README, section "retention"):
+ * per-period counters (definitions in doc/retention.md):
  *
  *	kam.activity_summary(activity, ...)           one customer's status
  *	kam.retention_periods(activity, churn_after)  customer movements, revenue
@@ -221,7 +221,7 @@ kam_activity_summary(PG_FUNCTION_ARGS)
 /* ------------------------------------------------------------------------
  * kam.retention_periods(activity, churn_after) -> kam.retention_period[]
  *
- * Per period p, counters over customers (see the README for definitions).
+ * Per period p, counters over customers (see doc/retention.md for definitions).
  * A customer is "live" in p when it has ordered in one of the periods
  * p-k+1 .. p (k = churn_after) since its first order.
  * ------------------------------------------------------------------------

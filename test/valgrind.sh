@@ -6,7 +6,7 @@
 # one; errors inside PostgreSQL alone are counted but not reported (Debian's
 # server is not built with USE_VALGRIND, so its memory-context tricks and
 # padding bytes written to disk show up as noise).  Not part of make check:
-# it takes minutes (README, section reliability).
+# it takes minutes (doc/reliability.md, "Memory errors").
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 

@@ -1,7 +1,6 @@
 -- ===========================================================================
 -- 50 retention: activity signatures, customer and revenue movements, GRR/NRR,
--- cohorts and partial defection (definitions in the README, section
--- "retention").  src/activity.c makes the signatures; src/retention.c and
+-- cohorts and partial defection (definitions in doc/retention.md).  src/activity.c makes the signatures; src/retention.c and
 -- src/cohort.c compute every figure from them.
 --
 -- One pass: kam.activity() turns each customer's orders into a kam.activity

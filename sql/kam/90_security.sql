@@ -3,7 +3,7 @@
 -- 90 security: who may do what, and company-wide tiers under row-level
 -- security
 --
--- Roles (README, "Security model"):
+-- Roles (doc/security.md):
 --   * configuring: the extension's owner, and the roles the owner grants to
 --     (every grant below is WITH GRANT OPTION), may bind tables, change
 --     settings and policies, fit and store models and refresh the tier

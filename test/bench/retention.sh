@@ -115,7 +115,7 @@ SQL
 
 # median of `runs` timings per query, alternating the sides
 # period_kpis: the columns both sides compute (the SQL has no tier movements;
-# PostgreSQL then removes kam's join to kam.tier_movements, see the README)
+# PostgreSQL then removes kam's join to kam.tier_movements, see doc/performance.md)
 kpi_columns="period_start, active, new, retained, churned, reactivated, churn_rate, retention_rate, revenue, grr, nrr"
 PGOPTIONS="-c bench.runs=$runs" kam_psql -d bench -At -v kpi_columns="$kpi_columns" <<'SQL'
 SET bench.kpi_columns = :'kpi_columns';
