@@ -182,8 +182,8 @@ kam_mbgnbd_final(PG_FUNCTION_ARGS)
 }
 
 /* P(alive | x, t_x, T): below 1 for x = 0 too (dropout at time 0) */
-static double
-mbgnbd_p_alive(const double *m, int x, double tx, double T)
+double
+kam_mbgnbd_p_alive(const double *m, int x, double tx, double T)
 {
 	double		lodds = log(m[2]) - log(m[3] + x)
 		+ (m[0] + x) * (log(m[1] + T) - log(m[1] + tx));
@@ -208,7 +208,7 @@ kam_mbgnbd_expected_purchases(PG_FUNCTION_ARGS)
 	memcpy(mb, m, sizeof(mb));
 	mb[3] = m[3] + 1.0;
 	kam_bgnbd_expected_alive_multi(mb, x, T, &horizon, 1, &e);
-	PG_RETURN_FLOAT8(e * mbgnbd_p_alive(m, x, tx, T));
+	PG_RETURN_FLOAT8(e * kam_mbgnbd_p_alive(m, x, tx, T));
 }
 
 Datum
@@ -221,7 +221,7 @@ kam_mbgnbd_p_alive_sql(PG_FUNCTION_ARGS)
 
 	kam_model_get(fcinfo, 0, NPAR, m, "mbgnbd");
 	kam_check_rft(x, tx, T);
-	PG_RETURN_FLOAT8(mbgnbd_p_alive(m, x, tx, T));
+	PG_RETURN_FLOAT8(kam_mbgnbd_p_alive(m, x, tx, T));
 }
 
 /* the fit's objective over the data of st, for the information aggregate */

@@ -221,16 +221,6 @@ kam_bgnbd_prob_n_customer(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(fmin(1.0, p));
 }
 
-/* P(alive | x, t_x, T) under MBG/NBD (as mbgnbd.c) */
-static double
-mbgnbd_p_alive(const double *m, int x, double tx, double T)
-{
-	double		lodds = log(m[2]) - log(m[3] + x)
-		+ (m[0] + x) * (log(m[1] + T) - log(m[1] + tx));
-
-	return 1.0 / (1.0 + exp(lodds));
-}
-
 /* probability_of_purchases(kam.mbgnbd, n, horizon) */
 Datum
 kam_mbgnbd_prob_n(PG_FUNCTION_ARGS)
@@ -272,7 +262,7 @@ kam_mbgnbd_prob_n_customer(PG_FUNCTION_ARGS)
 	check_n(n);
 	kam_check_horizon(horizon, "horizon");
 	kam_check_rft(x, tx, T);
-	pa = mbgnbd_p_alive(m, x, tx, T);
+	pa = kam_mbgnbd_p_alive(m, x, tx, T);
 	mc[0] = m[0] + x;
 	mc[1] = m[1] + T;
 	mc[2] = m[2];

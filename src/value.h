@@ -53,13 +53,14 @@ extern Datum kam_fit2_accumulate(FunctionCallInfo fcinfo, const char *fname, boo
 extern void kam_check_horizon(double horizon, const char *argname);
 extern void kam_check_discount(double discount, const char *argname);
 
-/* bgnbd.c, paretonbd.c: P(alive) and E[purchases in (T, T + t]] */
+/* bgnbd.c, paretonbd.c, mbgnbd.c: P(alive) and E[purchases in (T, T + t]] */
 extern double kam_bgnbd_p_alive(const double *m, int x, double tx, double T);
 extern void kam_bgnbd_expected_alive_multi(const double *m, int x, double T,
 										   const double *t, int n, double *out);
 extern void kam_paretonbd_expected_alive_multi(const double *m, int x, double T,
 											   const double *t, int n, double *out);
 extern double kam_paretonbd_p_alive(const double *m, int x, double tx, double T);
+extern double kam_mbgnbd_p_alive(const double *m, int x, double tx, double T);
 extern double kam_paretonbd_expected_alive(const double *m, int x, double T, double t);
 
 /* gammagamma.c */
