@@ -34,6 +34,8 @@ SELECT name, model_type, period, as_of, rows, log_likelihood
 SELECT (kam.save_model('spend', ROW(6.25, 3.74, 15.44, -1.5, 946, 9, true)::kam.gammagamma, 'week')).name;
 SELECT (kam.save_model('pnbd', ROW(0.553, 10.578, 0.606, 11.669, -9595.0, 2357, 20, true)::kam.paretonbd, 'week')).name;
 SELECT (kam.save_model('regular', ROW(0.704, 1.182, -1611.2, 1000, 8, true)::kam.sbg)).name;
+SELECT (kam.save_model('mbg', ROW(0.1 + 0.2, 5e-324, 2.0 / 3, 1e300, -9530.5, 2357, 30, true)::kam.mbgnbd, 'week')).name;
+SELECT name, model_type, period FROM kam.save_model('donors', ROW(1.204, 0.75, 0.657, 1.0 / 7, -33225.6, 11104, 25, true)::kam.bgbb);
 SELECT kam.stored_bgnbd('weekly') AS weekly_as_day_model;
 \echo :LAST_ERROR_SQLSTATE
 SELECT kam.set('rfm_period', 'week');
@@ -42,7 +44,30 @@ SELECT kam.stored_bgnbd('weekly') = ROW(0.1 + 0.2, 1e-300, 1.0 / 3, 7e22, -9582.
 	   kam.stored_paretonbd('pnbd') = ROW(0.553, 10.578, 0.606, 11.669, -9595.0, 2357, 20, true)::kam.paretonbd
 	   AS paretonbd_exact,
 	   kam.stored_gammagamma('spend') = ROW(6.25, 3.74, 15.44, -1.5, 946, 9, true)::kam.gammagamma AS gammagamma_exact,
-	   kam.stored_sbg('regular') = ROW(0.704, 1.182, -1611.2, 1000, 8, true)::kam.sbg AS sbg_exact;
+	   kam.stored_sbg('regular') = ROW(0.704, 1.182, -1611.2, 1000, 8, true)::kam.sbg AS sbg_exact,
+	   kam.stored_mbgnbd('mbg') = ROW(0.1 + 0.2, 5e-324, 2.0 / 3, 1e300, -9530.5, 2357, 30, true)::kam.mbgnbd AS mbgnbd_exact,
+	   kam.stored_bgbb('donors') = ROW(1.204, 0.75, 0.657, 1.0 / 7, -33225.6, 11104, 25, true)::kam.bgbb AS bgbb_exact;
+-- their standard errors from a stored information matrix equal the direct call's
+SELECT kam.save_model_information('donors', '{{4,1,0,0},{1,3,0,0},{0,0,2,0.5},{0,0,0.5,1}}'::float8[]);
+SELECT (kam.save_model('mbg_se', ROW(0.5, 4, 0.8, 2.5, -9000, 2357, 20, true)::kam.mbgnbd, 'week')).name;
+SELECT kam.save_model_information('mbg_se', '{{25,0,0,0},{0,0.25,0,0},{0,0,4,0},{0,0,0,1}}'::float8[]);
+SELECT (SELECT array_agg(s ORDER BY s.parameter) FROM kam.model_summary('donors') s)
+	   = (SELECT array_agg(s ORDER BY s.parameter)
+			FROM kam.model_summary(kam.stored_bgbb('donors'), '{{4,1,0,0},{1,3,0,0},{0,0,2,0.5},{0,0,0.5,1}}'::float8[]) s)
+	   AS bgbb_summary_stored,
+	   (SELECT array_agg(s ORDER BY s.parameter) FROM kam.model_summary('mbg_se') s)
+	   = (SELECT array_agg(s ORDER BY s.parameter)
+			FROM kam.model_summary(kam.stored_mbgnbd('mbg_se'), '{{25,0,0,0},{0,0.25,0,0},{0,0,4,0},{0,0,0,1}}'::float8[]) s)
+	   AS mbgnbd_summary_stored;
+-- by hand: SE = sqrt of the inverse's diagonal; BG/BB: sqrt(3/11), sqrt(4/11)
+-- for (alpha, beta) and sqrt(1/1.75), sqrt(2/1.75) for (gamma, delta);
+-- MBG/NBD: 1/5, 1/0.5, 1/2, 1
+SELECT parameter, round(std_error::numeric, 6) AS se FROM kam.model_summary('donors') ORDER BY parameter;
+SELECT parameter, round(std_error::numeric, 6) AS se FROM kam.model_summary('mbg_se') ORDER BY parameter;
+DELETE FROM kam.models WHERE name = 'mbg_se';
+-- a BG/BB model is no MBG/NBD model
+SELECT kam.stored_mbgnbd('donors');
+\echo :LAST_ERROR_SQLSTATE
 SELECT kam.reset('rfm_period');
 -- replacing a model keeps one row
 SELECT (kam.save_model('spend', ROW(6.5, 3.5, 15.0, -1.25, 950, 10, true)::kam.gammagamma)).rows;

@@ -302,6 +302,10 @@ BEGIN
 		RETURN QUERY SELECT * FROM @extschema@.model_summary(pg_catalog.jsonb_populate_record(NULL::@extschema@.gammagamma, m.parameters), info);
 	ELSIF m.model_type = 'sbg' THEN
 		RETURN QUERY SELECT * FROM @extschema@.model_summary(pg_catalog.jsonb_populate_record(NULL::@extschema@.sbg, m.parameters), info);
+	ELSIF m.model_type = 'mbgnbd' THEN
+		RETURN QUERY SELECT * FROM @extschema@.model_summary(pg_catalog.jsonb_populate_record(NULL::@extschema@.mbgnbd, m.parameters), info);
+	ELSIF m.model_type = 'bgbb' THEN
+		RETURN QUERY SELECT * FROM @extschema@.model_summary(pg_catalog.jsonb_populate_record(NULL::@extschema@.bgbb, m.parameters), info);
 	ELSE
 		RAISE EXCEPTION 'stored model "%" has unknown type %', name, m.model_type
 			USING ERRCODE = 'wrong_object_type',

@@ -34,7 +34,7 @@ ON CONFLICT (name) DO UPDATE SET value = excluded.value, type = excluded.type,
 CREATE TABLE @extschema@.models (
 	name text PRIMARY KEY CHECK (name OPERATOR(pg_catalog.<>) ''::pg_catalog.text),
 	model_type text NOT NULL
-		CHECK (model_type OPERATOR(pg_catalog.=) ANY (ARRAY['bgnbd', 'paretonbd', 'gammagamma', 'sbg']::pg_catalog.text[])),
+		CHECK (model_type OPERATOR(pg_catalog.=) ANY (ARRAY['bgnbd', 'paretonbd', 'gammagamma', 'sbg', 'mbgnbd', 'bgbb']::pg_catalog.text[])),
 	parameters jsonb NOT NULL CHECK (pg_catalog.jsonb_typeof(parameters) OPERATOR(pg_catalog.=) 'object'::pg_catalog.text),
 	period text CHECK (period OPERATOR(pg_catalog.=) ANY (ARRAY['day', 'week', 'month', 'quarter', 'year']::pg_catalog.text[])),
 	as_of date,
@@ -44,9 +44,9 @@ CREATE TABLE @extschema@.models (
 	description text
 );
 COMMENT ON TABLE @extschema@.models IS
-	'Stored lifetime-value models (BG/NBD, Pareto/NBD, Gamma-Gamma, sBG) by name, kept by pg_dump; kam.fit_models() stores ''bgnbd'' and ''gammagamma''';
+	'Stored lifetime-value models (BG/NBD, Pareto/NBD, Gamma-Gamma, sBG, MBG/NBD, BG/BB) by name, kept by pg_dump; kam.fit_models() stores ''bgnbd'' and ''gammagamma''';
 COMMENT ON COLUMN @extschema@.models.name IS 'Model name (''bgnbd'' and ''gammagamma'' for kam.fit_models(); any name for yours)';
-COMMENT ON COLUMN @extschema@.models.model_type IS 'Model type: bgnbd, paretonbd, gammagamma or sbg';
+COMMENT ON COLUMN @extschema@.models.model_type IS 'Model type: bgnbd, paretonbd, gammagamma, sbg, mbgnbd or bgbb';
 COMMENT ON COLUMN @extschema@.models.parameters IS 'The whole fitted composite as jsonb (parameters, log_likelihood, n, iterations, converged), floats exact';
 COMMENT ON COLUMN @extschema@.models.period IS 'rfm_period the data was summarized in (day, week, ...): the time unit of the rates; NULL when it does not apply';
 COMMENT ON COLUMN @extschema@.models.as_of IS 'As-of date of the data the model was fitted on';
@@ -188,6 +188,31 @@ $$;
 COMMENT ON FUNCTION @extschema@.save_model(text, @extschema@.sbg, date, text) IS
 	'Stores (or replaces) a converged sBG contract model in kam.models under a name';
 
+CREATE FUNCTION @extschema@.save_model(name text, model @extschema@.mbgnbd, period text,
+									   as_of date DEFAULT NULL, description text DEFAULT NULL)
+RETURNS @extschema@.models
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+SET extra_float_digits = 3
+AS $$
+	SELECT @extschema@.save_model_jsonb(name, 'mbgnbd'::pg_catalog.text, pg_catalog.to_jsonb(model), period, as_of, description)
+$$;
+COMMENT ON FUNCTION @extschema@.save_model(text, @extschema@.mbgnbd, text, date, text) IS
+	'Stores (or replaces) a converged MBG/NBD model in kam.models under a name, with the rfm_period its rates are per';
+
+-- BG/BB counts opportunities, not periods of the calendar: no period.
+CREATE FUNCTION @extschema@.save_model(name text, model @extschema@.bgbb,
+									   as_of date DEFAULT NULL, description text DEFAULT NULL)
+RETURNS @extschema@.models
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+SET extra_float_digits = 3
+AS $$
+	SELECT @extschema@.save_model_jsonb(name, 'bgbb'::pg_catalog.text, pg_catalog.to_jsonb(model), NULL::pg_catalog.text, as_of, description)
+$$;
+COMMENT ON FUNCTION @extschema@.save_model(text, @extschema@.bgbb, date, text) IS
+	'Stores (or replaces) a converged BG/BB model (discrete opportunities) in kam.models under a name';
+
 -- The stored model p_name as jsonb, checked to be of type p_type and, for
 -- models with a unit of time, fitted in the current rfm_period.
 CREATE FUNCTION @extschema@.stored_model(p_name text, p_type text)
@@ -265,6 +290,26 @@ AS $$
 $$;
 COMMENT ON FUNCTION @extschema@.stored_sbg(text) IS
 	'The stored sBG model of that name as kam.sbg, for scoring';
+
+CREATE FUNCTION @extschema@.stored_mbgnbd(name text DEFAULT 'mbgnbd')
+RETURNS @extschema@.mbgnbd
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT pg_catalog.jsonb_populate_record(NULL::@extschema@.mbgnbd, @extschema@.stored_model(name, 'mbgnbd'::pg_catalog.text))
+$$;
+COMMENT ON FUNCTION @extschema@.stored_mbgnbd(text) IS
+	'The stored MBG/NBD model of that name (default ''mbgnbd'') as kam.mbgnbd, for scoring';
+
+CREATE FUNCTION @extschema@.stored_bgbb(name text)
+RETURNS @extschema@.bgbb
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT pg_catalog.jsonb_populate_record(NULL::@extschema@.bgbb, @extschema@.stored_model(name, 'bgbb'::pg_catalog.text))
+$$;
+COMMENT ON FUNCTION @extschema@.stored_bgbb(text) IS
+	'The stored BG/BB model of that name as kam.bgbb, for scoring';
 
 -- Fits BG/NBD on every customer with orders and Gamma-Gamma on the repeat
 -- customers with a positive mean repeat spend, from kam.customer_summary as of

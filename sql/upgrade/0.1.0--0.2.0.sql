@@ -113,6 +113,11 @@ CREATE TYPE @extschema@.mbgnbd AS (
 COMMENT ON TYPE @extschema@.mbgnbd IS
 	'MBG/NBD purchase model (Batislam, Denizel & Filiztekin 2007) as fitted by kam.mbgnbd_fit; alpha is in the time unit of recency and t, r, a and b are dimensionless.';
 
+-- kam.models stores the two new model types (sql/kam/45_value_store.sql).
+ALTER TABLE @extschema@.models DROP CONSTRAINT models_model_type_check;
+ALTER TABLE @extschema@.models ADD CONSTRAINT models_model_type_check
+	CHECK (model_type OPERATOR(pg_catalog.=) ANY (ARRAY['bgnbd', 'paretonbd', 'gammagamma', 'sbg', 'mbgnbd', 'bgbb']::pg_catalog.text[]));
+
 -- Account health (sql/kam/60_health.sql): two new binding kinds, the policy
 -- table kam.health_policy (its shipped rows are inserted by the replayed
 -- section, since the table is empty), and bind_customers' new
