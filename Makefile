@@ -54,11 +54,16 @@ include $(PGXS)
 # Debian's PGXS does not track header dependencies: rebuild on any header change.
 $(OBJS): $(wildcard src/*.h)
 
-kam--$(EXTVERSION).sql: sql/script/header.sql sql/script/install.sql sql/script/schema.sql $(SECTIONS)
-	cat $^ > $@
+# SCHEMA_OBJECTS: the line "-- kam:schema-objects" replaced by the query of
+# every object in schema kam (sql/script/schema_objects.sql).
+SCHEMA_OBJECTS = sed -e '/^-- kam:schema-objects$$/{r sql/script/schema_objects.sql' -e 'd;}'
 
-kam--%--$(EXTVERSION).sql: sql/script/header.sql sql/upgrade/%--$(EXTVERSION).sql sql/script/schema.sql sql/script/replay.awk $(SECTIONS)
-	{ cat sql/script/header.sql sql/upgrade/$*--$(EXTVERSION).sql sql/script/schema.sql; \
+kam--$(EXTVERSION).sql: sql/script/header.sql sql/script/install.sql sql/script/schema_objects.sql sql/script/schema.sql $(SECTIONS)
+	{ cat sql/script/header.sql; $(SCHEMA_OBJECTS) sql/script/install.sql; \
+	  cat sql/script/schema.sql $(SECTIONS); } > $@
+
+kam--%--$(EXTVERSION).sql: sql/script/header.sql sql/upgrade/%--$(EXTVERSION).sql sql/script/schema_objects.sql sql/script/schema.sql sql/script/replay.awk $(SECTIONS)
+	{ cat sql/script/header.sql; $(SCHEMA_OBJECTS) sql/upgrade/$*--$(EXTVERSION).sql; cat sql/script/schema.sql; \
 	  awk -f sql/script/replay.awk $(SECTIONS); } > $@
 
 endif
