@@ -151,6 +151,20 @@ kam_cleanup() {
 	fi
 }
 
+# kam_shared_data FILE...: sets $data to the team's data directory
+# ($KAM_SHARED/data, default ../shared/data beside the clone), or skips the
+# test (exit 77) when a FILE is not there: a user's clone has no ../shared.
+kam_shared_data() {
+	data=${KAM_SHARED:-$KAM_ROOT/../shared}/data
+	local f
+	for f in "$@"; do
+		if [ ! -r "$data/$f" ]; then
+			echo "skipped: $f not found in $data (set KAM_SHARED)"
+			exit 77
+		fi
+	done
+}
+
 kam_psql() {
 	"$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 "$@"
 }

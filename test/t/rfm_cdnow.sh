@@ -5,11 +5,7 @@
 # divided by 7, as the literature does.  Skipped where the data is absent.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
-data=${KAM_SHARED:-$KAM_ROOT/../shared}/data
-if [ ! -f "$data/CDNOW_sample.txt" ] || [ ! -f "$data/cdnow_customers_summary_with_transactions.csv" ]; then
-	echo "skipped: CDNOW data not found in $data"
-	exit 77
-fi
+kam_shared_data CDNOW_sample.txt cdnow_customers_summary_with_transactions.csv
 db=t_rfm_cdnow
 kam_psql -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
 tmp=$(mktemp -d)

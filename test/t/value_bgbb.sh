@@ -9,12 +9,8 @@
 # the paper's P(X(n) = x) evaluated in SQL at kam's estimates).
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
-data=${KAM_SHARED:-$KAM_ROOT/../shared}/data
+kam_shared_data donations.csv
 csv=$data/donations.csv
-if [ ! -r "$csv" ]; then
-	echo "donation data not found at $data (set KAM_SHARED)"
-	exit 77
-fi
 db=kam_value_bgbb_$$
 kam_psql -d postgres -c "CREATE DATABASE $db"
 trap 'kam_psql -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null' EXIT

@@ -16,11 +16,7 @@
 # Skipped where the data is absent.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
-data=${KAM_SHARED:-$KAM_ROOT/../shared}/data
-if [ ! -f "$data/CDNOW_sample.txt" ] || [ ! -f "$data/cdnow_customers_summary_with_transactions.csv" ]; then
-	echo "skipped: CDNOW data not found in $data"
-	exit 77
-fi
+kam_shared_data CDNOW_sample.txt cdnow_customers_summary_with_transactions.csv
 db=kam_holdout_cdnow_$$
 tmp=$(mktemp -d "${KAM_TMP:-/tmp}/holdout_cdnow.XXXXXX")
 trap 'rm -rf "$tmp"; kam_psql -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true' EXIT

@@ -9,12 +9,8 @@
 # gradient of that SQL likelihood must vanish (the fit is at the optimum).
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
-data=${KAM_SHARED:-$KAM_ROOT/../shared}/data
+kam_shared_data cdnow_customers_summary.csv
 csv=$data/cdnow_customers_summary.csv
-if [ ! -r "$csv" ]; then
-	echo "CDNOW data not found at $data (set KAM_SHARED)"
-	exit 77
-fi
 db=kam_value_mbgnbd_$$
 kam_psql -d postgres -c "CREATE DATABASE $db"
 trap 'kam_psql -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null' EXIT

@@ -80,12 +80,8 @@ $$;
 SQL
 echo "value_uncertainty: reported standard errors agree with the spread of 20 replicates"
 
-data=${KAM_SHARED:-$KAM_ROOT/../shared}/data
+kam_shared_data cdnow_customers_summary.csv
 csv=$data/cdnow_customers_summary.csv
-if [ ! -r "$csv" ]; then
-	echo "CDNOW data not found at $data (set KAM_SHARED)"
-	exit 77
-fi
 kam_psql -d "$db" <<SQL
 \set ON_ERROR_STOP 1
 CREATE TABLE cd (id int, x int, tx float8, t float8);
