@@ -225,6 +225,30 @@ SELECT min(period) = (SELECT min(ordered_at)::date FROM vs_orders) AS starts_at_
 		 = (SELECT sum(frequency) FROM kam.calibration_holdout('2024-09-30', '2024-12-31')) AS calibration_repeats,
 	   bool_and(expected >= 0) AS expected_not_negative
   FROM kam.model_validation_tracking;
+-- in weeks and months: one row a period, the cohort's calibration repeats at
+-- the calibration end's period, the holdout total as in the errors view
+CREATE FUNCTION vs_tracking_checks() RETURNS TABLE (rfm_period text, periods boolean, calibration_repeats boolean,
+													 holdout_total boolean, holdout_periods float8)
+LANGUAGE sql AS $$
+	SELECT kam.setting('rfm_period'),
+		   (SELECT count(*) = max(period_index) + 1
+				   AND min(period) = kam.period_start((SELECT min(ordered_at)::date FROM vs_orders), kam.setting('rfm_period'))
+				   AND max(period) = kam.period_start('2024-12-31', kam.setting('rfm_period'))
+				   AND bool_and(period = kam.period_start(period, kam.setting('rfm_period')))
+			  FROM kam.model_validation_tracking),
+		   (SELECT actual_cumulative FROM kam.model_validation_tracking
+			 WHERE period = kam.period_start('2024-09-30', kam.setting('rfm_period')))
+			 = (SELECT sum(frequency) FROM kam.calibration_holdout('2024-09-30', '2024-12-31')),
+		   (SELECT sum(actual) FROM kam.model_validation_tracking WHERE holdout)
+			 = (SELECT actual_total FROM kam.model_validation_errors),
+		   (SELECT holdout_periods FROM kam.model_validation_errors)
+$$;
+SELECT kam.set('rfm_period', 'week');
+SELECT * FROM vs_tracking_checks();
+SELECT kam.set('rfm_period', 'month');
+SELECT * FROM vs_tracking_checks();
+DROP FUNCTION vs_tracking_checks();
+SELECT kam.reset('rfm_period');
 DROP TABLE vs_fit;
 SELECT kam.reset('validation_calibration_end'), kam.reset('validation_max_frequency');
 -- a model fitted on days is not scored on weeks

@@ -300,7 +300,7 @@ SELECT x.period, x.k AS period_index,
 	   x.expected_cumulative
   FROM x CROSS JOIN c
 $view$,
- 'Tracking (Fader, Hardie & Lee 2005, fig. 2 and 3): per rfm_period period from the cohort''s first purchase to validation_holdout_end, the repeat purchases of the customers who bought on or before validation_calibration_end, actual and expected by BG/NBD fitted on the calibration period (the sum over customers of E[X(t)] since their first purchase), per period and cumulative; empty without validation_calibration_end'),
+ 'Tracking (Fader, Hardie & Lee 2005, fig. 2, 3): per rfm_period period up to validation_holdout_end, repeat purchases of the customers who bought by validation_calibration_end, actual and expected by BG/NBD fitted on the calibration period (sum of E[X(t)] since each first purchase), per period and cumulative; empty without validation_calibration_end'),
 ('model_validation_errors', 413, ARRAY['orders'], $view$
 SELECT g.calibration_end, g.holdout_end, g.holdout_periods, g.customers,
 	   (g.model).r AS r, (g.model).alpha AS alpha, (g.model).a AS a, (g.model).b AS b,
