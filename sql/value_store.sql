@@ -187,6 +187,13 @@ SELECT kam.bind_orders('vs_clockwork', 'customer_id', 'ordered_at', 'amount');
 SELECT * FROM kam.fit_models();
 \echo :LAST_ERROR_SQLSTATE
 \set VERBOSITY default
+-- the validation views refuse a calibration fit that does not converge
+SELECT kam.set('validation_calibration_end', '2024-09-30');
+\set VERBOSITY terse
+SELECT * FROM kam.model_validation_errors;
+\echo :LAST_ERROR_SQLSTATE
+\set VERBOSITY default
+SELECT kam.reset('validation_calibration_end');
 SELECT name, as_of, rows FROM kam.models ORDER BY name;
 -- ... and so does a spend model without a finite mean: customers' spend
 -- levels spread over five orders of magnitude give q < 1
@@ -201,6 +208,74 @@ SELECT * FROM kam.fit_models();
 \set VERBOSITY default
 SELECT name, as_of, rows FROM kam.models ORDER BY name;
 SELECT kam.bind_orders('vs_orders', 'customer_id', 'ordered_at', 'amount', 'margin');
+-- validation views: settings; empty until validation_calibration_end is set
+SELECT name, value, default_value, type FROM kam.current_settings WHERE name LIKE 'validation%' ORDER BY name;
+SELECT kam.set('validation_max_frequency', '0');
+\echo :LAST_ERROR_SQLSTATE
+SELECT (SELECT count(*) FROM kam.model_validation_conditional) AS conditional,
+	   (SELECT count(*) FROM kam.model_validation_histogram) AS histogram,
+	   (SELECT count(*) FROM kam.model_validation_tracking) AS tracking,
+	   (SELECT count(*) FROM kam.model_validation_errors) AS errors;
+-- a holdout that ends before the calibration period is refused
+SELECT kam.set('validation_calibration_end', '2024-09-30'), kam.set('validation_holdout_end', '2024-06-30');
+SELECT * FROM kam.model_validation_conditional;
+\echo :LAST_ERROR_SQLSTATE
+-- calibration to 2024-09-30, holdout to the as-of date (2024-12-31): the
+-- views agree with kam.calibration_holdout, kam.bgnbd_fit and
+-- kam.conditional_expectations called by hand, and with each other
+SELECT kam.reset('validation_holdout_end'), kam.set('validation_max_frequency', '3');
+CREATE TABLE vs_fit AS SELECT kam.bgnbd_fit(frequency, recency, t) AS m FROM kam.calibration_holdout('2024-09-30', '2024-12-31');
+SELECT count(*) = 4 AS four_groups,
+	   bool_and(v.customers = e.customers AND v.actual = e.actual AND v.predicted = e.predicted) AS conditional_matches,
+	   string_agg(v.frequency_label, ' ' ORDER BY v.frequency) AS labels
+  FROM kam.model_validation_conditional v
+  JOIN (SELECT e.* FROM vs_fit, kam.conditional_expectations(m, '2024-09-30', '2024-12-31', 3) e) e USING (frequency);
+SELECT e.customers = (SELECT count(*) FROM kam.calibration_holdout('2024-09-30', '2024-12-31')) AS customers,
+	   (e.r, e.alpha, e.a, e.b) = (SELECT (m).r, (m).alpha, (m).a, (m).b FROM vs_fit) AS same_fit,
+	   e.holdout_periods = 92 AS holdout_periods,
+	   e.actual_total = (SELECT sum(actual_total) FROM kam.model_validation_conditional) AS actual_total,
+	   e.actual_total = (SELECT sum(actual) FROM kam.model_validation_tracking WHERE holdout) AS tracking_holdout,
+	   abs(e.predicted_total - (SELECT sum(predicted_total) FROM kam.model_validation_conditional)) < 1e-9 * e.predicted_total
+		 AS predicted_total,
+	   abs(e.bias * e.customers - e.aggregate_error) < 1e-9 * abs(e.aggregate_error) AS bias_is_mean_error,
+	   e.mae >= abs(e.bias) AND e.rmse >= e.mae AS mae_rmse_bias
+  FROM kam.model_validation_errors e;
+SELECT sum(actual) = (SELECT count(*) FROM kam.calibration_holdout('2024-09-30', '2024-12-31')) AS histogram_actual,
+	   abs(sum(expected) - sum(actual)) < 1e-9 * sum(actual) AS histogram_expected_sums_to_customers,
+	   bool_and(expected >= 0) AS expected_not_negative
+  FROM kam.model_validation_histogram;
+SELECT min(period) = (SELECT min(ordered_at)::date FROM vs_orders) AS starts_at_first_purchase,
+	   max(period) = '2024-12-31' AS ends_at_holdout_end, count(*) = max(period_index) + 1 AS one_row_a_period,
+	   (SELECT actual_cumulative FROM kam.model_validation_tracking WHERE period = '2024-09-30')
+		 = (SELECT sum(frequency) FROM kam.calibration_holdout('2024-09-30', '2024-12-31')) AS calibration_repeats,
+	   bool_and(expected >= 0) AS expected_not_negative
+  FROM kam.model_validation_tracking;
+-- in weeks and months: one row a period, the cohort's calibration repeats at
+-- the calibration end's period, the holdout total as in the errors view
+CREATE FUNCTION vs_tracking_checks() RETURNS TABLE (rfm_period text, periods boolean, calibration_repeats boolean,
+													 holdout_total boolean, holdout_periods float8)
+LANGUAGE sql AS $$
+	SELECT kam.setting('rfm_period'),
+		   (SELECT count(*) = max(period_index) + 1
+				   AND min(period) = kam.period_start((SELECT min(ordered_at)::date FROM vs_orders), kam.setting('rfm_period'))
+				   AND max(period) = kam.period_start('2024-12-31', kam.setting('rfm_period'))
+				   AND bool_and(period = kam.period_start(period, kam.setting('rfm_period')))
+			  FROM kam.model_validation_tracking),
+		   (SELECT actual_cumulative FROM kam.model_validation_tracking
+			 WHERE period = kam.period_start('2024-09-30', kam.setting('rfm_period')))
+			 = (SELECT sum(frequency) FROM kam.calibration_holdout('2024-09-30', '2024-12-31')),
+		   (SELECT sum(actual) FROM kam.model_validation_tracking WHERE holdout)
+			 = (SELECT actual_total FROM kam.model_validation_errors),
+		   (SELECT holdout_periods FROM kam.model_validation_errors)
+$$;
+SELECT kam.set('rfm_period', 'week');
+SELECT * FROM vs_tracking_checks();
+SELECT kam.set('rfm_period', 'month');
+SELECT * FROM vs_tracking_checks();
+DROP FUNCTION vs_tracking_checks();
+SELECT kam.reset('rfm_period');
+DROP TABLE vs_fit;
+SELECT kam.reset('validation_calibration_end'), kam.reset('validation_max_frequency');
 -- a model fitted on days is not scored on weeks
 SELECT kam.set('rfm_period', 'week');
 SELECT sum(clv_12m) FROM kam.customer_value;

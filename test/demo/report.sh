@@ -212,6 +212,18 @@ alerts=$(alerts_rows)
 portfolio=$(kam_psql -d "$db" -At -F $'\t' -c "
 	SELECT round(p.value_at_risk::numeric)::text, p.accounts_at_risk, p.open_alerts, round(p.avg_health::numeric, 1)::text
 	  FROM kam.manager_portfolio p WHERE p.scope = 'company'" 2>/dev/null || true)
+# Does the model predict?  kam.model_validation_errors (one line) and the conditional expectations
+# as table rows; both empty when the validation_calibration_end setting is not set.
+validation=$(kam_psql -d "$db" -At -F $'\t' -c "
+	SELECT calibration_end, holdout_end, customers, actual_total, round(predicted_total::numeric),
+		   round(aggregate_error_pct::numeric, 1), round(mae::numeric, 2), round(rmse::numeric, 2), round(bias::numeric, 3)
+	  FROM kam.model_validation_errors" 2>/dev/null || true)
+validation_rows() {
+	kam_psql -d "$db" -At -F $'\t' -c "
+		SELECT frequency_label, customers, round(actual::numeric, 2), round(predicted::numeric, 2)
+		  FROM kam.model_validation_conditional ORDER BY frequency" 2>/dev/null |
+	awk -F '\t' '{ printf "<tr><th>%s</th><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td></tr>\n", $1, $2, $3, $4 }'
+}
 img() { # img NAME ALT
 	[ -s "$dir/$1.png" ] || { printf '<p><em>No data for this chart (is its input bound?).</em></p>'; return 0; }
 	printf '<img alt="%s" src="data:image/png;base64,' "$2"
@@ -306,6 +318,22 @@ $(img clv "Customer lifetime value by tier")
 account manager. Little future value remains in them by construction; what they brought to date
 is $(fmt "$rev_risk") of revenue: the business to win back.</p>
 $(img risk "Value at risk by account manager")
+</section>
+<section>
+<h2>Does the model predict? Calibration and holdout</h2>
+$(if [ -n "$validation" ]; then
+	IFS=$'\t' read -r vcal vhold vcust vact vpred vpct vmae vrmse vbias <<<"$validation"
+	printf '<p>BG/NBD fitted on the orders up to %s only, then asked to forecast the holdout after it, up to %s\n' "$vcal" "$vhold"
+	printf '(<code>kam.model_validation_errors</code>): %s customers made %s purchases in the holdout, the model predicted %s\n' \
+		"$(fmt "$vcust")" "$(fmt "$vact")" "$(fmt "$vpred")"
+	printf '(error %s%%; per customer MAE %s, RMSE %s, bias %s). Below, the mean holdout purchases of the customers\n' \
+		"$vpct" "$vmae" "$vrmse" "$vbias"
+	printf 'with each number of repeat purchases in the calibration period (<code>kam.model_validation_conditional</code>;\n'
+	printf 'Fader, Hardie &amp; Lee 2005, figure 4).</p>\n'
+	printf '<table><tr><th>calibration purchases</th><th>customers</th><th>actual</th><th>predicted</th></tr>\n%s\n</table>\n' "$(validation_rows)"
+else
+	printf '<p><em>Not configured: set the calibration end with <code>SELECT kam.set('"'"'validation_calibration_end'"'"', '"'"'YYYY-MM-DD'"'"')</code>.</em></p>\n'
+fi)
 </section>
 <section>
 <h2>This week's worklist: each manager's top alerts</h2>

@@ -4,7 +4,9 @@
 # 600x400, the image data inflates to the size its header promises, more than
 # a handful of colours, not one colour), the page embeds exactly those images
 # and loads nothing from elsewhere, and -- where Debian's chromium is
-# installed -- a headless screenshot of the page is not blank.  Without
+# installed -- a headless screenshot of the page is not blank.  The
+# validation table (calibration to 2024-12-31) shows kam.model_validation_conditional
+# row for row.  Without
 # chromium only the screenshot part is skipped (said in the log); the test
 # does not install it.  The generator installs gnuplot itself when missing.
 # KAM_CHROMIUM=path chooses the browser (empty: no screenshot).
@@ -20,6 +22,8 @@ cleanup() {
 trap cleanup EXIT
 # a copy: the generator stores the fitted models in kam.models
 kam_psql -d postgres -c "CREATE DATABASE $db TEMPLATE ${KAM_DEMO_DB:-kam_demo}"
+# the validation section needs a calibration end (the demo history is 2023-2025)
+kam_psql -d "$db" -c "SELECT kam.set('validation_calibration_end', '2024-12-31')" >/dev/null
 
 # the PNG checks need a python3 (its standard library only)
 py=$(command -v /usr/bin/python3 || command -v python3 || true)
@@ -71,6 +75,16 @@ elif [ "$want_rows" -eq 0 ] || [ "$got_rows" != "$want_rows" ]; then
 	echo "FAILED: the worklist shows $got_rows alerts, kam.account_alerts has $want_rows ranked 1-3"; fail=1
 else
 	echo "worklist: $got_rows alerts (each manager's top three)"
+fi
+want_rows=$(kam_psql -d "$db" -At -F '|' -c "SELECT frequency_label, customers, round(actual::numeric, 2), round(predicted::numeric, 2)
+	FROM kam.model_validation_conditional ORDER BY frequency")
+got_rows=$(sed -n 's|^<tr><th>\([0-9+]*\)</th><td class="n">\([0-9]*\)</td><td class="n">\([0-9.]*\)</td><td class="n">\([0-9.]*\)</td></tr>$|\1\|\2\|\3\|\4|p' "$html")
+if ! grep -qF 'Does the model predict?' "$html"; then
+	echo "FAILED: the page has no validation section"; fail=1
+elif [ -z "$want_rows" ] || [ "$got_rows" != "$want_rows" ]; then
+	echo "FAILED: the validation table shows"; echo "$got_rows"; echo "kam.model_validation_conditional has"; echo "$want_rows"; fail=1
+else
+	echo "validation: $(wc -l <<<"$got_rows") rows of kam.model_validation_conditional"
 fi
 echo "page: $(stat -c %s "$html") bytes, $n embedded charts"
 
