@@ -192,9 +192,9 @@ static const double pow10_exact[] = {
 Datum
 kam_amount_float8(PG_FUNCTION_ARGS)
 {
-	struct varlena *v = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(0));
-	const char *p = VARDATA_ANY(v);
-	Size		len = VARSIZE_ANY_EXHDR(v);
+	struct varlena *v = (struct varlena *) PG_GETARG_POINTER(0);
+	const char *p;
+	Size		len;
 	uint16		header;
 	int			weight;
 	bool		neg;
@@ -204,6 +204,11 @@ kam_amount_float8(PG_FUNCTION_ARGS)
 	int			e;
 	double		d;
 
+	/* in a row, a numeric is inline (packed or not); anything else takes the cast */
+	if (VARATT_IS_EXTERNAL(v) || VARATT_IS_COMPRESSED(v))
+		goto slow;
+	p = VARDATA_ANY(v);
+	len = VARSIZE_ANY_EXHDR(v);
 	if (len < sizeof(uint16))
 		goto slow;
 	memcpy(&header, p, sizeof(uint16));

@@ -8,7 +8,12 @@
 #   2. every report view on the demo data bound to its numeric(12,2) orders
 #      equals the same view bound to a view that casts amount::float8 (what
 #      kam.orders did before), and the same with amounts of 12 decimals
-#      (more than kam's nine) and a money margin.
+#      (more than kam's nine) and a money margin;
+#   3. the rule of doc/foundation.md ("Money"): kam.rfm's revenue is the exact
+#      decimal sum, correctly rounded, for amounts of at most nine decimals
+#      below 2^50 nano-units; otherwise each amount counts as
+#      round(amount::float8 * 1e9) nano-units (both written out in numeric SQL;
+#      float8 to int8 is exact, float8 to numeric would keep 15 digits only).
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 a=t_money_numeric_a_$$
@@ -103,4 +108,30 @@ done
 kam_psql -d "$a" -c "SELECT kam.bind_orders('demo.orders12', 'customer_id', 'ordered_at', 'amount', 'margin')"
 kam_psql -d "$b" -c "SELECT kam.bind_orders('demo.orders12_cast', 'customer_id', 'ordered_at', 'amount', 'margin')"
 compare "numeric(20,12), money"
+
+# 3. the money rule, per customer, against numeric SQL
+out=$(kam_psql -d "$a" -At -F ' ' <<'SQL'
+SELECT setseed(0.34);
+CREATE TEMP TABLE m AS
+SELECT g % 1500 AS customer_id, timestamptz '2024-01-01' + (g % 300) * interval '1 day' AS ordered_at,
+	   CASE WHEN g % 3 = 0 THEN round(((random() - 0.5) * 2.2e6)::numeric, (g % 10))
+			WHEN g % 3 = 1 THEN round((random() * 1e4)::numeric, 2)
+			ELSE round((random() * 1e9)::numeric, 9) END AS amount,
+	   g % 3 = 2 AS big
+  FROM generate_series(1, 200000) g;
+WITH k AS (SELECT customer_id, bool_or(big) AS big, (kam.rfm(ordered_at, kam.amount_float8(amount), '2025-01-01'::timestamptz)).revenue
+			 FROM m GROUP BY 1),
+	 exact AS (SELECT customer_id, sum(amount)::float8 AS revenue FROM m WHERE NOT big GROUP BY 1),
+	 nano AS (SELECT customer_id, (sum(round(amount::float8 * 1e9::float8)::int8::numeric) * 0.000000001)::float8 AS revenue
+				FROM m GROUP BY 1)
+SELECT 'rule', count(*) FILTER (WHERE NOT k.big) AS small, count(*) FILTER (WHERE k.big) AS large,
+	   count(*) FILTER (WHERE NOT k.big AND k.revenue IS DISTINCT FROM e.revenue) AS exact_differs,
+	   count(*) FILTER (WHERE k.revenue IS DISTINCT FROM n.revenue) AS nano_differs,
+	   count(*) FILTER (WHERE k.big AND k.revenue IS DISTINCT FROM (SELECT sum(amount)::float8 FROM m WHERE m.customer_id = k.customer_id)) AS large_not_decimal
+  FROM k LEFT JOIN exact e USING (customer_id) JOIN nano n USING (customer_id);
+SQL
+)
+echo "$out"
+echo "$out" | awk '$1 == "rule" { n++; if ($2 < 100 || $3 < 100 || $4 != 0 || $5 != 0) bad = 1 } END { exit (n == 1 && !bad) ? 0 : 1 }' ||
+	{ echo "FAILED: kam's sums do not follow the documented money rule"; fail=1; }
 exit $fail
