@@ -649,7 +649,10 @@ kam_rfm_combine(PG_FUNCTION_ARGS)
 
 /*
  * Combine of kam.rfm's internal states (not strict): merges b into a, which
- * grows in the aggregate context; a NULL a becomes a copy of b there.
+ * grows in the aggregate context.  b comes from kam_rfm_agg_deserialize (a
+ * partial aggregate always serializes an internal state), which put it in
+ * the aggregate context with room for a second partial state: a NULL a
+ * becomes b itself, else b is merged and freed.
  */
 Datum
 kam_rfm_agg_combine(PG_FUNCTION_ARGS)
@@ -665,19 +668,16 @@ kam_rfm_agg_combine(PG_FUNCTION_ARGS)
 			PG_RETURN_NULL();
 		PG_RETURN_POINTER(a);
 	}
+	if (GetMemoryChunkContext(b) != ctx)
+		elog(ERROR, "kam.rfm_agg_combine got a state that kam.rfm_agg_deserialize did not make");
 	if (a == NULL)
-	{
-		MemoryContext old = MemoryContextSwitchTo(ctx);
-
-		a = rfma_copy(b, b->c.n);
-		MemoryContextSwitchTo(old);
-		PG_RETURN_POINTER(a);
-	}
+		PG_RETURN_POINTER(b);
 	check_mergeable(&a->c, &b->c);
 	total = union_size((char *) a->periods, a->c.n, (char *) b->periods, b->c.n, sizeof(int32));
 	if (total > RFMA_CAP(a))
 		a = rfma_resize(a, total);
 	merge_periods(a, b, total);
+	pfree(b);
 	PG_RETURN_POINTER(a);
 }
 
@@ -690,27 +690,32 @@ kam_rfm_agg_serialize(PG_FUNCTION_ARGS)
 }
 
 /*
- * Deserialize: what kam_rfm_agg_serialize wrote, in the current memory
- * context (the combine copies it into the aggregate's).  The bytes come from
- * a parallel worker of the same query; only their shape is checked.
+ * Deserialize: what kam_rfm_agg_serialize wrote, in the aggregate context
+ * with room for as many periods again (the next partial state of the same
+ * customer, merged in place by kam_rfm_agg_combine, which owns it).  The
+ * bytes come from a parallel worker of the same query; only their shape is
+ * checked.
  */
 Datum
 kam_rfm_agg_deserialize(PG_FUNCTION_ARGS)
 {
-	bytea	   *b;
-	Size		len;
+	MemoryContext ctx = kam_agg_context(fcinfo, "kam.rfm_agg_deserialize", RFM_AGG_HINT);
+	bytea	   *b = PG_GETARG_BYTEA_PP(0);
+	Size		len = VARSIZE_ANY_EXHDR(b);
+	RfmCommon	c;
+	int32		cap;
 	RfmAsOfState *s;
 
-	kam_agg_context(fcinfo, "kam.rfm_agg_deserialize", RFM_AGG_HINT);
-	b = PG_GETARG_BYTEA_PP(0);
-	len = VARSIZE_ANY_EXHDR(b);
-	if (len < RFMA_HDRSZ - VARHDRSZ || len > RFMA_SIZE(RFMA_MAX_PERIODS) - VARHDRSZ)
+	if (len < RFMA_HDRSZ - VARHDRSZ)
 		elog(ERROR, "kam.rfm partial state of %zu bytes is malformed", len);
-	s = palloc(len + VARHDRSZ);
-	SET_VARSIZE(s, len + VARHDRSZ);
+	memcpy((char *) &c + VARHDRSZ, VARDATA_ANY(b), sizeof(RfmCommon) - VARHDRSZ);
+	if (c.version != RFM_VERSION || !RFM_IS_AS_OF(&c) || c.n < 0 || c.n > RFMA_MAX_PERIODS ||
+		len != RFMA_SIZE(c.n) - VARHDRSZ)
+		elog(ERROR, "kam.rfm partial state of %zu bytes is malformed", len);
+	cap = (c.n > RFMA_MAX_PERIODS / 2) ? RFMA_MAX_PERIODS : 2 * c.n;
+	s = MemoryContextAlloc(ctx, RFMA_SIZE(cap));
+	SET_VARSIZE(s, RFMA_SIZE(cap));
 	memcpy(VARDATA(s), VARDATA_ANY(b), len);
-	if (s->c.version != RFM_VERSION || !RFM_IS_AS_OF(s) || s->c.n < 0 || s->c.n > RFMA_CAP(s))
-		elog(ERROR, "kam.rfm partial state of %zu bytes is malformed", len);
 	PG_RETURN_POINTER(s);
 }
 
