@@ -15,6 +15,13 @@
  * executor moves it into the aggregate context.  Combining merges two sorted
  * period lists, so any split of a customer's rows (parallel workers, shards,
  * stored roll-ups) gives exactly the same summary.
+ *
+ * kam.rfm itself keeps the same as-of layout as an internal state (the
+ * kam_rfm_agg_* functions): allocated in the aggregate context and grown
+ * there with repalloc, so a growing state is neither copied twice nor checked
+ * for toasting on every row; for parallel query it travels as the bytes of a
+ * kam.rfm_state without spare room.  The kam.rfm_state-typed transition and
+ * final functions (kam.rfm_accum, kam.rfm_final) stay for stored as-of states.
  */
 #include "rfm.h"
 
@@ -25,6 +32,13 @@
 PG_FUNCTION_INFO_V1(kam_rfm_accum_tz);
 PG_FUNCTION_INFO_V1(kam_rfm_accum_ts);
 PG_FUNCTION_INFO_V1(kam_rfm_accum_date);
+PG_FUNCTION_INFO_V1(kam_rfm_agg_accum_tz);
+PG_FUNCTION_INFO_V1(kam_rfm_agg_accum_ts);
+PG_FUNCTION_INFO_V1(kam_rfm_agg_accum_date);
+PG_FUNCTION_INFO_V1(kam_rfm_agg_combine);
+PG_FUNCTION_INFO_V1(kam_rfm_agg_serialize);
+PG_FUNCTION_INFO_V1(kam_rfm_agg_deserialize);
+PG_FUNCTION_INFO_V1(kam_rfm_agg_final);
 PG_FUNCTION_INFO_V1(kam_rfm_state_accum_tz);
 PG_FUNCTION_INFO_V1(kam_rfm_state_accum_ts);
 PG_FUNCTION_INFO_V1(kam_rfm_state_accum_date);
@@ -289,9 +303,21 @@ rfm_add(RfmState *s, int32 period, int64 ts, double amount)
 	return s;
 }
 
-/* Adds one row to an as-of state; returns the state, which moved if it grew. */
-static inline RfmAsOfState *
-rfma_add(RfmAsOfState *s, int32 period, int64 ts, double amount)
+/* an internal as-of state with room for cap periods, grown where it is */
+static RfmAsOfState *
+rfma_resize(RfmAsOfState *s, int32 cap)
+{
+	s = repalloc(s, RFMA_SIZE(cap));
+	SET_VARSIZE(s, RFMA_SIZE(cap));
+	return s;
+}
+
+/*
+ * Adds one row to an as-of state; returns the state, which moved if it grew
+ * (internal: in its own memory context, else a copy in the current one).
+ */
+static pg_attribute_always_inline RfmAsOfState *
+rfma_add(RfmAsOfState *s, int32 period, int64 ts, double amount, bool internal)
 {
 	int32		n = s->c.n;
 	int32		i = lower_bound((const char *) s->periods, sizeof(int32), n, period);
@@ -299,7 +325,11 @@ rfma_add(RfmAsOfState *s, int32 period, int64 ts, double amount)
 	if (i == n || s->periods[i] != period)
 	{
 		if (n == RFMA_CAP(s))
-			s = rfma_copy(s, grown_capacity(RFMA_HDRSZ, sizeof(int32), n, RFMA_MAX_PERIODS));
+		{
+			int32		cap = grown_capacity(RFMA_HDRSZ, sizeof(int32), n, RFMA_MAX_PERIODS);
+
+			s = internal ? rfma_resize(s, cap) : rfma_copy(s, cap);
+		}
 		if (i < n)
 			memmove(&s->periods[i + 1], &s->periods[i], (Size) (n - i) * sizeof(int32));
 		s->periods[i] = period;
@@ -337,15 +367,19 @@ writable_state(FunctionCallInfo fcinfo, int n)
 	return copy_state((RfmCommon *) p, 0);
 }
 
+#define RFM_AGG_HINT "Use the aggregate kam.rfm."
+
 /*
  * Transition: (state, ordered_at, amount [, as_of] [, period]).
  * NULL ordered_at or amount: the row is left out.  Inlined into each entry
- * point below, so the time type is a constant.
+ * point below, so the time type is a constant.  internal: kam.rfm's own
+ * state (with_as_of), allocated and grown in the aggregate context.
  */
 static pg_attribute_always_inline Datum
-rfm_accumulate(FunctionCallInfo fcinfo, KamTimeType timetype, bool with_as_of)
+rfm_accumulate(FunctionCallInfo fcinfo, KamTimeType timetype, bool with_as_of, bool internal)
 {
-	RfmCommon  *c = PG_ARGISNULL(0) ? NULL : writable_state(fcinfo, 0);
+	RfmCommon  *c = PG_ARGISNULL(0) ? NULL :
+		internal ? (RfmCommon *) PG_GETARG_POINTER(0) : writable_state(fcinfo, 0);
 	RfmCallCache *cache = call_cache(fcinfo);
 	KamPeriod	period;
 	uint8		flags = (timetype == KAM_TIMESTAMPTZ) ? 0 : RFM_LOCAL;
@@ -370,7 +404,16 @@ rfm_accumulate(FunctionCallInfo fcinfo, KamTimeType timetype, bool with_as_of)
 						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 						 errmsg("as_of must not be NULL"),
 						 errhint("Pass the date the summary is computed as of, e.g. current_date.")));
-			s = rfma_alloc(grown_capacity(RFMA_HDRSZ, sizeof(int32), 0, RFMA_MAX_PERIODS), period, flags);
+			if (internal)
+			{
+				MemoryContext old = MemoryContextSwitchTo(kam_agg_context(fcinfo, "kam.rfm_agg_accum",
+																		  RFM_AGG_HINT));
+
+				s = rfma_alloc(grown_capacity(RFMA_HDRSZ, sizeof(int32), 0, RFMA_MAX_PERIODS), period, flags);
+				MemoryContextSwitchTo(old);
+			}
+			else
+				s = rfma_alloc(grown_capacity(RFMA_HDRSZ, sizeof(int32), 0, RFMA_MAX_PERIODS), period, flags);
 			s->as_of = time_arg(fcinfo, 3, timetype);
 			s->as_of_period = as_of_period(fcinfo, timetype, period, s->as_of, cache);
 			c = &s->c;
@@ -396,7 +439,7 @@ rfm_accumulate(FunctionCallInfo fcinfo, KamTimeType timetype, bool with_as_of)
 
 		if (p > s->as_of_period)
 			PG_RETURN_POINTER(c);
-		PG_RETURN_POINTER(rfma_add(s, p, time_arg(fcinfo, 1, timetype), amount));
+		PG_RETURN_POINTER(rfma_add(s, p, time_arg(fcinfo, 1, timetype), amount, internal));
 	}
 	PG_RETURN_POINTER(rfm_add((RfmState *) c, p, time_arg(fcinfo, 1, timetype), amount));
 }
@@ -404,37 +447,55 @@ rfm_accumulate(FunctionCallInfo fcinfo, KamTimeType timetype, bool with_as_of)
 Datum
 kam_rfm_accum_tz(PG_FUNCTION_ARGS)
 {
-	return rfm_accumulate(fcinfo, KAM_TIMESTAMPTZ, true);
+	return rfm_accumulate(fcinfo, KAM_TIMESTAMPTZ, true, false);
+}
+
+Datum
+kam_rfm_agg_accum_tz(PG_FUNCTION_ARGS)
+{
+	return rfm_accumulate(fcinfo, KAM_TIMESTAMPTZ, true, true);
 }
 
 Datum
 kam_rfm_accum_ts(PG_FUNCTION_ARGS)
 {
-	return rfm_accumulate(fcinfo, KAM_TIMESTAMP, true);
+	return rfm_accumulate(fcinfo, KAM_TIMESTAMP, true, false);
+}
+
+Datum
+kam_rfm_agg_accum_ts(PG_FUNCTION_ARGS)
+{
+	return rfm_accumulate(fcinfo, KAM_TIMESTAMP, true, true);
 }
 
 Datum
 kam_rfm_accum_date(PG_FUNCTION_ARGS)
 {
-	return rfm_accumulate(fcinfo, KAM_DATE, true);
+	return rfm_accumulate(fcinfo, KAM_DATE, true, false);
+}
+
+Datum
+kam_rfm_agg_accum_date(PG_FUNCTION_ARGS)
+{
+	return rfm_accumulate(fcinfo, KAM_DATE, true, true);
 }
 
 Datum
 kam_rfm_state_accum_tz(PG_FUNCTION_ARGS)
 {
-	return rfm_accumulate(fcinfo, KAM_TIMESTAMPTZ, false);
+	return rfm_accumulate(fcinfo, KAM_TIMESTAMPTZ, false, false);
 }
 
 Datum
 kam_rfm_state_accum_ts(PG_FUNCTION_ARGS)
 {
-	return rfm_accumulate(fcinfo, KAM_TIMESTAMP, false);
+	return rfm_accumulate(fcinfo, KAM_TIMESTAMP, false, false);
 }
 
 Datum
 kam_rfm_state_accum_date(PG_FUNCTION_ARGS)
 {
-	return rfm_accumulate(fcinfo, KAM_DATE, false);
+	return rfm_accumulate(fcinfo, KAM_DATE, false, false);
 }
 
 /* merges the sorted roll-up entries of b into a, which has room for total */
@@ -529,17 +590,10 @@ union_size(const char *a, int32 na, const char *b, int32 nb, Size stride)
 	return total;
 }
 
-/*
- * Combine (strict): merges b into a.  Both must describe the same period,
- * time type (with or without time zone) and as_of.
- */
-Datum
-kam_rfm_combine(PG_FUNCTION_ARGS)
+/* Two states merge when they describe the same period, time type and as_of. */
+static void
+check_mergeable(const RfmCommon *a, const RfmCommon *b)
 {
-	RfmCommon  *a = writable_state(fcinfo, 0);
-	RfmCommon  *b = PG_GETARG_RFM(1);
-	int32		total;
-
 	if (a->period != b->period)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -558,7 +612,17 @@ kam_rfm_combine(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("as_of changed within one group"),
 				 errhint("Pass the same as_of for every row, e.g. a constant or a one-row subquery.")));
+}
 
+/* Combine (strict): merges b into a (see check_mergeable). */
+Datum
+kam_rfm_combine(PG_FUNCTION_ARGS)
+{
+	RfmCommon  *a = writable_state(fcinfo, 0);
+	RfmCommon  *b = PG_GETARG_RFM(1);
+	int32		total;
+
+	check_mergeable(a, b);
 	if (RFM_IS_AS_OF(a))
 	{
 		RfmAsOfState *sa = (RfmAsOfState *) a;
@@ -581,6 +645,78 @@ kam_rfm_combine(PG_FUNCTION_ARGS)
 		merge_entries(sa, sb, total);
 		PG_RETURN_POINTER(sa);
 	}
+}
+
+/*
+ * Combine of kam.rfm's internal states (not strict): merges b into a, which
+ * grows in the aggregate context.  b comes from kam_rfm_agg_deserialize (a
+ * partial aggregate always serializes an internal state), which put it in
+ * the aggregate context with room for a second partial state: a NULL a
+ * becomes b itself, else b is merged and freed.
+ */
+Datum
+kam_rfm_agg_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext ctx = kam_agg_context(fcinfo, "kam.rfm_agg_combine", RFM_AGG_HINT);
+	RfmAsOfState *a = PG_ARGISNULL(0) ? NULL : (RfmAsOfState *) PG_GETARG_POINTER(0);
+	RfmAsOfState *b = PG_ARGISNULL(1) ? NULL : (RfmAsOfState *) PG_GETARG_POINTER(1);
+	int32		total;
+
+	if (b == NULL)
+	{
+		if (a == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(a);
+	}
+	if (GetMemoryChunkContext(b) != ctx)
+		elog(ERROR, "kam.rfm_agg_combine got a state that kam.rfm_agg_deserialize did not make");
+	if (a == NULL)
+		PG_RETURN_POINTER(b);
+	check_mergeable(&a->c, &b->c);
+	total = union_size((char *) a->periods, a->c.n, (char *) b->periods, b->c.n, sizeof(int32));
+	if (total > RFMA_CAP(a))
+		a = rfma_resize(a, total);
+	merge_periods(a, b, total);
+	pfree(b);
+	PG_RETURN_POINTER(a);
+}
+
+/* Serialize (parallel query): the kam.rfm_state bytes of the state, without spare room. */
+Datum
+kam_rfm_agg_serialize(PG_FUNCTION_ARGS)
+{
+	kam_agg_context(fcinfo, "kam.rfm_agg_serialize", RFM_AGG_HINT);
+	PG_RETURN_BYTEA_P((bytea *) copy_state((RfmCommon *) PG_GETARG_POINTER(0), 0));
+}
+
+/*
+ * Deserialize: what kam_rfm_agg_serialize wrote, in the aggregate context
+ * with room for as many periods again (the next partial state of the same
+ * customer, merged in place by kam_rfm_agg_combine, which owns it).  The
+ * bytes come from a parallel worker of the same query; only their shape is
+ * checked.
+ */
+Datum
+kam_rfm_agg_deserialize(PG_FUNCTION_ARGS)
+{
+	MemoryContext ctx = kam_agg_context(fcinfo, "kam.rfm_agg_deserialize", RFM_AGG_HINT);
+	bytea	   *b = PG_GETARG_BYTEA_PP(0);
+	Size		len = VARSIZE_ANY_EXHDR(b);
+	RfmCommon	c;
+	int32		cap;
+	RfmAsOfState *s;
+
+	if (len < RFMA_HDRSZ - VARHDRSZ)
+		elog(ERROR, "kam.rfm partial state of %zu bytes is malformed", len);
+	memcpy((char *) &c + VARHDRSZ, VARDATA_ANY(b), sizeof(RfmCommon) - VARHDRSZ);
+	if (c.version != RFM_VERSION || !RFM_IS_AS_OF(&c) || c.n < 0 || c.n > RFMA_MAX_PERIODS ||
+		len != RFMA_SIZE(c.n) - VARHDRSZ)
+		elog(ERROR, "kam.rfm partial state of %zu bytes is malformed", len);
+	cap = (c.n > RFMA_MAX_PERIODS / 2) ? RFMA_MAX_PERIODS : 2 * c.n;
+	s = MemoryContextAlloc(ctx, RFMA_SIZE(cap));
+	SET_VARSIZE(s, RFMA_SIZE(cap));
+	memcpy(VARDATA(s), VARDATA_ANY(b), len);
+	PG_RETURN_POINTER(s);
 }
 
 /*
@@ -709,7 +845,7 @@ as_of_summary(FunctionCallInfo fcinfo, const RfmAsOfState *s)
 						 s->periods[s->c.n - 1] - s->periods[0], s->as_of_period - s->periods[0], &repeat);
 }
 
-/* final function of kam.rfm */
+/* kam.rfm_final: the summary of a kam.rfm_state-typed as-of state (stored ones) */
 Datum
 kam_rfm_final(PG_FUNCTION_ARGS)
 {
@@ -724,6 +860,16 @@ kam_rfm_final(PG_FUNCTION_ARGS)
 				 errmsg("this kam.rfm_state has no as-of date"),
 				 errhint("Summarize roll-up states with kam.rfm_summary(state, as_of).")));
 	return as_of_summary(fcinfo, (RfmAsOfState *) c);
+}
+
+/* final function of kam.rfm (its internal state) */
+Datum
+kam_rfm_agg_final(PG_FUNCTION_ARGS)
+{
+	kam_agg_context(fcinfo, "kam.rfm_agg_final", RFM_AGG_HINT);
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	return as_of_summary(fcinfo, (RfmAsOfState *) PG_GETARG_POINTER(0));
 }
 
 /* final function of kam.rfm_state and kam.rfm_merge: the state, without spare room */

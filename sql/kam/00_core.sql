@@ -372,21 +372,29 @@ $$;
 COMMENT ON FUNCTION @extschema@.binding_sql(text) IS
 'SELECT text behind the view kam.orders, kam.customers or kam.visits for the stored binding (NULL when unbound); internal';
 
--- t.col as float8 (money goes through numeric); NULL when col is NULL.
+-- numeric_float8 without its text round trip (src/money.c): the same float8,
+-- so kam's sums over a numeric amount column are those over amount::float8.
+CREATE FUNCTION @extschema@.amount_float8(numeric) RETURNS float8
+	AS 'MODULE_PATHNAME', 'kam_amount_float8' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.amount_float8(numeric) IS
+'The numeric as float8, equal to the cast numeric::float8 but without its round trip through text; used by kam.orders for numeric and money columns';
+
+-- t.col as float8 (numeric and money through kam.amount_float8, which is the
+-- cast without its text round trip); NULL when col is NULL.
 CREATE FUNCTION @extschema@.float8_expr(p_rel regclass, p_col text)
 RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT CASE WHEN p_col IS NULL THEN NULL
-				WHEN a.atttypid OPERATOR(pg_catalog.=) 'pg_catalog.money'::pg_catalog.regtype
-				THEN format('t.%I::pg_catalog.numeric::pg_catalog.float8', p_col)
+				WHEN a.atttypid OPERATOR(pg_catalog.=) ANY (ARRAY['pg_catalog.money', 'pg_catalog.numeric']::pg_catalog.regtype[])
+				THEN format('@extschema@.amount_float8(t.%I::pg_catalog.numeric)', p_col)
 				ELSE format('t.%I::pg_catalog.float8', p_col) END
 	  FROM pg_catalog.pg_attribute a
 	 WHERE a.attrelid OPERATOR(pg_catalog.=) p_rel AND a.attname OPERATOR(pg_catalog.=) p_col
 $$;
 COMMENT ON FUNCTION @extschema@.float8_expr(regclass, text) IS
-'SQL expression casting a bound amount column to float8 (money through numeric); internal';
+'SQL expression casting a bound amount column to float8 (numeric and money through kam.amount_float8); internal';
 
 -- kam.rebuild_views(): drops and creates the views over the bound tables
 -- (kam.orders, kam.customers, kam.visits and every registered report view

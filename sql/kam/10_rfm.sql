@@ -79,12 +79,12 @@ CREATE FUNCTION @extschema@.rfm_accum(@extschema@.rfm_state, date, float8, date)
 CREATE FUNCTION @extschema@.rfm_accum(@extschema@.rfm_state, date, float8, date, text)
 	RETURNS @extschema@.rfm_state
 	AS 'MODULE_PATHNAME', 'kam_rfm_accum_date' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.rfm_accum(@extschema@.rfm_state, timestamptz, float8, timestamptz) IS 'Transition function of kam.rfm; not for direct use';
-COMMENT ON FUNCTION @extschema@.rfm_accum(@extschema@.rfm_state, timestamptz, float8, timestamptz, text) IS 'Transition function of kam.rfm; not for direct use';
-COMMENT ON FUNCTION @extschema@.rfm_accum(@extschema@.rfm_state, timestamp, float8, timestamp) IS 'Transition function of kam.rfm; not for direct use';
-COMMENT ON FUNCTION @extschema@.rfm_accum(@extschema@.rfm_state, timestamp, float8, timestamp, text) IS 'Transition function of kam.rfm; not for direct use';
-COMMENT ON FUNCTION @extschema@.rfm_accum(@extschema@.rfm_state, date, float8, date) IS 'Transition function of kam.rfm; not for direct use';
-COMMENT ON FUNCTION @extschema@.rfm_accum(@extschema@.rfm_state, date, float8, date, text) IS 'Transition function of kam.rfm; not for direct use';
+COMMENT ON FUNCTION @extschema@.rfm_accum(@extschema@.rfm_state, timestamptz, float8, timestamptz) IS 'Builds an as-of kam.rfm_state (the layout of kam.rfm''s state, storable); not for direct use';
+COMMENT ON FUNCTION @extschema@.rfm_accum(@extschema@.rfm_state, timestamptz, float8, timestamptz, text) IS 'Builds an as-of kam.rfm_state (the layout of kam.rfm''s state, storable); not for direct use';
+COMMENT ON FUNCTION @extschema@.rfm_accum(@extschema@.rfm_state, timestamp, float8, timestamp) IS 'Builds an as-of kam.rfm_state (the layout of kam.rfm''s state, storable); not for direct use';
+COMMENT ON FUNCTION @extschema@.rfm_accum(@extschema@.rfm_state, timestamp, float8, timestamp, text) IS 'Builds an as-of kam.rfm_state (the layout of kam.rfm''s state, storable); not for direct use';
+COMMENT ON FUNCTION @extschema@.rfm_accum(@extschema@.rfm_state, date, float8, date) IS 'Builds an as-of kam.rfm_state (the layout of kam.rfm''s state, storable); not for direct use';
+COMMENT ON FUNCTION @extschema@.rfm_accum(@extschema@.rfm_state, date, float8, date, text) IS 'Builds an as-of kam.rfm_state (the layout of kam.rfm''s state, storable); not for direct use';
 CREATE FUNCTION @extschema@.rfm_state_accum(@extschema@.rfm_state, timestamptz, float8)
 	RETURNS @extschema@.rfm_state
 	AS 'MODULE_PATHNAME', 'kam_rfm_state_accum_tz' LANGUAGE C STABLE PARALLEL SAFE;
@@ -117,37 +117,84 @@ COMMENT ON FUNCTION @extschema@.rfm_combine(@extschema@.rfm_state, @extschema@.r
 	'Combine function of kam.rfm, kam.rfm_state and kam.rfm_merge (merges two states); not for direct use';
 CREATE FUNCTION @extschema@.rfm_final(@extschema@.rfm_state) RETURNS @extschema@.rfm_summary
 	AS 'MODULE_PATHNAME', 'kam_rfm_final' LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.rfm_final(@extschema@.rfm_state) IS 'Final function of kam.rfm; not for direct use';
+COMMENT ON FUNCTION @extschema@.rfm_final(@extschema@.rfm_state) IS 'Summary of an as-of kam.rfm_state (built by kam.rfm_accum); not for direct use';
 CREATE FUNCTION @extschema@.rfm_state_final(@extschema@.rfm_state) RETURNS @extschema@.rfm_state
 	AS 'MODULE_PATHNAME', 'kam_rfm_state_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.rfm_state_final(@extschema@.rfm_state) IS 'Final function of kam.rfm_state and kam.rfm_merge; not for direct use';
 
+-- kam.rfm's own state: the as-of layout as an internal value, grown in the
+-- aggregate context, shipped between parallel workers as kam.rfm_state bytes
+-- (src/rfm.c).  kam.rfm_accum and kam.rfm_final above build and summarize
+-- the same layout as a storable kam.rfm_state.
+CREATE FUNCTION @extschema@.rfm_agg_accum(internal, timestamptz, float8, timestamptz)
+	RETURNS internal
+	AS 'MODULE_PATHNAME', 'kam_rfm_agg_accum_tz' LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.rfm_agg_accum(internal, timestamptz, float8, timestamptz, text)
+	RETURNS internal
+	AS 'MODULE_PATHNAME', 'kam_rfm_agg_accum_tz' LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.rfm_agg_accum(internal, timestamp, float8, timestamp)
+	RETURNS internal
+	AS 'MODULE_PATHNAME', 'kam_rfm_agg_accum_ts' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.rfm_agg_accum(internal, timestamp, float8, timestamp, text)
+	RETURNS internal
+	AS 'MODULE_PATHNAME', 'kam_rfm_agg_accum_ts' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.rfm_agg_accum(internal, date, float8, date)
+	RETURNS internal
+	AS 'MODULE_PATHNAME', 'kam_rfm_agg_accum_date' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.rfm_agg_accum(internal, date, float8, date, text)
+	RETURNS internal
+	AS 'MODULE_PATHNAME', 'kam_rfm_agg_accum_date' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.rfm_agg_accum(internal, timestamptz, float8, timestamptz) IS 'Transition function of kam.rfm; not for direct use';
+COMMENT ON FUNCTION @extschema@.rfm_agg_accum(internal, timestamptz, float8, timestamptz, text) IS 'Transition function of kam.rfm; not for direct use';
+COMMENT ON FUNCTION @extschema@.rfm_agg_accum(internal, timestamp, float8, timestamp) IS 'Transition function of kam.rfm; not for direct use';
+COMMENT ON FUNCTION @extschema@.rfm_agg_accum(internal, timestamp, float8, timestamp, text) IS 'Transition function of kam.rfm; not for direct use';
+COMMENT ON FUNCTION @extschema@.rfm_agg_accum(internal, date, float8, date) IS 'Transition function of kam.rfm; not for direct use';
+COMMENT ON FUNCTION @extschema@.rfm_agg_accum(internal, date, float8, date, text) IS 'Transition function of kam.rfm; not for direct use';
+CREATE FUNCTION @extschema@.rfm_agg_combine(internal, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'kam_rfm_agg_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.rfm_agg_combine(internal, internal) IS 'Combine function of kam.rfm; not for direct use';
+CREATE FUNCTION @extschema@.rfm_agg_serialize(internal) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'kam_rfm_agg_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.rfm_agg_serialize(internal) IS 'Serialization function of kam.rfm (the state as kam.rfm_state bytes); not for direct use';
+CREATE FUNCTION @extschema@.rfm_agg_deserialize(bytea, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'kam_rfm_agg_deserialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.rfm_agg_deserialize(bytea, internal) IS 'Deserialization function of kam.rfm; not for direct use';
+CREATE FUNCTION @extschema@.rfm_agg_final(internal) RETURNS @extschema@.rfm_summary
+	AS 'MODULE_PATHNAME', 'kam_rfm_agg_final' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.rfm_agg_final(internal) IS 'Final function of kam.rfm; not for direct use';
+
 -- kam.rfm: the summary in one pass.  Rows whose period is after as_of's are
 -- left out; rows with a NULL time or amount are left out.
 CREATE AGGREGATE @extschema@.rfm(ordered_at timestamptz, amount float8, as_of timestamptz) (
-	SFUNC = @extschema@.rfm_accum, STYPE = @extschema@.rfm_state,
-	FINALFUNC = @extschema@.rfm_final, COMBINEFUNC = @extschema@.rfm_combine,
-	SSPACE = 256, PARALLEL = SAFE);
+	SFUNC = @extschema@.rfm_agg_accum, STYPE = internal, SSPACE = 256,
+	FINALFUNC = @extschema@.rfm_agg_final, COMBINEFUNC = @extschema@.rfm_agg_combine,
+	SERIALFUNC = @extschema@.rfm_agg_serialize, DESERIALFUNC = @extschema@.rfm_agg_deserialize,
+	PARALLEL = SAFE);
 CREATE AGGREGATE @extschema@.rfm(ordered_at timestamptz, amount float8, as_of timestamptz, period text) (
-	SFUNC = @extschema@.rfm_accum, STYPE = @extschema@.rfm_state,
-	FINALFUNC = @extschema@.rfm_final, COMBINEFUNC = @extschema@.rfm_combine,
-	SSPACE = 256, PARALLEL = SAFE);
+	SFUNC = @extschema@.rfm_agg_accum, STYPE = internal, SSPACE = 256,
+	FINALFUNC = @extschema@.rfm_agg_final, COMBINEFUNC = @extschema@.rfm_agg_combine,
+	SERIALFUNC = @extschema@.rfm_agg_serialize, DESERIALFUNC = @extschema@.rfm_agg_deserialize,
+	PARALLEL = SAFE);
 CREATE AGGREGATE @extschema@.rfm(ordered_at timestamp, amount float8, as_of timestamp) (
-	SFUNC = @extschema@.rfm_accum, STYPE = @extschema@.rfm_state,
-	FINALFUNC = @extschema@.rfm_final, COMBINEFUNC = @extschema@.rfm_combine,
-	SSPACE = 256, PARALLEL = SAFE);
+	SFUNC = @extschema@.rfm_agg_accum, STYPE = internal, SSPACE = 256,
+	FINALFUNC = @extschema@.rfm_agg_final, COMBINEFUNC = @extschema@.rfm_agg_combine,
+	SERIALFUNC = @extschema@.rfm_agg_serialize, DESERIALFUNC = @extschema@.rfm_agg_deserialize,
+	PARALLEL = SAFE);
 CREATE AGGREGATE @extschema@.rfm(ordered_at timestamp, amount float8, as_of timestamp, period text) (
-	SFUNC = @extschema@.rfm_accum, STYPE = @extschema@.rfm_state,
-	FINALFUNC = @extschema@.rfm_final, COMBINEFUNC = @extschema@.rfm_combine,
-	SSPACE = 256, PARALLEL = SAFE);
+	SFUNC = @extschema@.rfm_agg_accum, STYPE = internal, SSPACE = 256,
+	FINALFUNC = @extschema@.rfm_agg_final, COMBINEFUNC = @extschema@.rfm_agg_combine,
+	SERIALFUNC = @extschema@.rfm_agg_serialize, DESERIALFUNC = @extschema@.rfm_agg_deserialize,
+	PARALLEL = SAFE);
 CREATE AGGREGATE @extschema@.rfm(ordered_at date, amount float8, as_of date) (
-	SFUNC = @extschema@.rfm_accum, STYPE = @extschema@.rfm_state,
-	FINALFUNC = @extschema@.rfm_final, COMBINEFUNC = @extschema@.rfm_combine,
-	SSPACE = 256, PARALLEL = SAFE);
+	SFUNC = @extschema@.rfm_agg_accum, STYPE = internal, SSPACE = 256,
+	FINALFUNC = @extschema@.rfm_agg_final, COMBINEFUNC = @extschema@.rfm_agg_combine,
+	SERIALFUNC = @extschema@.rfm_agg_serialize, DESERIALFUNC = @extschema@.rfm_agg_deserialize,
+	PARALLEL = SAFE);
 CREATE AGGREGATE @extschema@.rfm(ordered_at date, amount float8, as_of date, period text) (
-	SFUNC = @extschema@.rfm_accum, STYPE = @extschema@.rfm_state,
-	FINALFUNC = @extschema@.rfm_final, COMBINEFUNC = @extschema@.rfm_combine,
-	SSPACE = 256, PARALLEL = SAFE);
+	SFUNC = @extschema@.rfm_agg_accum, STYPE = internal, SSPACE = 256,
+	FINALFUNC = @extschema@.rfm_agg_final, COMBINEFUNC = @extschema@.rfm_agg_combine,
+	SERIALFUNC = @extschema@.rfm_agg_serialize, DESERIALFUNC = @extschema@.rfm_agg_deserialize,
+	PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.rfm(timestamptz, float8, timestamptz) IS
 	'Purchase summary of a customer''s orders as of a time, in days (timestamptz floored in the session time zone)';
 COMMENT ON AGGREGATE @extschema@.rfm(timestamptz, float8, timestamptz, text) IS

@@ -61,6 +61,17 @@ $migrate$;
 -- kam.orders directly (sql/kam/90_security.sql).
 DROP FUNCTION @extschema@.customer_visible(anyelement);
 
+-- kam.rfm's state is internal in 0.2.0 (sql/kam/10_rfm.sql), which CREATE OR
+-- REPLACE AGGREGATE cannot change from 0.1.0's kam.rfm_state; the replayed
+-- section creates the aggregates again.  (A user's view over kam.rfm stops
+-- the update with PostgreSQL's own message: drop it, update, re-create it.)
+DROP AGGREGATE @extschema@.rfm(timestamptz, float8, timestamptz);
+DROP AGGREGATE @extschema@.rfm(timestamptz, float8, timestamptz, pg_catalog.text);
+DROP AGGREGATE @extschema@.rfm(timestamp, float8, timestamp);
+DROP AGGREGATE @extschema@.rfm(timestamp, float8, timestamp, pg_catalog.text);
+DROP AGGREGATE @extschema@.rfm(date, float8, date);
+DROP AGGREGATE @extschema@.rfm(date, float8, date, pg_catalog.text);
+
 -- 0.2.0's registry of view column comments (sql/kam/00_core.sql); the replayed
 -- section fills it, grants and comments it.
 CREATE TABLE @extschema@.report_view_columns (
