@@ -118,6 +118,77 @@ COMMENT ON AGGREGATE @extschema@.pareto_fraction(float8, float8) IS
 'smallest fraction of rows (largest first) whose values reach `share` of the total';
 
 -- ---------------------------------------------------------------------------
+-- Trailing-12-month revenue at many period ends, and tier movements between
+-- consecutive ends, see src/tier_window.c: the per-period tier views
+-- (kam.tier_changes, kam.tier_movements) read each order once.
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION @extschema@.revenue_12m_trans(internal, timestamptz, float8, date[])
+RETURNS internal AS 'MODULE_PATHNAME', 'kam_revenue_12m_trans'
+LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.revenue_12m_combine(internal, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'kam_revenue_12m_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.revenue_12m_serialize(internal)
+RETURNS bytea AS 'MODULE_PATHNAME', 'kam_revenue_12m_serialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.revenue_12m_deserialize(bytea, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'kam_revenue_12m_deserialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.revenue_12m_final(internal)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'kam_revenue_12m_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.revenue_12m_trans(internal, timestamptz, float8, date[]) IS 'transition function of kam.revenue_12m; not for direct use';
+COMMENT ON FUNCTION @extschema@.revenue_12m_combine(internal, internal) IS 'combine function of kam.revenue_12m; not for direct use';
+COMMENT ON FUNCTION @extschema@.revenue_12m_serialize(internal) IS 'serialize function of kam.revenue_12m; not for direct use';
+COMMENT ON FUNCTION @extschema@.revenue_12m_deserialize(bytea, internal) IS 'deserialize function of kam.revenue_12m; not for direct use';
+COMMENT ON FUNCTION @extschema@.revenue_12m_final(internal) IS 'final function of kam.revenue_12m; not for direct use';
+
+CREATE AGGREGATE @extschema@.revenue_12m(ordered_at timestamptz, amount float8, ends date[]) (
+	SFUNC = @extschema@.revenue_12m_trans,
+	STYPE = internal,
+	FINALFUNC = @extschema@.revenue_12m_final,
+	COMBINEFUNC = @extschema@.revenue_12m_combine,
+	SERIALFUNC = @extschema@.revenue_12m_serialize,
+	DESERIALFUNC = @extschema@.revenue_12m_deserialize,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.revenue_12m(timestamptz, float8, date[]) IS
+'exact revenue of the orders in the trailing 12 months ending at each of the ascending ends (days ((end + 1) - 12 months) .. end in the session time zone), NULL where none has an amount';
+
+CREATE FUNCTION @extschema@.tier_movements_trans(internal, float8[], float8[], float8[], int4[])
+RETURNS internal AS 'MODULE_PATHNAME', 'kam_tier_movements_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tier_movements_combine(internal, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'kam_tier_movements_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tier_movements_serialize(internal)
+RETURNS bytea AS 'MODULE_PATHNAME', 'kam_tier_movements_serialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tier_movements_deserialize(bytea, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'kam_tier_movements_deserialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tier_movements_final(internal)
+RETURNS int8[] AS 'MODULE_PATHNAME', 'kam_tier_movements_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.tier_movements_trans(internal, float8[], float8[], float8[], int4[]) IS 'transition function of kam.tier_movements; not for direct use';
+COMMENT ON FUNCTION @extschema@.tier_movements_combine(internal, internal) IS 'combine function of kam.tier_movements; not for direct use';
+COMMENT ON FUNCTION @extschema@.tier_movements_serialize(internal) IS 'serialize function of kam.tier_movements; not for direct use';
+COMMENT ON FUNCTION @extschema@.tier_movements_deserialize(bytea, internal) IS 'deserialize function of kam.tier_movements; not for direct use';
+COMMENT ON FUNCTION @extschema@.tier_movements_final(internal) IS 'final function of kam.tier_movements; not for direct use';
+
+CREATE AGGREGATE @extschema@.tier_movements(revenue_12m float8[], share_cutoff float8[], min_revenue float8[], tier_rank int4[]) (
+	SFUNC = @extschema@.tier_movements_trans,
+	STYPE = internal,
+	FINALFUNC = @extschema@.tier_movements_final,
+	COMBINEFUNC = @extschema@.tier_movements_combine,
+	SERIALFUNC = @extschema@.tier_movements_serialize,
+	DESERIALFUNC = @extschema@.tier_movements_deserialize,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.tier_movements(float8[], float8[], float8[], int4[]) IS
+'over customers'' kam.revenue_12m vectors and the policy tiers (arrays in rank, tier order): per end, customers whose tier went up (row 1) or down (row 2) from the previous end';
+
+-- ---------------------------------------------------------------------------
 -- Policy tables: user-editable, kept by pg_dump, shipped with defaults.
 --
 -- Every policy table has a column is_default, true only on the rows this
@@ -399,37 +470,24 @@ ON CONFLICT (name) DO UPDATE SET value = excluded.value, type = excluded.type,
 
 -- ---------------------------------------------------------------------------
 -- Report views.  The definitions share fragments, spliced in below:
---   {daily}  revenue per customer and day (exact numeric sums), orders in the
---            windows;
---   {win}    trailing-12-month revenue, last order day and purchase days per
---            window end (CTE ends: end_no 1, 2, ... in end_date order, end_date)
---            and customer;
+--   {rev}    per customer, its trailing-12-month revenue at every end of CTE
+--            ends (end_no 1, 2, ... in end_date order, end_date) as one
+--            float8[] indexed by end_no (kam.revenue_12m: each order read once,
+--            exact sums);
 --   {tiered} the policy tier of each row of CTE ranked (revenue_12m,
 --            share_above).
 -- Trailing 12 months ending at day e = the days ((e + 1) - 12 months) .. e.
 -- ---------------------------------------------------------------------------
 WITH f(name, body) AS (VALUES
-	('{daily}', $f$
-daily AS (
-	SELECT o.customer_id, o.ordered_at::date AS day, sum(o.amount::numeric) AS amount
+	('{rev}', $f$
+rev AS (
+	SELECT o.customer_id,
+		   @extschema@.revenue_12m(o.ordered_at, o.amount,
+								   (SELECT array_agg(e.end_date ORDER BY e.end_no) FROM ends e)) AS revenue
 	  FROM @extschema@.orders o
 	 WHERE o.ordered_at < (SELECT max(e.end_date) + 1 FROM ends e)
 	   AND o.ordered_at >= (SELECT min(e.end_date) + 1 FROM ends e) - interval '12 months'
-	 GROUP BY o.customer_id, o.ordered_at::date)$f$),
-	('{win}', $f$
-bounds AS (
-	SELECT array_agg(e.end_date ORDER BY e.end_no) AS ends,
-		   array_agg(((e.end_date + 1) - interval '12 months')::date ORDER BY e.end_no) AS starts
-	  FROM ends e),
-win AS (
-	-- the windows holding a day are the ends numbered from (ends before the day) + 1
-	-- to (window starts on or before the day): found by binary search, not a range join
-	SELECT j.end_no, d.customer_id, sum(d.amount)::float8 AS revenue_12m,
-		   max(d.day) AS last_day, count(*) AS days
-	  FROM daily d
-	 CROSS JOIN LATERAL generate_series(width_bucket(d.day - 1, (SELECT b.ends FROM bounds b)) + 1,
-										width_bucket(d.day, (SELECT b.starts FROM bounds b))) j(end_no)
-	 GROUP BY j.end_no, d.customer_id)$f$),
+	 GROUP BY o.customer_id)$f$),
 	('{tiered}', $f$
 pol AS MATERIALIZED (
 	SELECT t.tier, t.rank, t.share_cutoff, t.min_revenue FROM @extschema@.tier_policy t),
@@ -567,8 +625,11 @@ ends AS (
 	SELECT 1 AS end_no, p.before AS end_date FROM p
 	UNION ALL
 	SELECT 2, p.as_of FROM p),
-{daily},
-{win},
+{rev},
+win AS (
+	SELECT j.end_no, r.customer_id, r.revenue[j.end_no] AS revenue_12m
+	  FROM rev r CROSS JOIN (VALUES (1), (2)) j(end_no)
+	 WHERE r.revenue[j.end_no] IS NOT NULL),
 ranked AS (
 	SELECT w.*, @extschema@.cumulative_share_above(w.revenue_12m)
 		   OVER (PARTITION BY w.end_no ORDER BY w.revenue_12m DESC) AS share_above
@@ -607,20 +668,20 @@ ends AS (
 		   -- first order is an error (22008) rather than an endless series
 		   generate_series(@extschema@.period_start(f.day, p.per)::timestamp,
 						   @extschema@.period_start(p.as_of, p.per)::timestamp, p.len) s),
-{daily},
-{win},
-ranked AS (
-	SELECT w.*, @extschema@.cumulative_share_above(w.revenue_12m)
-		   OVER (PARTITION BY w.end_no ORDER BY w.revenue_12m DESC) AS share_above
-	  FROM win w),
-{tiered}
+{rev},
+pol AS (
+	SELECT array_agg(t.share_cutoff ORDER BY t.rank, t.tier) AS share_cutoff,
+		   array_agg(t.min_revenue ORDER BY t.rank, t.tier) AS min_revenue,
+		   array_agg(t.rank ORDER BY t.rank, t.tier) AS tier_rank
+	  FROM @extschema@.tier_policy t),
+m AS (
+	SELECT @extschema@.tier_movements(r.revenue, pol.share_cutoff, pol.min_revenue, pol.tier_rank) AS m
+	  FROM rev r, pol)
 SELECT e.period_start,
-	   count(*) FILTER (WHERE cur.tier_rank < prev.tier_rank) AS upgraded,
-	   count(*) FILTER (WHERE cur.tier_rank > prev.tier_rank) AS downgraded
+	   COALESCE(m.m[1][e.end_no], 0) AS upgraded,
+	   COALESCE(m.m[2][e.end_no], 0) AS downgraded
   FROM ends e
-  LEFT JOIN (tiered cur JOIN tiered prev ON prev.customer_id = cur.customer_id AND prev.end_no = cur.end_no - 1)
-	ON cur.end_no = e.end_no
- GROUP BY e.period_start
+  LEFT JOIN m ON true
  ORDER BY e.period_start
 $v$,
 'Per reporting period (setting period): customers whose tier went up or down between the trailing-12-month windows ending at the previous and this period''s end (the current period ends at kam.as_of())'),
@@ -660,9 +721,8 @@ $v$,
 )
 INSERT INTO @extschema@.report_views (name, position, requires, definition, description)
 SELECT v.name, v.position, v.requires,
-	   replace(replace(replace(v.definition,
-		   '{daily}', (SELECT f.body FROM f WHERE f.name = '{daily}')),
-		   '{win}', (SELECT f.body FROM f WHERE f.name = '{win}')),
+	   replace(replace(v.definition,
+		   '{rev}', (SELECT f.body FROM f WHERE f.name = '{rev}')),
 		   '{tiered}', (SELECT f.body FROM f WHERE f.name = '{tiered}')),
 	   v.description
   FROM v
