@@ -155,6 +155,39 @@ CREATE AGGREGATE @extschema@.revenue_12m(ordered_at timestamptz, amount float8, 
 COMMENT ON AGGREGATE @extschema@.revenue_12m(timestamptz, float8, date[]) IS
 'exact revenue of the orders in the trailing 12 months ending at each of the ascending ends (days ((end + 1) - 12 months) .. end in the session time zone), NULL where none has an amount';
 
+CREATE FUNCTION @extschema@.tier_days_trans(internal, timestamptz, date, text, int4)
+RETURNS internal AS 'MODULE_PATHNAME', 'kam_tier_days_trans'
+LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tier_days_combine(internal, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'kam_tier_days_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tier_days_serialize(internal)
+RETURNS bytea AS 'MODULE_PATHNAME', 'kam_tier_days_serialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tier_days_deserialize(bytea, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'kam_tier_days_deserialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tier_days_final(internal)
+RETURNS int8[] AS 'MODULE_PATHNAME', 'kam_tier_days_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.tier_days_trans(internal, timestamptz, date, text, int4) IS 'transition function of kam.tier_days; not for direct use';
+COMMENT ON FUNCTION @extschema@.tier_days_combine(internal, internal) IS 'combine function of kam.tier_days; not for direct use';
+COMMENT ON FUNCTION @extschema@.tier_days_serialize(internal) IS 'serialize function of kam.tier_days; not for direct use';
+COMMENT ON FUNCTION @extschema@.tier_days_deserialize(bytea, internal) IS 'deserialize function of kam.tier_days; not for direct use';
+COMMENT ON FUNCTION @extschema@.tier_days_final(internal) IS 'final function of kam.tier_days; not for direct use';
+
+CREATE AGGREGATE @extschema@.tier_days(ordered_at timestamptz, as_of date, period text, quarters int4) (
+	SFUNC = @extschema@.tier_days_trans,
+	STYPE = internal,
+	FINALFUNC = @extschema@.tier_days_final,
+	COMBINEFUNC = @extschema@.tier_days_combine,
+	SERIALFUNC = @extschema@.tier_days_serialize,
+	DESERIALFUNC = @extschema@.tier_days_deserialize,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.tier_days(timestamptz, date, text, int4) IS
+'one customer''s purchase-day figures up to as_of, as int8[]: distinct periods over the history, mask of the trailing 3-month windows with an order (bit 0 = latest, `quarters` of them), distinct days in the trailing 12 months, days since the last of them (NULL without)';
+
 CREATE FUNCTION @extschema@.tier_movements_trans(internal, float8[], float8[], float8[], int4[])
 RETURNS internal AS 'MODULE_PATHNAME', 'kam_tier_movements_trans'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -508,30 +541,25 @@ v(name, position, requires, definition, description) AS (VALUES
 WITH ladder AS MATERIALIZED (
 	SELECT l.stage, l.rank, l.min_purchase_periods, l.min_active_quarters, l.of_last_quarters
 	  FROM @extschema@.loyalty_ladder l),
-p AS (
-	-- qb: the starts of the trailing quarters K .. 1, then as_of + 1, ascending, so that
-	-- width_bucket(day, qb) = b puts the day in quarter K + 1 - b (b = 0: before them)
-	SELECT x.as_of, x.per, x.k, ((x.as_of + 1) - interval '12 months')::date AS win_start,
-		   ARRAY(SELECT ((x.as_of + 1) - 3 * q * interval '1 month')::date
-				   FROM generate_series(x.k, 0, -1) q) AS qb
+p AS MATERIALIZED (
+	-- k: the trailing quarters the ladder reads (materialized: the settings are read once)
+	SELECT x.as_of, x.per, x.k, ARRAY[x.as_of] AS ends
 	  FROM (SELECT @extschema@.as_of() AS as_of, @extschema@.setting('rfm_period'::pg_catalog.text) AS per,
 				   COALESCE((SELECT max(l.of_last_quarters) FROM ladder l), 0) AS k) x),
 hist AS (
+	-- one pass: kam.tier_days gives periods, quarter mask, purchase days and recency,
+	-- kam.revenue_12m the exact trailing-12-month revenue
 	SELECT o.customer_id,
-		   count(DISTINCT date_trunc(p.per, o.ordered_at)) AS periods,
-		   COALESCE(bit_or(CASE WHEN b.b > 0 THEN 1::int8 << (p.k - b.b) END), 0) AS qmask,
-		   sum(o.amount::numeric) FILTER (WHERE o.ordered_at >= p.win_start) AS revenue,
-		   max(o.ordered_at::date) FILTER (WHERE o.ordered_at >= p.win_start) AS last_day,
-		   count(DISTINCT o.ordered_at::date) FILTER (WHERE o.ordered_at >= p.win_start) AS days
+		   @extschema@.tier_days(o.ordered_at, p.as_of, p.per, p.k) AS d,
+		   @extschema@.revenue_12m(o.ordered_at, o.amount, p.ends) AS r
 	  FROM p, @extschema@.orders o
-	 CROSS JOIN LATERAL (SELECT width_bucket(o.ordered_at::date, p.qb) AS b) b
 	 WHERE o.ordered_at < p.as_of + 1
 	 GROUP BY o.customer_id),
 base AS (
 	SELECT c.customer_id, c.name, c.account_manager,
-		   COALESCE(h.revenue, 0)::float8 AS revenue_12m, p.as_of - h.last_day AS recency_days,
-		   COALESCE(h.days, 0) AS days, COALESCE(h.periods, 0) AS periods, COALESCE(h.qmask, 0) AS qmask
-	  FROM p, @extschema@.customers c
+		   COALESCE(h.r[1], 0) AS revenue_12m, h.d[4]::integer AS recency_days,
+		   COALESCE(h.d[3], 0) AS days, COALESCE(h.d[1], 0) AS periods, COALESCE(h.d[2], 0) AS qmask
+	  FROM @extschema@.customers c
 	  LEFT JOIN hist h ON h.customer_id = c.customer_id),
 ranked AS (
 	SELECT b.*,
@@ -547,22 +575,27 @@ ranked AS (
 		   wr AS (PARTITION BY b.days > 0 ORDER BY b.recency_days DESC),
 		   wf AS (PARTITION BY b.days > 0 ORDER BY b.days),
 		   wm AS (PARTITION BY b.days > 0 ORDER BY b.revenue_12m)),
-{tiered}
+{tiered},
+stages AS (
+	-- the stage depends only on (periods, qmask): once per distinct pair, not per customer
+	SELECT k.periods, k.qmask, st.stage
+	  FROM (SELECT DISTINCT t.periods, t.qmask FROM tiered t) k
+	  LEFT JOIN LATERAL (
+		SELECT s.stage
+		  FROM (SELECT l.stage, l.rank,
+					   bool_and((l.min_purchase_periods IS NULL OR k.periods >= l.min_purchase_periods)
+								AND (l.min_active_quarters IS NULL
+									 OR bit_count((k.qmask & ((1::int8 << l.of_last_quarters) - 1))::bit(64)) >= l.min_active_quarters))
+						   OVER (ORDER BY l.rank, l.stage) AS reached
+				  FROM ladder l) s
+		 WHERE s.reached
+		 ORDER BY s.rank DESC, s.stage DESC
+		 LIMIT 1) st ON true)
 SELECT t.customer_id, t.name, t.account_manager, t.revenue_12m, t.cumulative_share, t.abc, t.tier,
 	   t.r_score, t.f_score, t.m_score, m.segment, st.stage
   FROM tiered t
   LEFT JOIN @extschema@.rfm_segment_map m ON m.r_score = t.r_score AND m.f_score = t.f_score
-  LEFT JOIN LATERAL (
-	SELECT s.stage
-	  FROM (SELECT l.stage, l.rank,
-				   bool_and((l.min_purchase_periods IS NULL OR t.periods >= l.min_purchase_periods)
-							AND (l.min_active_quarters IS NULL
-								 OR bit_count((t.qmask & ((1::int8 << l.of_last_quarters) - 1))::bit(64)) >= l.min_active_quarters))
-					   OVER (ORDER BY l.rank, l.stage) AS reached
-			  FROM ladder l) s
-	 WHERE s.reached
-	 ORDER BY s.rank DESC, s.stage DESC
-	 LIMIT 1) st ON true
+  LEFT JOIN stages st ON st.periods = t.periods AND st.qmask = t.qmask
 $v$,
 'Each customer''s trailing-12-month revenue, ABC class, policy tier, RFM scores and segment, and loyalty stage at kam.as_of()'),
 
