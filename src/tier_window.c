@@ -1283,3 +1283,92 @@ kam_tier_days_final(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(construct_md_array(elems, nulls, 1, dims, lbs, INT8OID,
 											 sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }
+
+/* ------------------------------------------------------------------------
+ * kam.policy_tier(revenue_12m, share_above, share_cutoff[], min_revenue[])
+ *
+ * The position (1-based) of a customer's tier in the policy arrays (in rank,
+ * tier order): the first row whose rules it meets, with positive revenue;
+ * NULL for none.  A rule is met as the SQL comparison is true, so a NULL
+ * share_above meets no share rule.  The arrays are parsed once per call site.
+ * ------------------------------------------------------------------------
+ */
+typedef struct PolicyCache
+{
+	Datum		cut_datum;
+	Datum		min_datum;
+	int32		npol;
+	double	   *cut;			/* NaN: no share rule */
+	double	   *minrev;			/* NaN: no revenue rule */
+} PolicyCache;
+
+/* a float8[] policy array, NULL elements as NaN, in cxt */
+static double *
+policy_array(MemoryContext cxt, ArrayType *arr, int *n)
+{
+	Datum	   *d;
+	bool	   *nulls;
+	double	   *out;
+	int			i;
+
+	if (ARR_NDIM(arr) > 1 || ARR_ELEMTYPE(arr) != FLOAT8OID)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the policy arrays of kam.policy_tier must be one-dimensional float8 arrays"),
+				 errhint("Pass share_cutoff and min_revenue of kam.tier_policy, each as array_agg(... ORDER BY rank, tier).")));
+	deconstruct_array(arr, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &d, &nulls, n);
+	out = MemoryContextAlloc(cxt, sizeof(double) * Max(*n, 1));
+	for (i = 0; i < *n; i++)
+		out[i] = nulls[i] ? get_float8_nan() : DatumGetFloat8(d[i]);
+	return out;
+}
+
+PG_FUNCTION_INFO_V1(kam_policy_tier);
+
+Datum
+kam_policy_tier(PG_FUNCTION_ARGS)
+{
+	PolicyCache *c = (PolicyCache *) fcinfo->flinfo->fn_extra;
+	double		v,
+				share;
+	bool		share_null;
+	int32		p;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+		PG_RETURN_NULL();
+	v = PG_GETARG_FLOAT8(0);
+	if (!(v > 0))
+		PG_RETURN_NULL();
+	if (c == NULL || c->cut_datum != PG_GETARG_DATUM(2) || c->min_datum != PG_GETARG_DATUM(3))
+	{
+		MemoryContext cxt = fcinfo->flinfo->fn_mcxt;
+		int			ncut,
+					nmin;
+
+		if (c == NULL)
+			c = fcinfo->flinfo->fn_extra = MemoryContextAllocZero(cxt, sizeof(PolicyCache));
+		c->cut = policy_array(cxt, PG_GETARG_ARRAYTYPE_P(2), &ncut);
+		c->minrev = policy_array(cxt, PG_GETARG_ARRAYTYPE_P(3), &nmin);
+		if (ncut != nmin)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("share_cutoff and min_revenue of kam.policy_tier must have the same length, got %d and %d",
+							ncut, nmin),
+					 errhint("Pass share_cutoff and min_revenue of kam.tier_policy, each as array_agg(... ORDER BY rank, tier).")));
+		c->npol = ncut;
+		c->cut_datum = PG_GETARG_DATUM(2);
+		c->min_datum = PG_GETARG_DATUM(3);
+	}
+	share_null = PG_ARGISNULL(1);
+	share = share_null ? 0 : PG_GETARG_FLOAT8(1);
+	for (p = 0; p < c->npol; p++)
+	{
+		/* NaN compares false, as NULL does in SQL, except that NaN > everything there */
+		if (!isnan(c->cut[p]) && (share_null || !(float8_lt(share, c->cut[p]))))
+			continue;
+		if (!isnan(c->minrev[p]) && !float8_ge(v, c->minrev[p]))
+			continue;
+		PG_RETURN_INT32(p + 1);
+	}
+	PG_RETURN_NULL();
+}

@@ -188,6 +188,12 @@ CREATE AGGREGATE @extschema@.tier_days(ordered_at timestamptz, as_of date, perio
 COMMENT ON AGGREGATE @extschema@.tier_days(timestamptz, date, text, int4) IS
 'one customer''s purchase-day figures up to as_of, as int8[]: distinct periods over the history, mask of the trailing 3-month windows with an order (bit 0 = latest, `quarters` of them), distinct days in the trailing 12 months, days since the last of them (NULL without)';
 
+CREATE FUNCTION @extschema@.policy_tier(revenue_12m float8, share_above float8, share_cutoff float8[], min_revenue float8[])
+RETURNS int4 AS 'MODULE_PATHNAME', 'kam_policy_tier'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.policy_tier(float8, float8, float8[], float8[]) IS
+'position (1-based) in the policy arrays (rank, tier order; NULL element = no rule) of the first tier whose rules a customer meets: revenue > 0, share_above < share_cutoff, revenue >= min_revenue; NULL for none';
+
 CREATE FUNCTION @extschema@.tier_movements_trans(internal, float8[], float8[], float8[], int4[])
 RETURNS internal AS 'MODULE_PATHNAME', 'kam_tier_movements_trans'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -523,18 +529,16 @@ rev AS (
 	 GROUP BY o.customer_id)$f$),
 	('{tiered}', $f$
 pol AS MATERIALIZED (
-	SELECT t.tier, t.rank, t.share_cutoff, t.min_revenue FROM @extschema@.tier_policy t),
+	SELECT array_agg(t.tier ORDER BY t.rank, t.tier) AS tiers, array_agg(t.rank ORDER BY t.rank, t.tier) AS ranks,
+		   array_agg(t.share_cutoff ORDER BY t.rank, t.tier) AS share_cutoff,
+		   array_agg(t.min_revenue ORDER BY t.rank, t.tier) AS min_revenue
+	  FROM @extschema@.tier_policy t),
 tiered AS (
-	SELECT r.*, t.tier, t.rank AS tier_rank
+	SELECT r.*, pol.tiers[x.i] AS tier, pol.ranks[x.i] AS tier_rank
 	  FROM ranked r
-	  LEFT JOIN LATERAL (
-		SELECT pol.tier, pol.rank
-		  FROM pol
-		 WHERE r.revenue_12m > 0
-		   AND (pol.share_cutoff IS NULL OR r.share_above < pol.share_cutoff)
-		   AND (pol.min_revenue IS NULL OR r.revenue_12m >= pol.min_revenue)
-		 ORDER BY pol.rank, pol.tier
-		 LIMIT 1) t ON true)$f$)
+	 CROSS JOIN pol
+	 CROSS JOIN LATERAL (SELECT @extschema@.policy_tier(r.revenue_12m, r.share_above,
+														pol.share_cutoff, pol.min_revenue) AS i) x)$f$)
 ),
 v(name, position, requires, definition, description) AS (VALUES
 ('customer_tier', 300, ARRAY['orders', 'customers'], $v$
@@ -549,11 +553,13 @@ p AS MATERIALIZED (
 hist AS (
 	-- one pass: kam.tier_days gives periods, quarter mask, purchase days and recency,
 	-- kam.revenue_12m the exact trailing-12-month revenue
+	-- (p through scalar subqueries: evaluated once, not joined to every order)
 	SELECT o.customer_id,
-		   @extschema@.tier_days(o.ordered_at, p.as_of, p.per, p.k) AS d,
-		   @extschema@.revenue_12m(o.ordered_at, o.amount, p.ends) AS r
-	  FROM p, @extschema@.orders o
-	 WHERE o.ordered_at < p.as_of + 1
+		   @extschema@.tier_days(o.ordered_at, (SELECT p.as_of FROM p), (SELECT p.per FROM p),
+								 (SELECT p.k FROM p)) AS d,
+		   @extschema@.revenue_12m(o.ordered_at, o.amount, (SELECT p.ends FROM p)) AS r
+	  FROM @extschema@.orders o
+	 WHERE o.ordered_at < (SELECT p.as_of + 1 FROM p)
 	 GROUP BY o.customer_id),
 base AS (
 	SELECT c.customer_id, c.name, c.account_manager,
