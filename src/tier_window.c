@@ -50,6 +50,31 @@
 /* at most this many ends (a daily series over 250 years) */
 #define REV_MAX_ENDS 100000
 
+/*
+ * Array and text arguments that must be the same in every row are compared
+ * by content (a copy of the first is kept): a pointer comparison could miss a
+ * new value that the executor put at the same address.
+ */
+static struct varlena *
+arg_copy(MemoryContext cxt, Datum d)
+{
+	struct varlena *v = PG_DETOAST_DATUM_PACKED(d);
+	Size		len = VARSIZE_ANY(v);
+	struct varlena *c = MemoryContextAlloc(cxt, len);
+
+	memcpy(c, v, len);
+	return c;
+}
+
+static inline bool
+arg_same(Datum d, const struct varlena *copy)
+{
+	struct varlena *v = PG_DETOAST_DATUM_PACKED(d);
+
+	return VARSIZE_ANY_EXHDR(v) == VARSIZE_ANY_EXHDR(copy) &&
+		memcmp(VARDATA_ANY(v), VARDATA_ANY(copy), VARSIZE_ANY_EXHDR(v)) == 0;
+}
+
 /* ------------------------------------------------------------------------
  * kam.revenue_12m
  *
@@ -73,7 +98,7 @@ typedef struct Rev12Layout
 /* per call site (fn_extra) */
 typedef struct Rev12Cache
 {
-	Datum		ends_datum;		/* the argument the layout was made from */
+	struct varlena *ends_arg;	/* the argument the layout was made from */
 	Rev12Layout *lay;
 	KamPeriodCache period;
 } Rev12Cache;
@@ -306,13 +331,15 @@ kam_revenue_12m_trans(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("the ends of kam.revenue_12m must not be NULL"),
 				 errhint("Pass the period ends as dates, e.g. the last day of each month.")));
-	if (c->lay == NULL || PG_GETARG_DATUM(3) != c->ends_datum)
+	if (c->lay == NULL || !arg_same(PG_GETARG_DATUM(3), c->ends_arg))
 	{
 		int32		n;
 		DateADT    *ends = ends_arg(PG_GETARG_ARRAYTYPE_P(3), &n);
 
 		(void) rev12_cached_layout(fcinfo, c, ends, n);
-		c->ends_datum = PG_GETARG_DATUM(3);
+		if (c->ends_arg)
+			pfree(c->ends_arg);
+		c->ends_arg = arg_copy(fcinfo->flinfo->fn_mcxt, PG_GETARG_DATUM(3));
 	}
 	lay = c->lay;
 	if (st == NULL)
@@ -529,6 +556,8 @@ typedef struct MoveState
 	double	   *cut;			/* per policy row; NaN: no share rule */
 	double	   *minrev;			/* per policy row; NaN: no revenue rule */
 	int32	   *rank;
+	bool		policy_null;	/* the policy arguments were NULL (no tiers) */
+	struct varlena *policy_arg[3];	/* the arguments the policy was read from */
 	int64		ncust;			/* customers with a positive revenue somewhere */
 	int64		cap;
 	int32	   *first;			/* per customer: first end with positive revenue */
@@ -611,6 +640,7 @@ move_set_policy(MemoryContext cxt, MoveState *st, FunctionCallInfo fcinfo)
 				i;
 
 	st->npol = 0;
+	st->policy_null = PG_ARGISNULL(2) && PG_ARGISNULL(3) && PG_ARGISNULL(4);
 	if (PG_ARGISNULL(2) || PG_ARGISNULL(3) || PG_ARGISNULL(4))
 	{
 		if (!(PG_ARGISNULL(2) && PG_ARGISNULL(3) && PG_ARGISNULL(4)))
@@ -635,8 +665,40 @@ move_set_policy(MemoryContext cxt, MoveState *st, FunctionCallInfo fcinfo)
 		st->rank[i] = DatumGetInt32(d[i]);
 	}
 	st->npol = n;
+	for (i = 0; i < 3; i++)
+		st->policy_arg[i] = arg_copy(cxt, PG_GETARG_DATUM(2 + i));
 	st->cut = policy_float_arg(cxt, PG_GETARG_ARRAYTYPE_P(2), n, "share_cutoff", false);
 	st->minrev = policy_float_arg(cxt, PG_GETARG_ARRAYTYPE_P(3), n, "min_revenue", true);
+}
+
+/* whether this row's policy arguments are those the state was made from */
+static bool
+move_same_args(const MoveState *st, FunctionCallInfo fcinfo)
+{
+	int			i;
+
+	if (PG_ARGISNULL(2) || PG_ARGISNULL(3) || PG_ARGISNULL(4))
+		return st->policy_null && PG_ARGISNULL(2) && PG_ARGISNULL(3) && PG_ARGISNULL(4);
+	if (st->policy_null)
+		return false;
+	for (i = 0; i < 3; i++)
+		if (st->policy_arg[i] == NULL || !arg_same(PG_GETARG_DATUM(2 + i), st->policy_arg[i]))
+			return false;
+	return true;
+}
+
+/* a and b must hold the same policy */
+static void
+move_check_policy(const MoveState *a, const MoveState *b)
+{
+	if (a->npol != b->npol ||
+		memcmp(a->cut, b->cut, sizeof(double) * a->npol) != 0 ||
+		memcmp(a->minrev, b->minrev, sizeof(double) * a->npol) != 0 ||
+		memcmp(a->rank, b->rank, sizeof(int32) * a->npol) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the policy arrays of kam.tier_movements must be the same in every row"),
+				 errhint("Pass the arrays of kam.tier_policy from one subquery.")));
 }
 
 PG_FUNCTION_INFO_V1(kam_tier_movements_trans);
@@ -659,6 +721,14 @@ kam_tier_movements_trans(PG_FUNCTION_ARGS)
 	{
 		st = move_new(aggcontext);
 		move_set_policy(aggcontext, st, fcinfo);
+	}
+	else if (!move_same_args(st, fcinfo))
+	{
+		/* other argument values: they must hold the same policy */
+		MoveState  *other = move_new(CurrentMemoryContext);
+
+		move_set_policy(CurrentMemoryContext, other, fcinfo);
+		move_check_policy(st, other);
 	}
 	if (PG_ARGISNULL(1))
 		PG_RETURN_POINTER(st);
@@ -703,6 +773,7 @@ static void
 move_copy_policy(MemoryContext cxt, MoveState *a, const MoveState *b)
 {
 	a->npol = b->npol;
+	a->policy_null = b->policy_null;
 	a->cut = MemoryContextAlloc(cxt, sizeof(double) * Max(b->npol, 1));
 	a->minrev = MemoryContextAlloc(cxt, sizeof(double) * Max(b->npol, 1));
 	a->rank = MemoryContextAlloc(cxt, sizeof(int32) * Max(b->npol, 1));
@@ -727,6 +798,8 @@ kam_tier_movements_combine(PG_FUNCTION_ARGS)
 		a = move_new(aggcontext);
 		move_copy_policy(aggcontext, a, b);
 	}
+	else
+		move_check_policy(a, b);
 	if (a->nends < 0)
 		a->nends = b->nends;
 	else if (b->nends >= 0 && a->nends != b->nends)
@@ -1012,6 +1085,7 @@ typedef struct DaysState
 	int32		quarters;
 	KamPeriod	period;
 	bool		minus_infinity; /* an order at -infinity */
+	struct varlena *period_arg; /* the argument the period was read from */
 	int64		n;
 	int64		cap;
 	int32	   *days;
@@ -1034,6 +1108,15 @@ minus_months(DateADT d, int32 months)
 	if (dd > day_tab[isleap(y)][m - 1])
 		dd = day_tab[isleap(y)][m - 1];
 	return date2j(y, m, dd) - POSTGRES_EPOCH_JDATE;
+}
+
+static pg_noinline void
+days_differ(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("as_of, period and quarters of kam.tier_days must be the same in every row"),
+			 errhint("Pass constants, e.g. from a subquery.")));
 }
 
 static DaysState *
@@ -1085,7 +1168,13 @@ kam_tier_days_trans(PG_FUNCTION_ARGS)
 					 errhint("of_last_quarters of kam.loyalty_ladder is between 1 and 40.")));
 		st = days_new(aggcontext, as_of,
 					  kam_period_from_text(PG_GETARG_TEXT_PP(3), "period"), quarters);
+		st->period_arg = arg_copy(aggcontext, PG_GETARG_DATUM(3));
 	}
+	else if (PG_ARGISNULL(2) || PG_ARGISNULL(3) || PG_ARGISNULL(4) ||
+			 PG_GETARG_DATEADT(2) != st->as_of || PG_GETARG_INT32(4) != st->quarters ||
+			 (!arg_same(PG_GETARG_DATUM(3), st->period_arg) &&
+			  kam_period_from_text(PG_GETARG_TEXT_PP(3), "period") != st->period))
+		days_differ();
 	if (PG_ARGISNULL(1))
 		PG_RETURN_POINTER(st);
 	ts = PG_GETARG_TIMESTAMPTZ(1);
@@ -1120,12 +1209,12 @@ kam_tier_days_combine(PG_FUNCTION_ARGS)
 	if (b == NULL)
 		PG_RETURN_POINTER(a);
 	if (a == NULL)
+	{
 		a = days_new(aggcontext, b->as_of, b->period, b->quarters);
+		a->period_arg = b->period_arg ? arg_copy(aggcontext, PointerGetDatum(b->period_arg)) : NULL;
+	}
 	else if (a->as_of != b->as_of || a->period != b->period || a->quarters != b->quarters)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("as_of, period and quarters of kam.tier_days must be the same in every row"),
-				 errhint("Pass constants, e.g. from a subquery.")));
+		days_differ();
 	a->minus_infinity |= b->minus_infinity;
 	if (a->n + b->n > a->cap)
 	{
@@ -1295,8 +1384,8 @@ kam_tier_days_final(PG_FUNCTION_ARGS)
  */
 typedef struct PolicyCache
 {
-	Datum		cut_datum;
-	Datum		min_datum;
+	struct varlena *cut_arg;	/* the arguments the arrays were read from */
+	struct varlena *min_arg;
 	int32		npol;
 	double	   *cut;			/* NaN: no share rule */
 	double	   *minrev;			/* NaN: no revenue rule */
@@ -1339,7 +1428,8 @@ kam_policy_tier(PG_FUNCTION_ARGS)
 	v = PG_GETARG_FLOAT8(0);
 	if (!(v > 0))
 		PG_RETURN_NULL();
-	if (c == NULL || c->cut_datum != PG_GETARG_DATUM(2) || c->min_datum != PG_GETARG_DATUM(3))
+	if (c == NULL || !arg_same(PG_GETARG_DATUM(2), c->cut_arg) ||
+		!arg_same(PG_GETARG_DATUM(3), c->min_arg))
 	{
 		MemoryContext cxt = fcinfo->flinfo->fn_mcxt;
 		int			ncut,
@@ -1356,8 +1446,8 @@ kam_policy_tier(PG_FUNCTION_ARGS)
 							ncut, nmin),
 					 errhint("Pass share_cutoff and min_revenue of kam.tier_policy, each as array_agg(... ORDER BY rank, tier).")));
 		c->npol = ncut;
-		c->cut_datum = PG_GETARG_DATUM(2);
-		c->min_datum = PG_GETARG_DATUM(3);
+		c->cut_arg = arg_copy(cxt, PG_GETARG_DATUM(2));
+		c->min_arg = arg_copy(cxt, PG_GETARG_DATUM(3));
 	}
 	share_null = PG_ARGISNULL(1);
 	share = share_null ? 0 : PG_GETARG_FLOAT8(1);

@@ -146,6 +146,7 @@ COMMENT ON FUNCTION @extschema@.revenue_12m_final(internal) IS 'final function o
 CREATE AGGREGATE @extschema@.revenue_12m(ordered_at timestamptz, amount float8, ends date[]) (
 	SFUNC = @extschema@.revenue_12m_trans,
 	STYPE = internal,
+	SSPACE = 200,				-- bytes per customer, typically: lets the planner hash-aggregate
 	FINALFUNC = @extschema@.revenue_12m_final,
 	COMBINEFUNC = @extschema@.revenue_12m_combine,
 	SERIALFUNC = @extschema@.revenue_12m_serialize,
@@ -179,6 +180,7 @@ COMMENT ON FUNCTION @extschema@.tier_days_final(internal) IS 'final function of 
 CREATE AGGREGATE @extschema@.tier_days(ordered_at timestamptz, as_of date, period text, quarters int4) (
 	SFUNC = @extschema@.tier_days_trans,
 	STYPE = internal,
+	SSPACE = 100,				-- bytes per customer, typically: lets the planner hash-aggregate
 	FINALFUNC = @extschema@.tier_days_final,
 	COMBINEFUNC = @extschema@.tier_days_combine,
 	SERIALFUNC = @extschema@.tier_days_serialize,
@@ -512,7 +514,9 @@ ON CONFLICT (name) DO UPDATE SET value = excluded.value, type = excluded.type,
 --   {rev}    per customer, its trailing-12-month revenue at every end of CTE
 --            ends (end_no 1, 2, ... in end_date order, end_date) as one
 --            float8[] indexed by end_no (kam.revenue_12m: each order read once,
---            exact sums);
+--            exact sums; orders outside every window are skipped by the
+--            aggregate, not by a WHERE on run-time bounds, whose row estimate
+--            of 0.5% led the planner to a serial plan);
 --   {tiered} the policy tier of each row of CTE ranked (revenue_12m,
 --            share_above).
 -- Trailing 12 months ending at day e = the days ((e + 1) - 12 months) .. e.
@@ -524,8 +528,6 @@ rev AS (
 		   @extschema@.revenue_12m(o.ordered_at, o.amount,
 								   (SELECT array_agg(e.end_date ORDER BY e.end_no) FROM ends e)) AS revenue
 	  FROM @extschema@.orders o
-	 WHERE o.ordered_at < (SELECT max(e.end_date) + 1 FROM ends e)
-	   AND o.ordered_at >= (SELECT min(e.end_date) + 1 FROM ends e) - interval '12 months'
 	 GROUP BY o.customer_id)$f$),
 	('{tiered}', $f$
 pol AS MATERIALIZED (
@@ -553,13 +555,14 @@ p AS MATERIALIZED (
 hist AS (
 	-- one pass: kam.tier_days gives periods, quarter mask, purchase days and recency,
 	-- kam.revenue_12m the exact trailing-12-month revenue
-	-- (p through scalar subqueries: evaluated once, not joined to every order)
+	-- (p through scalar subqueries: evaluated once, not joined to every order; the
+	-- aggregates skip orders after as_of, a customer with only such orders gets
+	-- the figures of one without orders)
 	SELECT o.customer_id,
 		   @extschema@.tier_days(o.ordered_at, (SELECT p.as_of FROM p), (SELECT p.per FROM p),
 								 (SELECT p.k FROM p)) AS d,
 		   @extschema@.revenue_12m(o.ordered_at, o.amount, (SELECT p.ends FROM p)) AS r
 	  FROM @extschema@.orders o
-	 WHERE o.ordered_at < (SELECT p.as_of + 1 FROM p)
 	 GROUP BY o.customer_id),
 base AS (
 	SELECT c.customer_id, c.name, c.account_manager,
@@ -698,7 +701,9 @@ WITH p AS (
 		   CASE WHEN @extschema@.setting('period'::pg_catalog.text) = 'quarter' THEN interval '3 months'
 				ELSE ('1 ' || @extschema@.setting('period'::pg_catalog.text))::interval END AS len),
 first_order AS (
-	SELECT min(o.ordered_at)::date AS day FROM p, @extschema@.orders o WHERE o.ordered_at < p.as_of + 1),
+	-- the bound as a scalar subquery, not a join with p: a parallel scan can take it
+	SELECT min(o.ordered_at)::date AS day FROM @extschema@.orders o
+	 WHERE o.ordered_at < (SELECT p.as_of + 1 FROM p)),
 ends AS (
 	SELECT (row_number() OVER (ORDER BY s))::integer AS end_no, s::date AS period_start,
 		   LEAST((s + p.len)::date - 1, p.as_of) AS end_date

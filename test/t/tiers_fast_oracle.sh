@@ -59,6 +59,62 @@ out=$(
 		checks demo_month $views
 		echo "SELECT kam.set('period', 'quarter');"
 		checks demo_quarter tier_changes tier_movements period_kpis
+		# the aggregates' own partial states (combine, serialize, deserialize): ungrouped,
+		# against numeric sums, and kam.tier_movements over stored vectors, parallel = serial
+		cat <<'SQL'
+SELECT kam.set('period', 'month');
+CREATE FUNCTION pg_temp.plan_has(q text, pat text) RETURNS int LANGUAGE plpgsql AS $$
+DECLARE
+	l text;
+BEGIN
+	FOR l IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
+		IF l LIKE pat THEN
+			RETURN 1;
+		END IF;
+	END LOOP;
+	RETURN 0;
+END
+$$;
+CREATE TEMP TABLE ends AS
+SELECT array_agg((m + interval '1 month')::date - 1 ORDER BY m) AS e
+  FROM generate_series('2023-01-01'::timestamp, '2025-12-01', '1 month') m;
+CREATE TABLE vec AS
+SELECT o.customer_id, kam.revenue_12m(o.ordered_at, o.amount, (SELECT e FROM ends)) AS r
+  FROM kam.orders o GROUP BY 1;
+CREATE TEMP TABLE pol AS
+SELECT array_agg(share_cutoff ORDER BY rank, tier) AS c, array_agg(min_revenue ORDER BY rank, tier) AS m,
+	   array_agg(rank ORDER BY rank, tier) AS r FROM kam.tier_policy;
+CREATE TEMP TABLE total_ref AS
+SELECT array_agg(s ORDER BY j) AS r FROM (
+	SELECT j, (SELECT sum(o.amount::numeric)::float8 FROM demo.orders o
+				WHERE o.ordered_at >= ((SELECT e FROM ends)[j] + 1) - interval '12 months'
+				  AND o.ordered_at < (SELECT e FROM ends)[j] + 1) AS s
+	  FROM generate_series(1, 36) j) x;
+CREATE TEMP TABLE s AS
+SELECT (SELECT kam.revenue_12m(o.ordered_at, o.amount, (SELECT e FROM ends)) FROM kam.orders o) AS total,
+	   (SELECT kam.tier_movements(v.r, (SELECT c FROM pol), (SELECT m FROM pol), (SELECT r FROM pol)) FROM vec v) AS moves;
+SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2; SET force_parallel_mode = on;
+SELECT 'check', 'aggregates', 'parallel_plans', 'partial',
+	   1 - pg_temp.plan_has('SELECT kam.tier_movements(v.r, (SELECT c FROM pol), (SELECT m FROM pol), (SELECT r FROM pol)) FROM vec v', '%Partial Aggregate%'),
+	   1 - pg_temp.plan_has('SELECT kam.revenue_12m(o.ordered_at, o.amount, (SELECT e FROM ends)) FROM kam.orders o', '%Partial Aggregate%'),
+	   1;
+SELECT 'check', 'aggregates', 'revenue_12m', 'parallel_vs_numeric',
+	   (SELECT (kam.revenue_12m(o.ordered_at, o.amount, (SELECT e FROM ends)) IS DISTINCT FROM (SELECT r FROM total_ref))::int
+		  FROM kam.orders o),
+	   (SELECT (total IS DISTINCT FROM (SELECT r FROM total_ref))::int FROM s), 36;
+SELECT 'check', 'aggregates', 'tier_movements', 'parallel_vs_serial',
+	   (SELECT (kam.tier_movements(v.r, pol.c, pol.m, pol.r) IS DISTINCT FROM (SELECT moves FROM s))::int
+		  FROM vec v, pol),
+	   (SELECT ((SELECT array_agg(moves[k][j] ORDER BY k, j) FROM generate_series(1, 2) k, generate_series(2, 36) j)
+				IS DISTINCT FROM
+				(SELECT array_agg(x ORDER BY k, period_start)
+				   FROM oracle.tier_movements, LATERAL (VALUES (1, upgraded), (2, downgraded)) v(k, x)
+				  WHERE period_start > '2023-01-01'))::int
+		  FROM s), 36;
+RESET parallel_setup_cost; RESET parallel_tuple_cost; RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather; RESET force_parallel_mode;
+SQL
 	} | run "$db"
 
 	{
