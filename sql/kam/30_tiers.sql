@@ -118,6 +118,118 @@ COMMENT ON AGGREGATE @extschema@.pareto_fraction(float8, float8) IS
 'smallest fraction of rows (largest first) whose values reach `share` of the total';
 
 -- ---------------------------------------------------------------------------
+-- Trailing-12-month revenue at many period ends, and tier movements between
+-- consecutive ends, see src/tier_window.c: the per-period tier views
+-- (kam.tier_changes, kam.tier_movements) read each order once.
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION @extschema@.revenue_12m_trans(internal, timestamptz, float8, date[])
+RETURNS internal AS 'MODULE_PATHNAME', 'kam_revenue_12m_trans'
+LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.revenue_12m_combine(internal, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'kam_revenue_12m_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.revenue_12m_serialize(internal)
+RETURNS bytea AS 'MODULE_PATHNAME', 'kam_revenue_12m_serialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.revenue_12m_deserialize(bytea, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'kam_revenue_12m_deserialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.revenue_12m_final(internal)
+RETURNS float8[] AS 'MODULE_PATHNAME', 'kam_revenue_12m_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.revenue_12m_trans(internal, timestamptz, float8, date[]) IS 'transition function of kam.revenue_12m; not for direct use';
+COMMENT ON FUNCTION @extschema@.revenue_12m_combine(internal, internal) IS 'combine function of kam.revenue_12m; not for direct use';
+COMMENT ON FUNCTION @extschema@.revenue_12m_serialize(internal) IS 'serialize function of kam.revenue_12m; not for direct use';
+COMMENT ON FUNCTION @extschema@.revenue_12m_deserialize(bytea, internal) IS 'deserialize function of kam.revenue_12m; not for direct use';
+COMMENT ON FUNCTION @extschema@.revenue_12m_final(internal) IS 'final function of kam.revenue_12m; not for direct use';
+
+CREATE AGGREGATE @extschema@.revenue_12m(ordered_at timestamptz, amount float8, ends date[]) (
+	SFUNC = @extschema@.revenue_12m_trans,
+	STYPE = internal,
+	SSPACE = 200,				-- bytes per customer, typically: lets the planner hash-aggregate
+	FINALFUNC = @extschema@.revenue_12m_final,
+	COMBINEFUNC = @extschema@.revenue_12m_combine,
+	SERIALFUNC = @extschema@.revenue_12m_serialize,
+	DESERIALFUNC = @extschema@.revenue_12m_deserialize,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.revenue_12m(timestamptz, float8, date[]) IS
+'exact revenue of the orders in the trailing 12 months ending at each of the ascending ends (days ((end + 1) - 12 months) .. end in the session time zone), NULL where none has an amount';
+
+CREATE FUNCTION @extschema@.tier_days_trans(internal, timestamptz, date, text, int4)
+RETURNS internal AS 'MODULE_PATHNAME', 'kam_tier_days_trans'
+LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tier_days_combine(internal, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'kam_tier_days_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tier_days_serialize(internal)
+RETURNS bytea AS 'MODULE_PATHNAME', 'kam_tier_days_serialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tier_days_deserialize(bytea, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'kam_tier_days_deserialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tier_days_final(internal)
+RETURNS int8[] AS 'MODULE_PATHNAME', 'kam_tier_days_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.tier_days_trans(internal, timestamptz, date, text, int4) IS 'transition function of kam.tier_days; not for direct use';
+COMMENT ON FUNCTION @extschema@.tier_days_combine(internal, internal) IS 'combine function of kam.tier_days; not for direct use';
+COMMENT ON FUNCTION @extschema@.tier_days_serialize(internal) IS 'serialize function of kam.tier_days; not for direct use';
+COMMENT ON FUNCTION @extschema@.tier_days_deserialize(bytea, internal) IS 'deserialize function of kam.tier_days; not for direct use';
+COMMENT ON FUNCTION @extschema@.tier_days_final(internal) IS 'final function of kam.tier_days; not for direct use';
+
+CREATE AGGREGATE @extschema@.tier_days(ordered_at timestamptz, as_of date, period text, quarters int4) (
+	SFUNC = @extschema@.tier_days_trans,
+	STYPE = internal,
+	SSPACE = 100,				-- bytes per customer, typically: lets the planner hash-aggregate
+	FINALFUNC = @extschema@.tier_days_final,
+	COMBINEFUNC = @extschema@.tier_days_combine,
+	SERIALFUNC = @extschema@.tier_days_serialize,
+	DESERIALFUNC = @extschema@.tier_days_deserialize,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.tier_days(timestamptz, date, text, int4) IS
+'one customer''s purchase-day figures up to as_of, as int8[]: distinct periods over the history, mask of the trailing 3-month windows with an order (bit 0 = latest, `quarters` of them), distinct days in the trailing 12 months, days since the last of them (NULL without)';
+
+CREATE FUNCTION @extschema@.policy_tier(revenue_12m float8, share_above float8, share_cutoff float8[], min_revenue float8[])
+RETURNS int4 AS 'MODULE_PATHNAME', 'kam_policy_tier'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.policy_tier(float8, float8, float8[], float8[]) IS
+'position (1-based) in the policy arrays (rank, tier order; NULL element = no rule) of the first tier whose rules a customer meets: revenue > 0, share_above < share_cutoff, revenue >= min_revenue; NULL for none';
+
+CREATE FUNCTION @extschema@.tier_movements_trans(internal, float8[], float8[], float8[], int4[])
+RETURNS internal AS 'MODULE_PATHNAME', 'kam_tier_movements_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tier_movements_combine(internal, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'kam_tier_movements_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tier_movements_serialize(internal)
+RETURNS bytea AS 'MODULE_PATHNAME', 'kam_tier_movements_serialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tier_movements_deserialize(bytea, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'kam_tier_movements_deserialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tier_movements_final(internal)
+RETURNS int8[] AS 'MODULE_PATHNAME', 'kam_tier_movements_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.tier_movements_trans(internal, float8[], float8[], float8[], int4[]) IS 'transition function of kam.tier_movements; not for direct use';
+COMMENT ON FUNCTION @extschema@.tier_movements_combine(internal, internal) IS 'combine function of kam.tier_movements; not for direct use';
+COMMENT ON FUNCTION @extschema@.tier_movements_serialize(internal) IS 'serialize function of kam.tier_movements; not for direct use';
+COMMENT ON FUNCTION @extschema@.tier_movements_deserialize(bytea, internal) IS 'deserialize function of kam.tier_movements; not for direct use';
+COMMENT ON FUNCTION @extschema@.tier_movements_final(internal) IS 'final function of kam.tier_movements; not for direct use';
+
+CREATE AGGREGATE @extschema@.tier_movements(revenue_12m float8[], share_cutoff float8[], min_revenue float8[], tier_rank int4[]) (
+	SFUNC = @extschema@.tier_movements_trans,
+	STYPE = internal,
+	FINALFUNC = @extschema@.tier_movements_final,
+	COMBINEFUNC = @extschema@.tier_movements_combine,
+	SERIALFUNC = @extschema@.tier_movements_serialize,
+	DESERIALFUNC = @extschema@.tier_movements_deserialize,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.tier_movements(float8[], float8[], float8[], int4[]) IS
+'over customers'' kam.revenue_12m vectors and the policy tiers (arrays in rank, tier order): per end, customers whose tier went up (row 1) or down (row 2) from the previous end';
+
+-- ---------------------------------------------------------------------------
 -- Policy tables: user-editable, kept by pg_dump, shipped with defaults.
 --
 -- Every policy table has a column is_default, true only on the rows this
@@ -399,81 +511,64 @@ ON CONFLICT (name) DO UPDATE SET value = excluded.value, type = excluded.type,
 
 -- ---------------------------------------------------------------------------
 -- Report views.  The definitions share fragments, spliced in below:
---   {daily}  revenue per customer and day (exact numeric sums), orders in the
---            windows;
---   {win}    trailing-12-month revenue, last order day and purchase days per
---            window end (CTE ends: end_no 1, 2, ... in end_date order, end_date)
---            and customer;
+--   {rev}    per customer, its trailing-12-month revenue at every end of CTE
+--            ends (end_no 1, 2, ... in end_date order, end_date) as one
+--            float8[] indexed by end_no (kam.revenue_12m: each order read once,
+--            exact sums; orders outside every window are skipped by the
+--            aggregate, not by a WHERE on run-time bounds, whose row estimate
+--            of 0.5% led the planner to a serial plan);
 --   {tiered} the policy tier of each row of CTE ranked (revenue_12m,
 --            share_above).
 -- Trailing 12 months ending at day e = the days ((e + 1) - 12 months) .. e.
 -- ---------------------------------------------------------------------------
 WITH f(name, body) AS (VALUES
-	('{daily}', $f$
-daily AS (
-	SELECT o.customer_id, o.ordered_at::date AS day, sum(o.amount::numeric) AS amount
+	('{rev}', $f$
+rev AS (
+	SELECT o.customer_id,
+		   @extschema@.revenue_12m(o.ordered_at, o.amount,
+								   (SELECT array_agg(e.end_date ORDER BY e.end_no) FROM ends e)) AS revenue
 	  FROM @extschema@.orders o
-	 WHERE o.ordered_at < (SELECT max(e.end_date) + 1 FROM ends e)
-	   AND o.ordered_at >= (SELECT min(e.end_date) + 1 FROM ends e) - interval '12 months'
-	 GROUP BY o.customer_id, o.ordered_at::date)$f$),
-	('{win}', $f$
-bounds AS (
-	SELECT array_agg(e.end_date ORDER BY e.end_no) AS ends,
-		   array_agg(((e.end_date + 1) - interval '12 months')::date ORDER BY e.end_no) AS starts
-	  FROM ends e),
-win AS (
-	-- the windows holding a day are the ends numbered from (ends before the day) + 1
-	-- to (window starts on or before the day): found by binary search, not a range join
-	SELECT j.end_no, d.customer_id, sum(d.amount)::float8 AS revenue_12m,
-		   max(d.day) AS last_day, count(*) AS days
-	  FROM daily d
-	 CROSS JOIN LATERAL generate_series(width_bucket(d.day - 1, (SELECT b.ends FROM bounds b)) + 1,
-										width_bucket(d.day, (SELECT b.starts FROM bounds b))) j(end_no)
-	 GROUP BY j.end_no, d.customer_id)$f$),
+	 GROUP BY o.customer_id)$f$),
 	('{tiered}', $f$
 pol AS MATERIALIZED (
-	SELECT t.tier, t.rank, t.share_cutoff, t.min_revenue FROM @extschema@.tier_policy t),
+	SELECT array_agg(t.tier ORDER BY t.rank, t.tier) AS tiers, array_agg(t.rank ORDER BY t.rank, t.tier) AS ranks,
+		   array_agg(t.share_cutoff ORDER BY t.rank, t.tier) AS share_cutoff,
+		   array_agg(t.min_revenue ORDER BY t.rank, t.tier) AS min_revenue
+	  FROM @extschema@.tier_policy t),
 tiered AS (
-	SELECT r.*, t.tier, t.rank AS tier_rank
+	SELECT r.*, pol.tiers[x.i] AS tier, pol.ranks[x.i] AS tier_rank
 	  FROM ranked r
-	  LEFT JOIN LATERAL (
-		SELECT pol.tier, pol.rank
-		  FROM pol
-		 WHERE r.revenue_12m > 0
-		   AND (pol.share_cutoff IS NULL OR r.share_above < pol.share_cutoff)
-		   AND (pol.min_revenue IS NULL OR r.revenue_12m >= pol.min_revenue)
-		 ORDER BY pol.rank, pol.tier
-		 LIMIT 1) t ON true)$f$)
+	 CROSS JOIN pol
+	 CROSS JOIN LATERAL (SELECT @extschema@.policy_tier(r.revenue_12m, r.share_above,
+														pol.share_cutoff, pol.min_revenue) AS i) x)$f$)
 ),
 v(name, position, requires, definition, description) AS (VALUES
 ('customer_tier', 300, ARRAY['orders', 'customers'], $v$
 WITH ladder AS MATERIALIZED (
 	SELECT l.stage, l.rank, l.min_purchase_periods, l.min_active_quarters, l.of_last_quarters
 	  FROM @extschema@.loyalty_ladder l),
-p AS (
-	-- qb: the starts of the trailing quarters K .. 1, then as_of + 1, ascending, so that
-	-- width_bucket(day, qb) = b puts the day in quarter K + 1 - b (b = 0: before them)
-	SELECT x.as_of, x.per, x.k, ((x.as_of + 1) - interval '12 months')::date AS win_start,
-		   ARRAY(SELECT ((x.as_of + 1) - 3 * q * interval '1 month')::date
-				   FROM generate_series(x.k, 0, -1) q) AS qb
+p AS MATERIALIZED (
+	-- k: the trailing quarters the ladder reads (materialized: the settings are read once)
+	SELECT x.as_of, x.per, x.k, ARRAY[x.as_of] AS ends
 	  FROM (SELECT @extschema@.as_of() AS as_of, @extschema@.setting('rfm_period'::pg_catalog.text) AS per,
 				   COALESCE((SELECT max(l.of_last_quarters) FROM ladder l), 0) AS k) x),
 hist AS (
+	-- one pass: kam.tier_days gives periods, quarter mask, purchase days and recency,
+	-- kam.revenue_12m the exact trailing-12-month revenue
+	-- (p through scalar subqueries: evaluated once, not joined to every order; the
+	-- aggregates skip orders after as_of, a customer with only such orders gets
+	-- the figures of one without orders)
 	SELECT o.customer_id,
-		   count(DISTINCT date_trunc(p.per, o.ordered_at)) AS periods,
-		   COALESCE(bit_or(CASE WHEN b.b > 0 THEN 1::int8 << (p.k - b.b) END), 0) AS qmask,
-		   sum(o.amount::numeric) FILTER (WHERE o.ordered_at >= p.win_start) AS revenue,
-		   max(o.ordered_at::date) FILTER (WHERE o.ordered_at >= p.win_start) AS last_day,
-		   count(DISTINCT o.ordered_at::date) FILTER (WHERE o.ordered_at >= p.win_start) AS days
-	  FROM p, @extschema@.orders o
-	 CROSS JOIN LATERAL (SELECT width_bucket(o.ordered_at::date, p.qb) AS b) b
-	 WHERE o.ordered_at < p.as_of + 1
+		   @extschema@.tier_days(o.ordered_at, (SELECT p.as_of FROM p), (SELECT p.per FROM p),
+								 (SELECT p.k FROM p)) AS d,
+		   @extschema@.revenue_12m(o.ordered_at, o.amount, (SELECT p.ends FROM p)) AS r
+	  FROM @extschema@.orders o
 	 GROUP BY o.customer_id),
 base AS (
 	SELECT c.customer_id, c.name, c.account_manager,
-		   COALESCE(h.revenue, 0)::float8 AS revenue_12m, p.as_of - h.last_day AS recency_days,
-		   COALESCE(h.days, 0) AS days, COALESCE(h.periods, 0) AS periods, COALESCE(h.qmask, 0) AS qmask
-	  FROM p, @extschema@.customers c
+		   COALESCE(h.r[1], 0) AS revenue_12m, h.d[4]::integer AS recency_days,
+		   COALESCE(h.d[3], 0) AS days, COALESCE(h.d[1], 0) AS periods, COALESCE(h.d[2], 0) AS qmask
+	  FROM @extschema@.customers c
 	  LEFT JOIN hist h ON h.customer_id = c.customer_id),
 ranked AS (
 	SELECT b.*,
@@ -489,22 +584,27 @@ ranked AS (
 		   wr AS (PARTITION BY b.days > 0 ORDER BY b.recency_days DESC),
 		   wf AS (PARTITION BY b.days > 0 ORDER BY b.days),
 		   wm AS (PARTITION BY b.days > 0 ORDER BY b.revenue_12m)),
-{tiered}
+{tiered},
+stages AS (
+	-- the stage depends only on (periods, qmask): once per distinct pair, not per customer
+	SELECT k.periods, k.qmask, st.stage
+	  FROM (SELECT DISTINCT t.periods, t.qmask FROM tiered t) k
+	  LEFT JOIN LATERAL (
+		SELECT s.stage
+		  FROM (SELECT l.stage, l.rank,
+					   bool_and((l.min_purchase_periods IS NULL OR k.periods >= l.min_purchase_periods)
+								AND (l.min_active_quarters IS NULL
+									 OR bit_count((k.qmask & ((1::int8 << l.of_last_quarters) - 1))::bit(64)) >= l.min_active_quarters))
+						   OVER (ORDER BY l.rank, l.stage) AS reached
+				  FROM ladder l) s
+		 WHERE s.reached
+		 ORDER BY s.rank DESC, s.stage DESC
+		 LIMIT 1) st ON true)
 SELECT t.customer_id, t.name, t.account_manager, t.revenue_12m, t.cumulative_share, t.abc, t.tier,
 	   t.r_score, t.f_score, t.m_score, m.segment, st.stage
   FROM tiered t
   LEFT JOIN @extschema@.rfm_segment_map m ON m.r_score = t.r_score AND m.f_score = t.f_score
-  LEFT JOIN LATERAL (
-	SELECT s.stage
-	  FROM (SELECT l.stage, l.rank,
-				   bool_and((l.min_purchase_periods IS NULL OR t.periods >= l.min_purchase_periods)
-							AND (l.min_active_quarters IS NULL
-								 OR bit_count((t.qmask & ((1::int8 << l.of_last_quarters) - 1))::bit(64)) >= l.min_active_quarters))
-					   OVER (ORDER BY l.rank, l.stage) AS reached
-			  FROM ladder l) s
-	 WHERE s.reached
-	 ORDER BY s.rank DESC, s.stage DESC
-	 LIMIT 1) st ON true
+  LEFT JOIN stages st ON st.periods = t.periods AND st.qmask = t.qmask
 $v$,
 'Each customer''s trailing-12-month revenue, ABC class, policy tier, RFM scores and segment, and loyalty stage at kam.as_of()'),
 
@@ -567,8 +667,11 @@ ends AS (
 	SELECT 1 AS end_no, p.before AS end_date FROM p
 	UNION ALL
 	SELECT 2, p.as_of FROM p),
-{daily},
-{win},
+{rev},
+win AS (
+	SELECT j.end_no, r.customer_id, r.revenue[j.end_no] AS revenue_12m
+	  FROM rev r CROSS JOIN (VALUES (1), (2)) j(end_no)
+	 WHERE r.revenue[j.end_no] IS NOT NULL),
 ranked AS (
 	SELECT w.*, @extschema@.cumulative_share_above(w.revenue_12m)
 		   OVER (PARTITION BY w.end_no ORDER BY w.revenue_12m DESC) AS share_above
@@ -598,7 +701,9 @@ WITH p AS (
 		   CASE WHEN @extschema@.setting('period'::pg_catalog.text) = 'quarter' THEN interval '3 months'
 				ELSE ('1 ' || @extschema@.setting('period'::pg_catalog.text))::interval END AS len),
 first_order AS (
-	SELECT min(o.ordered_at)::date AS day FROM p, @extschema@.orders o WHERE o.ordered_at < p.as_of + 1),
+	-- the bound as a scalar subquery, not a join with p: a parallel scan can take it
+	SELECT min(o.ordered_at)::date AS day FROM @extschema@.orders o
+	 WHERE o.ordered_at < (SELECT p.as_of + 1 FROM p)),
 ends AS (
 	SELECT (row_number() OVER (ORDER BY s))::integer AS end_no, s::date AS period_start,
 		   LEAST((s + p.len)::date - 1, p.as_of) AS end_date
@@ -607,20 +712,20 @@ ends AS (
 		   -- first order is an error (22008) rather than an endless series
 		   generate_series(@extschema@.period_start(f.day, p.per)::timestamp,
 						   @extschema@.period_start(p.as_of, p.per)::timestamp, p.len) s),
-{daily},
-{win},
-ranked AS (
-	SELECT w.*, @extschema@.cumulative_share_above(w.revenue_12m)
-		   OVER (PARTITION BY w.end_no ORDER BY w.revenue_12m DESC) AS share_above
-	  FROM win w),
-{tiered}
+{rev},
+pol AS (
+	SELECT array_agg(t.share_cutoff ORDER BY t.rank, t.tier) AS share_cutoff,
+		   array_agg(t.min_revenue ORDER BY t.rank, t.tier) AS min_revenue,
+		   array_agg(t.rank ORDER BY t.rank, t.tier) AS tier_rank
+	  FROM @extschema@.tier_policy t),
+m AS (
+	SELECT @extschema@.tier_movements(r.revenue, pol.share_cutoff, pol.min_revenue, pol.tier_rank) AS m
+	  FROM rev r, pol)
 SELECT e.period_start,
-	   count(*) FILTER (WHERE cur.tier_rank < prev.tier_rank) AS upgraded,
-	   count(*) FILTER (WHERE cur.tier_rank > prev.tier_rank) AS downgraded
+	   COALESCE(m.m[1][e.end_no], 0) AS upgraded,
+	   COALESCE(m.m[2][e.end_no], 0) AS downgraded
   FROM ends e
-  LEFT JOIN (tiered cur JOIN tiered prev ON prev.customer_id = cur.customer_id AND prev.end_no = cur.end_no - 1)
-	ON cur.end_no = e.end_no
- GROUP BY e.period_start
+  LEFT JOIN m ON true
  ORDER BY e.period_start
 $v$,
 'Per reporting period (setting period): customers whose tier went up or down between the trailing-12-month windows ending at the previous and this period''s end (the current period ends at kam.as_of())'),
@@ -660,9 +765,8 @@ $v$,
 )
 INSERT INTO @extschema@.report_views (name, position, requires, definition, description)
 SELECT v.name, v.position, v.requires,
-	   replace(replace(replace(v.definition,
-		   '{daily}', (SELECT f.body FROM f WHERE f.name = '{daily}')),
-		   '{win}', (SELECT f.body FROM f WHERE f.name = '{win}')),
+	   replace(replace(v.definition,
+		   '{rev}', (SELECT f.body FROM f WHERE f.name = '{rev}')),
 		   '{tiered}', (SELECT f.body FROM f WHERE f.name = '{tiered}')),
 	   v.description
   FROM v

@@ -4,17 +4,66 @@
 #      with sum() OVER, and against a bare ORDER BY of the values;
 #   2. kam.customer_tier end to end on the demo data set against a bare
 #      GROUP BY customer over the orders and against the same columns in
-#      hand-written SQL.
+#      hand-written SQL;
+#   3. every tier view (SELECT * of all rows) against the same bare GROUP BY,
+#      and, with KAM_BENCH_OLD=1 (the default up to 1,000,000 orders), the
+#      previous definitions of the views (test/t/tiers_fast_oracle.sql).
 # Each figure is the median of KAM_BENCH_RUNS (default 5) runs, reported as a
 # ratio to the baseline measured in the same run.
 #   bash test/bench/tiers.sh
 #   KAM_BENCH_VALUES=1000000 KAM_BENCH_CUSTOMERS=20000 KAM_BENCH_ORDERS=500000 bash test/bench/tiers.sh
+# KAM_BENCH_DB=name runs part 3 only, in database `name` of the server that
+# PGHOST / PGPORT name (kam installed and bound, e.g. by kam_load_demo), so
+# that a large data set is generated once:
+#   KAM_BENCH_DB=big KAM_BENCH_RUNS=3 bash test/bench/tiers.sh
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 N=${KAM_BENCH_VALUES:-1000000}
 CUSTOMERS=${KAM_BENCH_CUSTOMERS:-20000}
 ORDERS=${KAM_BENCH_ORDERS:-500000}
 RUNS=${KAM_BENCH_RUNS:-5}
+tier_views="customer_tier tier_summary pareto_curve tier_changes tier_movements visit_compliance manager_visit_compliance period_kpis"
+median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+# views_bench DB: part 3 (interleaved runs, as below)
+views_bench() {
+	local db=$1 old=${KAM_BENCH_OLD:-} i q v n
+	local -A t
+	n=$(kam_psql -d "$db" -At -c "SELECT count(*) FROM kam.orders")
+	[ -n "$old" ] || { [ "$n" -le 1000000 ] && old=1 || old=0; }
+	if [ "$old" = 1 ]; then
+		kam_psql -d "$db" -c "DROP SCHEMA IF EXISTS oracle CASCADE" >/dev/null 2>&1
+		kam_psql -d "$db" -q -f "$(dirname "$0")/../t/tiers_fast_oracle.sql"
+	fi
+	local names=(group) ; local -A sql=([group]="SELECT count(x.*) FROM (SELECT customer_id, sum(amount) FROM kam.orders GROUP BY 1) x")
+	for v in $tier_views; do
+		names+=("$v"); sql[$v]="SELECT count(x.*) FROM kam.$v x"
+		if [ "$old" = 1 ]; then names+=("old_$v"); sql[old_$v]="SELECT count(x.*) FROM oracle.$v x"; fi
+	done
+	for ((i = 0; i < RUNS; i++)); do
+		for q in "${names[@]}"; do
+			t[$q]+="$(kam_psql -d "$db" -At -c '\timing on' -c "${sql[$q]}" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p') "
+		done
+	done
+	for q in "${names[@]}"; do
+		t[$q]=$(tr ' ' '\n' <<<"${t[$q]}" | grep . | median)
+	done
+	printf '\nkam tier views: %s orders; SELECT * (all rows), median of %s runs, ms and ratio to the bare GROUP BY\n' "$n" "$RUNS"
+	printf '| view | ms | / GROUP BY |%s\n' "$([ "$old" = 1 ] && echo ' before (ms) | before / now |')"
+	printf '|---|---|---|%s\n' "$([ "$old" = 1 ] && echo '---|---|')"
+	awk -v g="${t[group]}" 'BEGIN { printf "| `SELECT customer_id, sum(amount) FROM kam.orders GROUP BY 1` | %.0f | 1.00 |\n", g }'
+	for v in $tier_views; do
+		awk -v v="$v" -v x="${t[$v]}" -v g="${t[group]}" -v o="${t[old_$v]:-}" 'BEGIN {
+			printf "| `%s` | %.0f | %.2f |", v, x, x / g
+			if (o != "") printf " %.0f | %.1f |", o, o / x
+			printf "\n" }'
+	done
+}
+
+if [ -n "${KAM_BENCH_DB:-}" ]; then
+	views_bench "$KAM_BENCH_DB"
+	exit 0
+fi
 
 kam_ensure_deps
 kam_workdir
@@ -31,8 +80,6 @@ kam_psql -d kam_bench -c "SELECT setseed(0.42)" >/dev/null
 ms() {
 	kam_psql -d kam_bench -At -c '\timing on' -c "$1" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p'
 }
-median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-
 sort_sql="SELECT max(r) FROM (SELECT row_number() OVER (ORDER BY v DESC) AS r FROM bench_values) x"
 sql_abc="SELECT count(*) FILTER (WHERE c = 'A'), count(*) FILTER (WHERE c = 'B') FROM (
 	SELECT CASE WHEN v > 0 AND (run - grp) / total < 0.8 THEN 'A'
@@ -121,3 +168,5 @@ awk -v s="$t_sort" -v q="$t_sql" -v k="$t_abc" -v g="$t_group" -v t="$t_tier" -v
 	printf "| %-52s | %10.0f | %8.2f |\n", "kam.customer_tier (all columns, end to end)", t, t / g
 	printf "| %-52s | %10s | %8.2f |\n", "kam.customer_tier / hand-written SQL", "", t / h
 }'
+
+views_bench kam_bench
