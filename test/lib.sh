@@ -170,7 +170,8 @@ kam_psql() {
 }
 
 # kam_load_demo DB [customers] [orders] [seed]: database DB gets schema demo with the
-# generated customers, orders and visits, kam installed and bound to them.
+# generated customers, orders, visits, satisfaction surveys and complaints, kam
+# installed and bound to them.
 kam_load_demo() {
 	local db=$1 customers=${2:-20000} orders=${3:-500000} seed=${4:-42}
 	local gen=$KAM_TMP/kamgen out=$KAM_TMP/demo-$customers-$orders-$seed
@@ -179,8 +180,9 @@ kam_load_demo() {
 	"$gen" -c "$customers" -o "$orders" -s "$seed" -d "$out"
 	kam_psql -d postgres -c "CREATE DATABASE $db"
 	kam_psql -d "$db" -f "$KAM_ROOT/test/demo/schema.sql"
-	for t in customers orders visits; do
+	for t in customers orders visits feedback complaints; do
 		kam_psql -d "$db" -c "\\copy demo.$t FROM '$out/$t.csv' WITH (FORMAT csv)"
 	done
 	kam_psql -d "$db" -f "$KAM_ROOT/test/demo/bind.sql"
+	kam_psql -d "$db" -f "$KAM_ROOT/test/demo/bind_health.sql"
 }

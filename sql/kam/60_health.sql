@@ -344,28 +344,30 @@ r AS (
 v(name, position, requires, definition, description) AS (VALUES
 ('account_health', 600, ARRAY['orders', 'customers'], $v$
 WITH p AS (
-	SELECT x.as_of, ((x.as_of + 1) - interval '12 months')::date AS start_12m,
+	SELECT x.as_of, (x.as_of + 1)::timestamptz AS end_at,
+		   ((x.as_of + 1) - interval '12 months')::date AS start_12m,
 		   ((x.as_of + 1) - interval '24 months')::date AS start_24m,
 		   @extschema@.setting('feedback_kind'::pg_catalog.text) AS feedback_kind,
 		   @extschema@.setting('visit_weeks'::pg_catalog.text)::integer AS visit_weeks
 	  FROM (SELECT @extschema@.as_of() AS as_of) x),
 {pol},
-days AS (
-	SELECT o.customer_id, o.ordered_at::date AS day, sum(o.amount::numeric) AS amount
+-- one pass over the orders, in customer and day order: consecutive orders of
+-- a customer on different days are consecutive purchase days, so the gaps
+-- between distinct purchase days are the positive day - lag(day)
+ords AS (
+	SELECT o.customer_id, o.ordered_at::date AS day, o.amount
 	  FROM p, @extschema@.orders o
-	 WHERE o.ordered_at < p.as_of + 1
-	 GROUP BY o.customer_id, o.ordered_at::date),
+	 WHERE o.ordered_at < p.end_at),
 gaps AS (
-	SELECT d.customer_id, d.day - lag(d.day) OVER (PARTITION BY d.customer_id ORDER BY d.day) AS gap
-	  FROM days d),
-usual AS (
-	SELECT g.customer_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY g.gap) AS usual_gap
-	  FROM gaps g WHERE g.gap IS NOT NULL GROUP BY g.customer_id),
+	SELECT d.customer_id, d.day, d.amount,
+		   d.day - lag(d.day) OVER (PARTITION BY d.customer_id ORDER BY d.day) AS gap
+	  FROM ords d),
 hist AS (
-	SELECT d.customer_id, min(d.day) AS first_day, max(d.day) AS last_day,
-		   COALESCE(sum(d.amount) FILTER (WHERE d.day >= p.start_12m), 0)::float8 AS revenue_12m,
-		   COALESCE(sum(d.amount) FILTER (WHERE d.day >= p.start_24m AND d.day < p.start_12m), 0)::float8 AS revenue_prev_12m
-	  FROM p, days d GROUP BY d.customer_id),
+	SELECT g.customer_id, min(g.day) AS first_day, max(g.day) AS last_day,
+		   COALESCE(sum(g.amount::numeric) FILTER (WHERE g.day >= p.start_12m), 0)::float8 AS revenue_12m,
+		   COALESCE(sum(g.amount::numeric) FILTER (WHERE g.day >= p.start_24m AND g.day < p.start_12m), 0)::float8 AS revenue_prev_12m,
+		   percentile_cont(0.5) WITHIN GROUP (ORDER BY g.gap) FILTER (WHERE g.gap > 0) AS usual_gap
+	  FROM p, gaps g GROUP BY g.customer_id),
 total AS (
 	SELECT sum(h.revenue_12m::numeric) FILTER (WHERE h.revenue_12m > 0) AS revenue FROM hist h),
 fb AS (
@@ -405,9 +407,9 @@ a AS (
 		   (COALESCE(h.revenue_12m, 0)::numeric / total.revenue)::float8 AS revenue_share,
 		   {potential} AS potential,
 		   h.first_day AS first_order, h.last_day AS last_order,
-		   p.as_of - h.last_day AS days_silent, u.usual_gap::float8 AS usual_gap_days,
-		   CASE WHEN u.usual_gap > 0 THEN
-				100 * @extschema@.unit_clamp((1 - ((p.as_of - h.last_day) / u.usual_gap - pol.recency_grace) / pol.recency_fade)::pg_catalog.float8) END AS recency_score,
+		   p.as_of - h.last_day AS days_silent, h.usual_gap AS usual_gap_days,
+		   CASE WHEN h.usual_gap > 0 THEN
+				100 * @extschema@.unit_clamp((1 - ((p.as_of - h.last_day) / h.usual_gap - pol.recency_grace) / pol.recency_fade)::pg_catalog.float8) END AS recency_score,
 		   CASE WHEN h.revenue_prev_12m > 0 THEN h.revenue_12m / h.revenue_prev_12m END AS revenue_ratio,
 		   cv.p_alive, cv.clv_12m,
 		   CASE WHEN {bound:visits} AND tp.visits_per_week > 0
@@ -429,12 +431,11 @@ a AS (
 	  LEFT JOIN (SELECT DISTINCT ON (x.customer_id) x.* FROM @extschema@.customers x
 				  ORDER BY x.customer_id) c ON c.customer_id = t.customer_id
 	  LEFT JOIN hist h ON h.customer_id = t.customer_id
-	  LEFT JOIN usual u ON u.customer_id = t.customer_id
 	  LEFT JOIN cv ON cv.customer_id = t.customer_id
 	  LEFT JOIN vis ON vis.customer_id = t.customer_id
 	  LEFT JOIN sat ON sat.customer_id = t.customer_id
 	  LEFT JOIN cmp ON cmp.customer_id = t.customer_id),
-s AS (
+s AS MATERIALIZED (
 	SELECT a.*,
 		   CASE WHEN a.revenue_ratio IS NOT NULL THEN
 				100 * @extschema@.unit_clamp((1 - (1 - a.revenue_ratio) / a.trend_fade)::pg_catalog.float8) END AS trend_score,
@@ -466,11 +467,12 @@ SELECT w.customer_id, w.name, w.account_manager, w.tier,
 	   w.satisfaction_latest, w.satisfaction_previous, w.satisfaction_score, w.satisfaction_weight,
 	   w.open_complaints, w.oldest_open_days, w.long_open_complaints, w.open_severity,
 	   w.complaints_score, w.complaints_weight,
-	   ARRAY(SELECT c.name FROM (VALUES (1, 'recency'::text, w.recency_weight), (2, 'trend', w.trend_weight),
-											(3, 'p_alive', w.p_alive_weight), (4, 'visits', w.visits_weight),
-											(5, 'satisfaction', w.satisfaction_weight),
-											(6, 'complaints', w.complaints_weight)) c(i, name, weight)
-			  WHERE c.weight IS NOT NULL ORDER BY c.i) AS components,
+	   array_remove(ARRAY[CASE WHEN w.recency_weight IS NOT NULL THEN 'recency'::text END,
+						  CASE WHEN w.trend_weight IS NOT NULL THEN 'trend'::text END,
+						  CASE WHEN w.p_alive_weight IS NOT NULL THEN 'p_alive'::text END,
+						  CASE WHEN w.visits_weight IS NOT NULL THEN 'visits'::text END,
+						  CASE WHEN w.satisfaction_weight IS NOT NULL THEN 'satisfaction'::text END,
+						  CASE WHEN w.complaints_weight IS NOT NULL THEN 'complaints'::text END], NULL) AS components,
 	   (COALESCE(w.recency_score * w.recency_weight, 0) + COALESCE(w.trend_score * w.trend_weight, 0)
 		+ COALESCE(w.p_alive_score * w.p_alive_weight, 0) + COALESCE(w.visits_score * w.visits_weight, 0)
 		+ COALESCE(w.satisfaction_score * w.satisfaction_weight, 0) + COALESCE(w.complaints_score * w.complaints_weight, 0))
@@ -636,3 +638,13 @@ INSERT INTO @extschema@.report_view_columns (view_name, column_name, description
 	('account_dependence', 'health_score', 'health score 0-100 (kam.account_health)'),
 	('account_dependence', 'components', 'names of the components used in health_score (text array)')
 ON CONFLICT (view_name, column_name) DO UPDATE SET description = excluded.description;
+
+-- Statistics for kam's small configuration tables, now that they hold their
+-- shipped rows: without them the planner takes each for hundreds of rows, the
+-- per-customer tier and stage look-ups of kam.customer_tier are estimated
+-- about 40 times too high, and every view over it crosses the server's
+-- jit_above_cost (with the defaults, a read of kam.account_alerts then spends
+-- seconds compiling).  Autovacuum does not analyze tables this small by
+-- itself; an edit of a few rows leaves the estimate about right.
+ANALYZE @extschema@.settings, @extschema@.setting_defaults, @extschema@.tier_policy,
+		@extschema@.loyalty_ladder, @extschema@.rfm_segment_map, @extschema@.health_policy;

@@ -35,17 +35,24 @@ SQL
 		kam_psql -d "$db" >/dev/null <<SQL
 SET client_min_messages = warning;
 CREATE SCHEMA ids;
-CREATE TABLE ids.customers AS SELECT $expr AS customer_id, x.name, x.account_manager FROM demo.customers x;
+CREATE TABLE ids.customers AS SELECT $expr AS customer_id, x.name, x.account_manager, x.potential FROM demo.customers x;
 CREATE TABLE ids.orders AS SELECT x.order_id, $expr AS customer_id, x.ordered_at, x.amount, x.margin FROM demo.orders x;
 CREATE TABLE ids.visits AS SELECT x.visit_id, $expr AS customer_id, x.visited_at FROM demo.visits x;
+CREATE TABLE ids.feedback AS SELECT x.feedback_id, $expr AS customer_id, x.answered_at, x.score, x.kind FROM demo.feedback x;
+CREATE TABLE ids.complaints AS
+	SELECT x.complaint_id, $expr AS customer_id, x.opened_at, x.closed_at, x.severity FROM demo.complaints x;
 CREATE INDEX ON ids.orders (customer_id);
 CREATE INDEX ON ids.visits (customer_id);
-ANALYZE ids.customers, ids.orders, ids.visits;
+ANALYZE ids.customers, ids.orders, ids.visits, ids.feedback, ids.complaints;
 SELECT kam.unbind('customers');
 SELECT kam.unbind('visits');
+SELECT kam.unbind('feedback');
+SELECT kam.unbind('complaints');
 SELECT kam.bind_orders('ids.orders', 'customer_id', 'ordered_at', 'amount', 'margin');
-SELECT kam.bind_customers('ids.customers', 'customer_id', 'name', 'account_manager');
+SELECT kam.bind_customers('ids.customers', 'customer_id', 'name', 'account_manager', 'potential');
 SELECT kam.bind_visits('ids.visits', 'customer_id', 'visited_at');
+SELECT kam.bind_feedback('ids.feedback', 'customer_id', 'answered_at', 'score', 'kind');
+SELECT kam.bind_complaints('ids.complaints', 'customer_id', 'opened_at', 'closed_at', 'severity');
 SELECT count(*) FROM kam.fit_models();
 SQL
 	done

@@ -13,11 +13,23 @@
  *     p ~ beta(1.2, 30) across customers, so customers leave over time;
  *   - account managers own portfolios; accounts get sales visits over the
  *     last 26 weeks at the default tier policy's rate for their band of
- *     trailing-12-month revenue, times a per-account compliance.
+ *     trailing-12-month revenue, times a per-account compliance;
+ *   - account health inputs (emit_health below): each customer's
+ *     yearly purchasing potential (1.2-4x its revenue, none for 1 in 10), satisfaction surveys over the last two years (0-10;
+ *     satisfaction falls before a customer leaves, and for 1 in 8 of those
+ *     who stay), complaints (severity 1-3, closed after days to weeks, some
+ *     left open).
  *
  * The same arguments always give the same files (every customer has its own
- * random stream derived from the seed and its id).  The base order rate is
- * calibrated by bisection on a sample so that the total is close to -o.
+ * random streams derived from the seed and its id; the health inputs have
+ * streams of their own, so the orders, visits and the first three columns
+ * of customers.csv are what they were before those inputs existed).  The
+ * base order rate is calibrated by bisection on a sample so that the total
+ * is close to -o.
+ *
+ * Files: customers.csv (id, name, manager, potential), orders.csv,
+ * visits.csv, feedback.csv (id, customer, time, score, kind) and
+ * complaints.csv (id, customer, opened, closed or empty, severity).
  *
  * usage: generate [-c customers] [-o orders] [-s seed] [-d outdir]
  */
@@ -33,6 +45,7 @@
 #define DAYS 1096				/* 2023-01-01 .. 2025-12-31 */
 #define VISIT_DAYS 182			/* visits over the last 26 weeks */
 #define N_MANAGERS 24
+#define HEALTH_DAYS 730			/* surveys and complaints over the last two years */
 
 #include "random.h"
 
@@ -69,6 +82,7 @@ typedef struct
 	double		margin_rate;
 	double		avg_amount;
 	int			manager;
+	int			left;			/* set by simulate: the customer left (not censored) */
 } Customer;
 
 static void
@@ -107,8 +121,12 @@ simulate(uint64_t seed, long id, double base, EmitFn emit, void *ctx,
 		*last = t;
 		if (emit)
 			emit(ctx, c, t, &r);
+		c->left = 0;
 		if (unif(&r) < c->dropout)
+		{
+			c->left = 1;
 			break;
+		}
 		t += -log(unif(&r)) / (base * c->rate);
 		if (t >= DAYS)
 			break;
@@ -210,6 +228,120 @@ emit_order(void *arg, const Customer *c, double day, Rng *r)
 			secs / 3600, secs / 60 % 60, secs % 60, amount, margin);
 }
 
+/* "YYYY-MM-DD HH:MM:00+00" of a time in minutes since 2023-01-01 00:00 */
+static void
+format_minute(double minute, char *out)
+{
+	long		m = (long) floor(minute);
+	char		date[32];
+
+	format_day(m / 1440, date);
+	snprintf(out, 48, "%s %02ld:%02ld:00+00", date, m % 1440 / 60, m % 60);
+}
+
+typedef struct
+{
+	FILE	   *feedback;
+	FILE	   *complaints;
+	long		next_feedback;
+	long		next_complaint;
+} HealthCtx;
+
+/*
+ * The account health inputs of customer id, whose orders were simulated with
+ * base rate `base` and ended on day `last`: writes its surveys and complaints
+ * and returns its yearly purchasing potential (< 0: none).  Each input has a
+ * random stream of its own.
+ *
+ *   - potential: 1.2-4x the customer's revenue in 2025 (revenue_12m; its
+ *     expected yearly revenue while active when it bought nothing in 2025),
+ *     rounded to 100; none for 1 customer in 10;
+ *   - surveys (kind nps or csat, 0-10) over the last two years while the
+ *     customer buys, up to 4 a year for the largest accounts: a level per
+ *     customer plus noise; before a customer leaves, and for 1 in 8 of those
+ *     who stay, the score falls by 2.5-5.5 points over the last 4-12 months;
+ *   - complaints over the same time, one per 40 orders on average (2.5 times
+ *     as many while satisfaction falls), severity 1 (60%), 2 (30%) or 3,
+ *     closed after an exponential time of mean 8 days x severity; 1 in 20 is
+ *     never closed, and what is not closed by the end of 2025 stays open.
+ */
+static double
+emit_health(HealthCtx *h, uint64_t seed, long id, const Customer *c, double base, double last,
+			double revenue_12m)
+{
+	Rng			r;
+	double		yearly = revenue_12m > 0 ? revenue_12m : c->avg_amount * base * c->rate * 365.0,
+				potential = -1,
+				from = fmax(c->arrival, DAYS - HEALTH_DAYS),
+				to,
+				t,
+				level,
+				drop = 0,
+				fall_start = 0,
+				fall_end = 0,
+				per_year,
+				rate;
+	int			falling;
+	char		when[48],
+				closed[48];
+
+	rng_init(&r, seed ^ 0x9074E, (uint64_t) id);
+	if (unif(&r) >= 0.1)
+		potential = fmax(100.0, round(yearly * (1.2 + 2.8 * unif(&r)) / 100.0) * 100.0);
+
+	rng_init(&r, seed ^ 0xFEEDBAC, (uint64_t) id);
+	level = 7.4 + 1.1 * normal(&r);
+	falling = c->left || unif(&r) < 0.125;
+	if (falling)
+	{
+		drop = 2.5 + 3.0 * unif(&r);
+		fall_end = c->left ? last : DAYS;
+		fall_start = fall_end - (120.0 + 240.0 * unif(&r));
+	}
+	per_year = fmin(4.0, 0.5 + 0.8 * c->size);
+	to = c->left ? fmin(DAYS, last + 60) : DAYS;
+	for (t = from;;)
+	{
+		double		score;
+
+		t += -log(unif(&r)) * 365.0 / per_year;
+		if (t >= to)
+			break;
+		score = level + 0.8 * normal(&r);
+		if (falling && t > fall_start)
+			score -= drop * fmin(1.0, (t - fall_start) / (fall_end - fall_start));
+		score = fmin(10.0, fmax(0.0, round(score)));
+		format_minute(floor(t) * 1440 + 8 * 60 + unif(&r) * 600, when);
+		fprintf(h->feedback, "%ld,%ld,%s,%.0f,%s\n", h->next_feedback++, id, when, score,
+				unif(&r) < 0.5 ? "nps" : "csat");
+	}
+
+	rng_init(&r, seed ^ 0xC0A1A1, (uint64_t) id);
+	rate = base * c->rate / 40.0 * (falling ? 2.5 : 1.0);
+	to = c->left ? fmin(DAYS, last + 30) : DAYS;
+	for (t = from;;)
+	{
+		double		u,
+					opened,
+					done;
+		int			severity;
+
+		t += -log(unif(&r)) / rate;
+		if (t >= to)
+			break;
+		u = unif(&r);
+		severity = u < 0.6 ? 1 : u < 0.9 ? 2 : 3;
+		opened = floor(t) * 1440 + 8 * 60 + unif(&r) * 600;
+		done = opened + -log(unif(&r)) * 8.0 * severity * 1440;
+		format_minute(opened, when);
+		closed[0] = '\0';
+		if (unif(&r) >= 0.05 && done < DAYS * 1440.0)
+			format_minute(done, closed);
+		fprintf(h->complaints, "%ld,%ld,%s,%s,%d\n", h->next_complaint++, id, when, closed, severity);
+	}
+	return potential;
+}
+
 /* for qsort: customer ids by trailing-12-month revenue, descending, ties by id */
 static const double *sort_revenue;
 
@@ -255,6 +387,7 @@ main(int argc, char **argv)
 			   *fo,
 			   *fv;
 	OrderCtx	ctx;
+	HealthCtx	hctx;
 	long		visit_id = 1;
 	double	   *revenue;
 	long	   *order;
@@ -292,6 +425,10 @@ main(int argc, char **argv)
 	fc = open_out(dir, "customers.csv");
 	fo = open_out(dir, "orders.csv");
 	fv = open_out(dir, "visits.csv");
+	hctx.feedback = open_out(dir, "feedback.csv");
+	hctx.complaints = open_out(dir, "complaints.csv");
+	hctx.next_feedback = 1;
+	hctx.next_complaint = 1;
 	ctx.orders = fo;
 	ctx.next_order = 1;
 	revenue = malloc(sizeof(double) * customers);
@@ -305,17 +442,22 @@ main(int argc, char **argv)
 	for (long id = 1; id <= customers; id++)
 	{
 		Customer	c;
-		double		last;
+		double		last,
+					potential;
 		Rng			r;
 
 		ctx.customer = id;
 		ctx.revenue_12m = 0;
 		simulate(seed, id, base, emit_order, &ctx, &c, &last);
+		potential = emit_health(&hctx, seed, id, &c, base, last, ctx.revenue_12m);
 		rng_init(&r, seed ^ 0xC0FFEE, (uint64_t) id);
-		fprintf(fc, "%ld,%s%s%s %s,%s %s\n", id,
+		fprintf(fc, "%ld,%s%s%s %s,%s %s,", id,
 				syllables[rng_next(&r) % 16], syllables[rng_next(&r) % 16],
 				syllables[rng_next(&r) % 16], suffixes[rng_next(&r) % 8],
 				first_names[c.manager], last_names[c.manager]);
+		if (potential >= 0)
+			fprintf(fc, "%.0f", potential);
+		fputc('\n', fc);
 
 		revenue[id - 1] = ctx.revenue_12m;
 		order[id - 1] = id;
@@ -358,6 +500,8 @@ main(int argc, char **argv)
 	fclose(fc);
 	fclose(fo);
 	fclose(fv);
+	fclose(hctx.feedback);
+	fclose(hctx.complaints);
 	free(revenue);
 	free(order);
 	return 0;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Who sees what: two non-superuser account managers, a row-level security
-# policy on the user's customers (account_manager = current_user) and orders
-# and visits (their customer is visible).  For every view in schema kam (found
+# policy on the user's customers (account_manager = current_user) and orders,
+# visits, satisfaction surveys and complaints (their customer is visible).  For every view in schema kam (found
 # in pg_class, so views that land later are covered):
 #   - what each role reads equals the same view computed by the superuser with
 #     kam bound to copies of only that role's rows (so no figure, total or
@@ -17,7 +17,7 @@
 # customers, and "directory", a company-wide customer directory (no policy on
 # customers) with the orders and visits restricted to each role's accounts.
 # In the directory mode the oracle has every customer and only the role's
-# orders, and the snapshot must show a role exactly the customers whose
+# orders, visits, surveys and complaints, and the snapshot must show a role exactly the customers whose
 # orders it can see: a readable directory entry does not reveal another
 # portfolio's tiers or revenue.
 set -euo pipefail
@@ -60,6 +60,14 @@ CREATE POLICY own_orders ON demo.orders FOR SELECT
 CREATE POLICY own_visits ON demo.visits FOR SELECT
 	USING (EXISTS (SELECT 1 FROM demo.customers c WHERE c.customer_id = visits.customer_id
 											  AND c.account_manager = current_user));
+ALTER TABLE demo.feedback ENABLE ROW LEVEL SECURITY;
+ALTER TABLE demo.complaints ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_feedback ON demo.feedback FOR SELECT
+	USING (EXISTS (SELECT 1 FROM demo.customers c WHERE c.customer_id = feedback.customer_id
+											  AND c.account_manager = current_user));
+CREATE POLICY own_complaints ON demo.complaints FOR SELECT
+	USING (EXISTS (SELECT 1 FROM demo.customers c WHERE c.customer_id = complaints.customer_id
+											  AND c.account_manager = current_user));
 SQL
 if [ "$mode" = restricted ]; then
 	kam_psql -d "$db" >/dev/null <<SQL
@@ -70,7 +78,7 @@ fi
 kam_psql -d "$db" >/dev/null <<SQL
 SET client_min_messages = warning;
 GRANT USAGE ON SCHEMA demo TO $ra, $rb;
-GRANT SELECT ON demo.customers, demo.orders, demo.visits TO $ra, $rb;
+GRANT SELECT ON demo.customers, demo.orders, demo.visits, demo.feedback, demo.complaints TO $ra, $rb;
 -- stored models (value-store), fitted over all rows by the superuser
 DO \$\$ BEGIN
 	IF to_regprocedure('kam.fit_models()') IS NOT NULL THEN PERFORM kam.fit_models(); END IF;
@@ -97,9 +105,13 @@ CREATE SCHEMA only_$1;
 CREATE TABLE only_$1.customers AS SELECT * FROM demo.customers WHERE account_manager = '$1' OR '$mode' = 'directory';
 CREATE TABLE only_$1.orders AS SELECT o.* FROM demo.orders o JOIN demo.customers c USING (customer_id) WHERE c.account_manager = '$1';
 CREATE TABLE only_$1.visits AS SELECT v.* FROM demo.visits v JOIN demo.customers c USING (customer_id) WHERE c.account_manager = '$1';
-SELECT kam.bind_customers('only_$1.customers', 'customer_id', 'name', 'account_manager');
+CREATE TABLE only_$1.feedback AS SELECT f.* FROM demo.feedback f JOIN demo.customers c USING (customer_id) WHERE c.account_manager = '$1';
+CREATE TABLE only_$1.complaints AS SELECT x.* FROM demo.complaints x JOIN demo.customers c USING (customer_id) WHERE c.account_manager = '$1';
+SELECT kam.bind_customers('only_$1.customers', 'customer_id', 'name', 'account_manager', 'potential');
 SELECT kam.bind_orders('only_$1.orders', 'customer_id', 'ordered_at', 'amount', 'margin');
 SELECT kam.bind_visits('only_$1.visits', 'customer_id', 'visited_at');
+SELECT kam.bind_feedback('only_$1.feedback', 'customer_id', 'answered_at', 'score', 'kind');
+SELECT kam.bind_complaints('only_$1.complaints', 'customer_id', 'opened_at', 'closed_at', 'severity');
 SQL
 	dump_views postgres "$2"
 }
@@ -107,9 +119,11 @@ oracle "$ra" "$work/oa"
 oracle "$rb" "$work/ob"
 kam_psql -d "$db" >/dev/null <<'SQL'
 SET client_min_messages = warning;
-SELECT kam.bind_customers('demo.customers', 'customer_id', 'name', 'account_manager');
+SELECT kam.bind_customers('demo.customers', 'customer_id', 'name', 'account_manager', 'potential');
 SELECT kam.bind_orders('demo.orders', 'customer_id', 'ordered_at', 'amount', 'margin');
 SELECT kam.bind_visits('demo.visits', 'customer_id', 'visited_at');
+SELECT kam.bind_feedback('demo.feedback', 'customer_id', 'answered_at', 'score', 'kind');
+SELECT kam.bind_complaints('demo.complaints', 'customer_id', 'opened_at', 'closed_at', 'severity');
 SQL
 
 fail=0
@@ -149,7 +163,7 @@ if [ "$(kam_psql -d "$db" -At -c "SELECT to_regclass('kam.customer_tier') IS NOT
 	[ "$n" = "$all" ] || { echo "FAILED  the snapshot stored $n of $all customers"; fail=1; }
 	# rebinding (which drops and recreates kam.customers) still works, and the
 	# snapshot's policy follows the new views
-	if ! kam_psql -d "$db" -c "SELECT kam.bind_customers('demo.customers', 'customer_id', 'name', 'account_manager')" >/dev/null; then
+	if ! kam_psql -d "$db" -c "SELECT kam.bind_customers('demo.customers', 'customer_id', 'name', 'account_manager', 'potential')" >/dev/null; then
 		echo "FAILED  rebinding after the snapshot"; fail=1
 	fi
 	for role in "$ra" "$rb"; do

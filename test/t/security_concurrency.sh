@@ -51,7 +51,7 @@ session() { # session NAME ALLOWED SQL...: repeat the statements until the deadl
 # with 55000 (kam.customer_tier does not exist): those are allowed there;
 # every other error is a failure.
 for i in 1 2; do
-	session bind_customers$i '' -c "SELECT kam.bind_customers('demo.customers', 'customer_id', 'name', 'account_manager')" &
+	session bind_customers$i '' -c "SELECT kam.bind_customers('demo.customers', 'customer_id', 'name', 'account_manager', 'potential')" &
 	session bind_orders$i '' -c "SELECT kam.bind_orders('demo.orders', 'customer_id', 'ordered_at', 'amount', 'margin')" &
 	session rebuild$i '' -c "SELECT kam.rebuild_views()" &
 	session refresh$i '55000' -c "SELECT kam.refresh_tier_snapshot()" &
