@@ -361,9 +361,12 @@ pmf_panel(const PnbdPmf *p, double v0, double h)
  * Add to *sum the panels from v = 0 in direction dir: -1 to -infinity, +1
  * up to v1.  phi' decreases, so |phi'| on a panel is largest at one of its
  * ends; each panel is as wide as those ends allow (<= 1, |phi'| width <= 2),
- * found by halving from twice the previous width.  The sweep stops at v1,
- * or where the integrand decays in its direction (dir phi' < 0) and its
- * tangent bounds the rest below e^-40 of the sum.
+ * found by halving from twice the previous width.  Where the integrand has
+ * fallen to e^-d of the mode's, a panel's error matters e^d times less, and
+ * the 8-point rule's error grows like width^16: both limits are widened by
+ * e^(d/16).  The sweep stops at v1, or where the integrand decays in its
+ * direction (dir phi' < 0) and its tangent bounds the rest below e^-40 of
+ * the sum.
  */
 static void
 pmf_sweep(const PnbdPmf *p, double v1, int dir, double *sum)
@@ -375,9 +378,10 @@ pmf_sweep(const PnbdPmf *p, double v1, int dir, double *sum)
 	for (;;)
 	{
 		bool		last = false;
-		double		sl;
+		double		sl,
+					f = exp(Min(Max(-pmf_phi(p, v), 0.0), 160.0) / 16.0);
 
-		h = Min(1.0, 2.0 * h);
+		h = Min(f, 2.0 * h);
 		if (dir > 0 && v1 - v <= h)
 		{
 			h = v1 - v;
@@ -385,7 +389,7 @@ pmf_sweep(const PnbdPmf *p, double v1, int dir, double *sum)
 		}
 		if (!(h > 0.0))
 			break;
-		while (Max(fabs(pmf_slope(p, v)), fabs(pmf_slope(p, v + dir * h))) * h > 2.0)
+		while (Max(fabs(pmf_slope(p, v)), fabs(pmf_slope(p, v + dir * h))) * h > 2.0 * f)
 		{
 			h *= 0.5;
 			last = false;
