@@ -14,7 +14,9 @@
  * panels of width h <= 1 with |phi'| h <= 2 (relative error ~1e-15 against
  * the 2F1 series), until the rest of the integrand is below e^-40 of the
  * sum.  The gradient differentiates under the
- * integral sign (the limits do not depend on the parameters).
+ * integral sign (the limits do not depend on the parameters).  This is the
+ * integral of one customer (P(alive), and the fit's fallback); the fit
+ * itself sums the likelihood over its histogram in paretonbd_fit.c.
  *
  * Scoring:
  *   P(alive) = (alpha+T)^-(r+x) (beta+T)^-s / [ ... ] (the bracket above),

@@ -7,7 +7,8 @@
  * distinct values (whole days: at most a few thousand), so the integral is
  * not computed per customer.  Per x the distinct t_x and T values
  * v_0 < ... < v_m form a grid; each grid interval is integrated once with
- * the Gauss-Legendre panels of paretonbd.c's rule, and the suffix sums
+ * paretonbd.c's panel rule (3, 4 or 8 Gauss-Legendre points a panel, see
+ * interval()), and the suffix sums
  * Q_k = \int_{v_k}^{v_m} f are accumulated from the right (Neumaier
  * summation, so each Q_k is within an ulp or two).  Then
  * I(t_x, T) = Q(t_x) - Q(T): one subtraction and one logarithm per customer.
@@ -17,9 +18,10 @@
  * of f times f(T), I at least (T - t_x) f(T)).  A customer for whom it
  * would lose more than 4 (Q(t_x) > 1e4 I) gets paretonbd.c's direct
  * integral instead.  The gradient's integrals (f ln(alpha+tau),
- * f / (alpha+tau), and the same in beta) are summed the same way, with the
- * logarithms shifted to be <= 0 over the grid so that their weights are
- * positive and decreasing too: the same bound holds for them.
+ * f / (alpha+tau), and the same in beta) are summed the same way, the
+ * logarithms taken from their value c at the grid's last point
+ * (c - ln(alpha+tau) >= 0), so that their weights are positive and
+ * decreasing too: the same bound holds for them.
  *
  * Values are kept in blocks of a common scale e^C (C = ln f at the block's
  * right end, a new block when f grows by more than e^500), so that a
