@@ -194,7 +194,10 @@ static const double gl4_weights[4] = {
  * cla - ln(alpha+tau), 1/(alpha+tau), clb - ln(beta+tau), 1/(beta+tau),
  * into out[NQ]; la0 .. lb1 are the logarithms at the ends.  The panels are
  * paretonbd.c's: in u = ln(g + tau), g = min(alpha, beta), width <= 1 and
- * |phi'| width <= 2.
+ * |phi'| width <= 2, and like it the sum stops where the rest of the
+ * integrand is below e^-40 of it (parameters far out, where the optimizer
+ * looks when the data have no finite optimum, need up to 100,000 panels
+ * otherwise).
  */
 static void
 interval(double R, double S, double alpha, double beta, double v0, double v1,
@@ -262,6 +265,20 @@ interval(double R, double S, double alpha, double beta, double v0, double v1,
 			acc[Q_IA] += e / (E - g + alpha);
 			acc[Q_LB] += e * (clb - lb);
 			acc[Q_IB] += e / (E - g + beta);
+		}
+		/* as paretonbd.c: stop when the rest of the (log-concave) integrand is negligible */
+		if (j < panels - 1)
+		{
+			double		ue = u0 + (j + 1) * h;
+			double		E = exp(ue);
+			double		lo = log(dg + E);
+			double		la = g_is_alpha ? ue : lo;
+			double		lb = g_is_alpha ? lo : ue;
+			double		slopee = 1.0 - R * E / (E - g + alpha) - S * E / (E - g + beta);
+
+			if (slopee < 0.0 &&
+				ue - R * la - S * lb - phi0 - log(-slopee) < log(0.5 * h * acc[Q_F]) - 40.0)
+				break;
 		}
 	}
 	for (k = 0; k < NQ; k++)
