@@ -4,7 +4,9 @@
 -- closed forms of E[X(t)] with 2F1 summed directly, and identities: the
 -- probabilities sum to 1 and their mean is the expected number of purchases
 -- (kam.expected_purchases, whose own oracle is sql/value_score.sql).
--- Extreme inputs return numbers in [0, 1] quickly.
+-- Extreme inputs return numbers in [0, 1] quickly.  Pareto/NBD's PMF has no
+-- closed form to compare with: its identities are checked to 1e-12 here and
+-- the distribution against simulation in test/t/value_predict_sim.sh.
 SET extra_float_digits = 0;
 
 CREATE FUNCTION pg_temp.hyp2f1(a float8, b float8, c float8, z float8) RETURNS float8
@@ -122,6 +124,44 @@ SELECT s, h, round(kam.expected_purchases(m, h)::numeric, 6) AS e,
   FROM (SELECT s, ROW(0.553, 10.578, s, 11.669, 0, 0, 0, true)::kam.paretonbd AS m
 		  FROM unnest(ARRAY[0.606, 1, 1 + 1e-9, 2.5]::float8[]) s) p, hz ORDER BY s, h;
 
+-- Pareto/NBD (the integral form of src/predict.c): the same identities for
+-- new customers and customers, at s below, at and above 1, tiny r, and a
+-- customer whose x and T are large; n up to 1,000 (new) and 400 (the tails
+-- beyond are below 1e-20 here)
+CREATE TEMP TABLE pnm (label text, m kam.paretonbd);
+INSERT INTO pnm VALUES
+	('CDNOW', ROW(0.553, 10.578, 0.606, 11.669, 0, 0, 0, true)),
+	('s = 1', ROW(0.8, 10, 1, 3, 0, 0, 0, true)),
+	('s > 1, r > 1', ROW(2.5, 3, 4, 0.6, 0, 0, 0, true)),
+	('tiny r', ROW(0.01, 100, 0.2, 8, 0, 0, 0, true));
+SELECT label, h,
+	   abs(sum(kam.probability_of_purchases(m, n, h)) - 1) < 1e-12 AS sums_to_1,
+	   abs(sum(n * kam.probability_of_purchases(m, n, h)) - kam.expected_purchases(m, h))
+		 <= 1e-12 * greatest(kam.expected_purchases(m, h), 1e-3) AS mean_is_expected,
+	   bool_and(kam.probability_of_purchases(m, n, h) BETWEEN 0 AND 1) AS in_0_1
+  FROM pnm, hz, generate_series(0, 1000) n WHERE h <= 39 GROUP BY label, h, m ORDER BY label, h;
+SELECT label, count(*) AS cases,
+	   bool_and(abs(s - 1) < 1e-12) AS sums_to_1,
+	   bool_and(abs(en - e) <= 1e-11 * greatest(e, 1e-3)) AS mean_is_expected,
+	   bool_and(abs(p0 - o0) <= 1e-15) AS p0_is_dead_or_silent
+  FROM (SELECT label, x, tx, tt, h,
+			   sum(kam.probability_of_purchases(m, n, h, x, tx, tt)) AS s,
+			   sum(n * kam.probability_of_purchases(m, n, h, x, tx, tt)) AS en,
+			   kam.expected_purchases(m, h, x, tx, tt) AS e,
+			   kam.probability_of_purchases(m, 0, h, x, tx, tt) AS p0,
+			   1 - kam.p_alive(m, x, tx, tt) + kam.p_alive(m, x, tx, tt)
+				 * kam.probability_of_purchases(ROW((m).r + x, (m).alpha + tt, (m).s, (m).beta + tt, 0, 0, 0, true)::kam.paretonbd,
+												0, h) AS o0
+		  FROM pnm, (SELECT * FROM cust UNION ALL VALUES (100, 77.9::float8, 78::float8)) c,
+			   hz, generate_series(0, 400) n WHERE h <= 39 GROUP BY label, x, tx, tt, h, m) s
+ GROUP BY label ORDER BY label;
+-- at t = 0 nothing happens; P(X(t) = 0) of a new customer at a tiny horizon is
+-- 1 - E[X(t)] to first order
+SELECT kam.probability_of_purchases(m, 0, 0::float8) = 1 AND kam.probability_of_purchases(m, 3, 0::float8) = 0
+	   AND abs((1 - kam.probability_of_purchases(m, 0, 1e-7::float8)) / kam.expected_purchases(m, 1e-7::float8) - 1) < 1e-6
+	   AS small_horizons
+  FROM pnm WHERE label = 'CDNOW';
+
 -- 5. extremes: huge n, horizons and histories give numbers in [0, 1]
 SELECT n, h, x, tt,
 	   kam.probability_of_purchases(m, n, h) BETWEEN 0 AND 1 AS new_ok,
@@ -132,6 +172,17 @@ SELECT n, h, x, tt,
 			   (2147483647, 1e-300, 2147483647, 1e300), (1000000, 1e6, 1000000, 1e6), (1, 1e-300, 1, 1e-300),
 			   (0, 1e15, 5, 1e15)) v(n, h, x, tt)
  ORDER BY n, h;
+SELECT n, h, x, tt,
+	   kam.probability_of_purchases(m, n, h) BETWEEN 0 AND 1 AS new_ok,
+	   kam.probability_of_purchases(m, n, h, x, 0.5 * tt, tt) BETWEEN 0 AND 1 AS customer_ok
+  FROM pnm, (VALUES (0, 1e300::float8, 0, 0::float8), (2147483647, 1e300, 100000, 1e6), (2147483647, 4e10, 0, 0),
+			   (2147483647, 1e-300, 2147483647, 1e300), (1000000, 1e6, 1000000, 1e6), (1, 1e-300, 1, 1e-300),
+			   (0, 1e15, 5, 1e15)) v(n, h, x, tt)
+ WHERE label = 'CDNOW' ORDER BY n, h;
+SELECT kam.probability_of_purchases(ROW(1e-300, 1e300, 1e-300, 1e300, 0, 0, 0, true)::kam.paretonbd, 5, 1e10::float8) BETWEEN 0 AND 1 AS ok1,
+	   kam.probability_of_purchases(ROW(1e300, 1e-300, 1e300, 1e-300, 0, 0, 0, true)::kam.paretonbd, 2147483647, 1e-300::float8,
+									2147483647, 1e300::float8, 1e300::float8) BETWEEN 0 AND 1 AS ok2,
+	   kam.probability_of_purchases(ROW(1e300, 1e-300, 1e-300, 1e300, 0, 0, 0, true)::kam.paretonbd, 7, 1e300::float8) BETWEEN 0 AND 1 AS ok3;
 -- P(X = n) of a new customer tends to the share who drop out right after
 -- the n-th purchase, B(a+1, b+n-1)/B(a, b), as the horizon grows
 SELECT abs(kam.probability_of_purchases(m, 1, 1e15::float8) / ((m).a / ((m).a + (m).b)) - 1) < 1e-4 AS dropped_after_1st
@@ -149,6 +200,10 @@ SELECT kam.probability_of_purchases(m, 0, 'NaN'::float8, 0, 0::float8, 1::float8
 SELECT kam.probability_of_purchases(m, 0, 'infinity'::float8) FROM mbm WHERE label = 'CDNOW';
 SELECT kam.probability_of_purchases(m, 0, 1::float8, 1, 5::float8, 2::float8) FROM bgm WHERE label = 'CDNOW';
 SELECT kam.probability_of_purchases(m, 0, 1::float8, 0, 1::float8, 2::float8) FROM mbm WHERE label = 'CDNOW';
+SELECT kam.probability_of_purchases(m, -1, 39::float8) FROM pnm WHERE label = 'CDNOW';
+SELECT kam.probability_of_purchases(m, 0, 'infinity'::float8, 0, 0::float8, 1::float8) FROM pnm WHERE label = 'CDNOW';
+SELECT kam.probability_of_purchases(m, 0, 1::float8, 3, 5::float8, 2::float8) FROM pnm WHERE label = 'CDNOW';
+SELECT kam.probability_of_purchases(ROW(0.5, 1, 0, 1, 0, 0, 0, true)::kam.paretonbd, 0, 1::float8);
 SELECT kam.expected_purchases(ROW(0.5, NULL, 1, 1, 0, 0, 0, true)::kam.bgnbd, 1::float8);
 SELECT kam.expected_purchases(ROW(0.5, 1, -1, 1, 0, 0, 0, true)::kam.paretonbd, 1::float8);
 SELECT kam.expected_purchases(ROW(0.5, 1, 1, 1, 0, 0, 0, true)::kam.mbgnbd, -1::float8);

@@ -22,6 +22,8 @@ PG_FUNCTION_INFO_V1(kam_fitstate_serialize);
 PG_FUNCTION_INFO_V1(kam_fitstate_deserialize);
 
 #define INITIAL_CAPACITY 64
+/* a hash slot: the key hash's upper 32 bits, then entry index + 1 (0 = empty) */
+#define SLOT(hash, i) (((hash) & UINT64CONST(0xffffffff00000000)) | (uint64) ((i) + 1))
 
 static uint64
 mix64(uint64 h)
@@ -58,8 +60,8 @@ fitstate_new(MemoryContext cxt, int nkeys, int64 capacity)
 	st->nkeys = nkeys;
 	st->capacity = capacity;
 	st->entries = MemoryContextAllocHuge(cxt, sizeof(KamFitEntry) * capacity);
-	st->slots = MemoryContextAllocHuge(cxt, sizeof(int32) * 2 * capacity);
-	memset(st->slots, 0, sizeof(int32) * 2 * capacity);
+	st->slots = MemoryContextAllocHuge(cxt, sizeof(uint64) * 2 * capacity);
+	memset(st->slots, 0, sizeof(uint64) * 2 * capacity);
 	return st;
 }
 
@@ -69,15 +71,16 @@ rebuild_slots(KamFitState *st)
 	uint64		mask = (uint64) (2 * st->capacity - 1);
 	int64		i;
 
-	memset(st->slots, 0, sizeof(int32) * 2 * st->capacity);
+	memset(st->slots, 0, sizeof(uint64) * 2 * st->capacity);
 	st->slots_valid = true;
 	for (i = 0; i < st->nentries; i++)
 	{
-		uint64		h = key_hash(st->entries[i].key, st->nkeys) & mask;
+		uint64		hash = key_hash(st->entries[i].key, st->nkeys);
+		uint64		h = hash & mask;
 
 		while (st->slots[h] != 0)
 			h = (h + 1) & mask;
-		st->slots[h] = (int32) (i + 1);
+		st->slots[h] = SLOT(hash, i);
 	}
 }
 
@@ -94,7 +97,7 @@ grow(KamFitState *st)
 				 errhint("Round recency and T to fewer distinct values.")));
 	st->entries = repalloc_huge(st->entries, sizeof(KamFitEntry) * cap);
 	pfree(st->slots);
-	st->slots = MemoryContextAllocHuge(cxt, sizeof(int32) * 2 * cap);
+	st->slots = MemoryContextAllocHuge(cxt, sizeof(uint64) * 2 * cap);
 	st->capacity = cap;
 	rebuild_slots(st);
 }
@@ -146,6 +149,7 @@ static KamFitEntry *
 lookup(KamFitState *st, const double *key)
 {
 	uint64		mask;
+	uint64		hash;
 	uint64		h;
 	KamFitEntry *e;
 
@@ -154,18 +158,24 @@ lookup(KamFitState *st, const double *key)
 	if (st->nentries >= st->capacity)
 		grow(st);
 	mask = (uint64) (2 * st->capacity - 1);
-	h = key_hash(key, st->nkeys) & mask;
+	hash = key_hash(key, st->nkeys);
+	h = hash & mask;
 	while (st->slots[h] != 0)
 	{
-		e = &st->entries[st->slots[h] - 1];
-		if (e->key[0] == key[0] && e->key[1] == key[1] && e->key[2] == key[2])
-			return e;
+		/* the tag spares reading the entries of other keys */
+		if ((st->slots[h] >> 32) == (hash >> 32))
+		{
+			e = &st->entries[(st->slots[h] & 0xffffffff) - 1];
+			if (e->key[0] == key[0] && e->key[1] == key[1] && e->key[2] == key[2])
+				return e;
+		}
 		h = (h + 1) & mask;
 	}
 	e = &st->entries[st->nentries];
 	memset(e, 0, sizeof(KamFitEntry));
 	memcpy(e->key, key, sizeof(double) * st->nkeys);
-	st->slots[h] = (int32) (++st->nentries);
+	st->slots[h] = SLOT(hash, st->nentries);
+	st->nentries++;
 	return e;
 }
 

@@ -33,7 +33,7 @@ typedef struct KamFitState
 	int64		nentries;
 	int64		capacity;		/* entries allocated; slots = 2 * capacity */
 	KamFitEntry *entries;
-	int32	   *slots;			/* open addressing: entry index + 1, 0 = empty */
+	uint64	   *slots;			/* open addressing: hash tag, entry index + 1 */
 	bool		slots_valid;	/* false after a sort: rebuilt on next lookup */
 	/* the model of an information aggregate (hessian.c); 0 for a fit */
 	int32		nmodel;
@@ -76,6 +76,8 @@ typedef struct KamRft
 	double		sum_wx;			/* sum of w x */
 	double		sum_wt;			/* sum of w T */
 	double		scale;			/* mean T: the unit of alpha (and beta) */
+	void	   *extra;			/* a model's own layout of the data, built by
+								 * its objective on first use (NULL here) */
 } KamRft;
 
 extern bool kam_rft_build(KamFitState *st, KamRft *d, const char *fname);

@@ -14,7 +14,9 @@
  * panels of width h <= 1 with |phi'| h <= 2 (relative error ~1e-15 against
  * the 2F1 series), until the rest of the integrand is below e^-40 of the
  * sum.  The gradient differentiates under the
- * integral sign (the limits do not depend on the parameters).
+ * integral sign (the limits do not depend on the parameters).  This is the
+ * integral of one customer (P(alive), and the fit's fallback); the fit
+ * itself sums the likelihood over its histogram in paretonbd_fit.c.
  *
  * Scoring:
  *   P(alive) = (alpha+T)^-(r+x) (beta+T)^-s / [ ... ] (the bracket above),
@@ -31,6 +33,7 @@
 #include "fitstate.h"
 #include "hessian.h"
 #include "kam.h"
+#include "paretonbd.h"
 #include "specfun.h"
 #include "value.h"
 
@@ -41,7 +44,6 @@ PG_FUNCTION_INFO_V1(kam_paretonbd_expected_purchases);
 PG_FUNCTION_INFO_V1(kam_paretonbd_p_alive_sql);
 
 #define NPAR KAM_RFT_NPAR
-#define MAX_PANELS 100000
 #define MAX_WIDTH 1.0
 
 Datum
@@ -78,8 +80,8 @@ node_logs(double u, double E, double alpha, double beta, bool g_is_alpha,
  * S = s + 1; -inf when tx = T.  With d != NULL, d[0..3] get its derivatives
  * in r, alpha, s, beta.
  */
-static double
-pnbd_logint(double R, double alpha, double S, double beta, double tx, double T,
+double
+kam_paretonbd_logint(double R, double alpha, double S, double beta, double tx, double T,
 			double *d)
 {
 	bool		g_is_alpha = alpha <= beta;
@@ -116,8 +118,8 @@ pnbd_logint(double R, double alpha, double S, double beta, double tx, double T,
 	slope1 = 1.0 - R * exp(u1 - la) - S * exp(u1 - lb);
 	smax = Max(Max(fabs(slope0), fabs(slope1)), 0.5);
 	panels = (int) ceil((u1 - u0) * Max(smax / 2.0, 1.0 / MAX_WIDTH));
-	if (panels > MAX_PANELS)
-		panels = MAX_PANELS;
+	if (panels > KAM_PNBD_MAX_PANELS)
+		panels = KAM_PNBD_MAX_PANELS;
 	h = (u1 - u0) / panels;
 	for (k = 0; k < KAM_GL_N; k++)
 		enode[k] = exp(0.5 * h * kam_gl_nodes[k]);
@@ -178,81 +180,7 @@ pnbd_terms(const double *m, double x, double tx, double T, double *B1, double *B
 				beta = m[3];
 
 	*B1 = -(r + x) * log(alpha + T) - s * log(beta + T);
-	*B2 = log(s) + pnbd_logint(r + x, alpha, s + 1.0, beta, tx, T, dI);
-}
-
-/* negative mean log-likelihood in theta = ln(r, alpha, s, beta) */
-static double
-pnbd_objective(const double *theta, double *grad, void *arg)
-{
-	KamRft	   *d = (KamRft *) arg;
-	double		m[NPAR];
-	double		r,
-				alpha,
-				s,
-				beta;
-	double		ll = 0.0,
-				g[NPAR] = {0, 0, 0, 0};
-	double		lg_r,
-				ps_r = 0.0;
-	int			i,
-				j,
-				k;
-
-	for (k = 0; k < NPAR; k++)
-		m[k] = exp(theta[k]);
-	m[1] *= d->scale;
-	m[3] *= d->scale;
-	r = m[0];
-	alpha = m[1];
-	s = m[2];
-	beta = m[3];
-	lg_r = lgamma(r);
-	if (grad)
-		ps_r = kam_digamma(r);
-
-	for (j = 0; j < d->nx; j++)
-	{
-		double		x = d->xv[j];
-		double		wx = d->wx[j];
-
-		CHECK_FOR_INTERRUPTS();
-		ll += wx * (lgamma(r + x) - lg_r + r * log(alpha) + s * log(beta));
-		if (grad)
-		{
-			g[0] += wx * (kam_digamma(r + x) - ps_r + log(alpha));
-			g[1] += wx * r / alpha;
-			g[2] += wx * log(beta);
-			g[3] += wx * s / beta;
-		}
-		for (i = d->xstart[j]; i < d->xstart[j + 1]; i++)
-		{
-			double		w = d->w[i];
-			double		T = d->Tv[d->ti[i]];
-			double		tx = d->Rv[d->ri[i]];
-			double		B1,
-						B2,
-						lse,
-						w2;
-			double		dI[NPAR];
-
-			pnbd_terms(m, x, tx, T, &B1, &B2, grad ? dI : NULL);
-			lse = kam_logsumexp2(B1, B2);
-			ll += w * lse;
-			if (grad)
-			{
-				w2 = exp(B2 - lse);
-				g[0] += w * ((1.0 - w2) * -log(alpha + T) + w2 * dI[0]);
-				g[1] += w * ((1.0 - w2) * -(r + x) / (alpha + T) + w2 * dI[1]);
-				g[2] += w * ((1.0 - w2) * -log(beta + T) + w2 * (1.0 / s + dI[2]));
-				g[3] += w * ((1.0 - w2) * -s / (beta + T) + w2 * dI[3]);
-			}
-		}
-	}
-	if (grad)
-		for (k = 0; k < NPAR; k++)
-			grad[k] = -m[k] * g[k] / d->wsum;
-	return -ll / d->wsum;
+	*B2 = log(s) + kam_paretonbd_logint(r + x, alpha, s + 1.0, beta, tx, T, dI);
 }
 
 double
@@ -291,7 +219,7 @@ kam_paretonbd_expected_alive_multi(const double *m, int x, double T, const doubl
 static const KamRftModel paretonbd_model = {
 	.typname = "paretonbd",
 	.fitname = "paretonbd_fit",
-	.objective = pnbd_objective,
+	.objective = kam_paretonbd_objective,
 	.time_scale = {false, true, false, true},	/* r, alpha, s, beta */
 	.p_alive = kam_paretonbd_p_alive,
 	.expected_alive = kam_paretonbd_expected_alive,

@@ -27,6 +27,17 @@ AS 'MODULE_PATHNAME', 'kam_mbgnbd_prob_n_customer' LANGUAGE C IMMUTABLE STRICT P
 COMMENT ON FUNCTION @extschema@.probability_of_purchases(@extschema@.mbgnbd, integer, float8, integer, float8, float8) IS
 	'MBG/NBD probability (0-1) that a customer with this frequency, recency and t makes exactly n purchases in the next horizon time units';
 
+CREATE FUNCTION @extschema@.probability_of_purchases(model @extschema@.paretonbd, n integer,
+	horizon float8) RETURNS float8
+AS 'MODULE_PATHNAME', 'kam_paretonbd_prob_n' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.probability_of_purchases(@extschema@.paretonbd, integer, float8) IS
+	'Pareto/NBD probability (0-1) that a new customer makes exactly n repeat purchases in the first horizon time units after the first purchase (Fader & Hardie''s note on the Pareto/NBD PMF)';
+CREATE FUNCTION @extschema@.probability_of_purchases(model @extschema@.paretonbd, n integer,
+	horizon float8, frequency integer, recency float8, t float8) RETURNS float8
+AS 'MODULE_PATHNAME', 'kam_paretonbd_prob_n_customer' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.probability_of_purchases(@extschema@.paretonbd, integer, float8, integer, float8, float8) IS
+	'Pareto/NBD probability (0-1) that a customer with this frequency, recency and t makes exactly n purchases in the next horizon time units';
+
 CREATE FUNCTION @extschema@.expected_purchases(model @extschema@.bgnbd, horizon float8) RETURNS float8
 AS 'MODULE_PATHNAME', 'kam_bgnbd_expected_new' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.expected_purchases(@extschema@.bgnbd, float8) IS

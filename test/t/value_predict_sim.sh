@@ -7,7 +7,7 @@
 #      and with 8 or more against P(X(39) = n) (binomial z), and the mean
 #      against E[X(39)] (z of the sample mean), |z| < 4;
 #   2. customers with a history (T uniform 26..78, the process followed on
-#      for 39 weeks), BG/NBD and MBG/NBD: per bucket of frequency and per
+#      for 39 weeks), BG/NBD, MBG/NBD and Pareto/NBD: per bucket of frequency and per
 #      n = 0..3, the number of customers with exactly n future purchases
 #      against the sum of their probabilities, z = (observed - sum p) /
 #      sqrt(sum p (1-p)) (Poisson-binomial), |z| < 4.
@@ -26,7 +26,8 @@ kam_psql -d "$db" -c "SET client_min_messages = warning" -c "CREATE EXTENSION ka
 	-c "CREATE TABLE new_pn (rep int, x int, tx float8, tt float8)" \
 	-c "CREATE TABLE new_mb (rep int, x int, tx float8, tt float8, alive int, future int)" \
 	-c "CREATE TABLE old_bg (rep int, x int, tx float8, tt float8, alive int, future int)" \
-	-c "CREATE TABLE old_mb (rep int, x int, tx float8, tt float8, alive int, future int)"
+	-c "CREATE TABLE old_mb (rep int, x int, tx float8, tt float8, alive int, future int)" \
+	-c "CREATE TABLE old_pn (rep int, x int, tx float8, tt float8, alive int, future int)"
 # BG/NBD at the published CDNOW estimates; MBG/NBD near its CDNOW estimates
 bg="0.243 4.414 0.793 2.426"
 mb="0.525 6.183 0.891 1.614"
@@ -36,6 +37,8 @@ mb="0.525 6.183 0.891 1.614"
 "$work/simulate" mbgnbd 200000 1 813 $mb 39 39 1 | kam_psql -d "$db" -c "\\copy new_mb FROM STDIN WITH (FORMAT csv)"
 "$work/simulate" bgnbdf 200000 1 814 $bg 26 78 39 | kam_psql -d "$db" -c "\\copy old_bg FROM STDIN WITH (FORMAT csv)"
 "$work/simulate" mbgnbd 200000 1 815 $mb 26 78 39 | kam_psql -d "$db" -c "\\copy old_mb FROM STDIN WITH (FORMAT csv)"
+"$work/simulate" paretonbdf 200000 1 816 0.553 10.578 0.606 11.669 26 78 39 |
+	kam_psql -d "$db" -c "\\copy old_pn FROM STDIN WITH (FORMAT csv)"
 
 kam_psql -d "$db" <<'SQL'
 \pset footer off
@@ -51,7 +54,8 @@ CREATE TABLE models AS SELECT ROW(0.243, 4.414, 0.793, 2.426, 0, 0, 0, true)::ka
 -- 1. new customers
 CREATE TABLE new_check AS
 WITH sim AS (
-	SELECT 'bgnbd' AS model, x FROM new_bg UNION ALL SELECT 'mbgnbd', x FROM new_mb),
+	SELECT 'bgnbd' AS model, x FROM new_bg UNION ALL SELECT 'mbgnbd', x FROM new_mb
+	UNION ALL SELECT 'paretonbd', x FROM new_pn),
  counts AS (
 	SELECT model, least(x, 8) AS n, count(*) AS obs, sum(count(*)) OVER (PARTITION BY model) AS total
 	  FROM sim GROUP BY 1, 2),
@@ -59,16 +63,19 @@ WITH sim AS (
 	SELECT c.*, CASE WHEN model = 'bgnbd' THEN
 				CASE WHEN n < 8 THEN kam.probability_of_purchases(bg, n::integer, 39::float8)
 					 ELSE 1 - (SELECT sum(kam.probability_of_purchases(bg, k, 39::float8)) FROM generate_series(0, 7) k) END
-			ELSE
+			WHEN model = 'mbgnbd' THEN
 				CASE WHEN n < 8 THEN kam.probability_of_purchases(mb, n::integer, 39::float8)
 					 ELSE 1 - (SELECT sum(kam.probability_of_purchases(mb, k, 39::float8)) FROM generate_series(0, 7) k) END
+			ELSE
+				CASE WHEN n < 8 THEN kam.probability_of_purchases(pn, n::integer, 39::float8)
+					 ELSE 1 - (SELECT sum(kam.probability_of_purchases(pn, k, 39::float8)) FROM generate_series(0, 7) k) END
 			END AS p
 	  FROM counts c, models)
 SELECT model, n, obs, total, obs / total AS share, p, (obs - total * p) / sqrt(total * p * (1 - p)) AS z FROM pr;
 SELECT model, n, obs, round(share, 5) AS share, round(p::numeric, 5) AS p, round(z::numeric, 2) AS z
   FROM new_check ORDER BY model, n;
-SELECT check_that(count(*) = 18 AND bool_and(abs(z) < 4),
-	'P(X(39) = n), n = 0..7 and 8+, of new BG/NBD and MBG/NBD customers agree with 200,000 simulated each (|z| < 4)')
+SELECT check_that(count(*) = 27 AND bool_and(abs(z) < 4),
+	'P(X(39) = n), n = 0..7 and 8+, of new BG/NBD, MBG/NBD and Pareto/NBD customers agree with 200,000 simulated each (|z| < 4)')
   FROM new_check;
 
 CREATE TABLE mean_check AS
@@ -97,7 +104,11 @@ SELECT 'bgnbd' AS model, o.x, o.future, n,
 UNION ALL
 SELECT 'mbgnbd', o.x, o.future, n,
 	   kam.probability_of_purchases(mb, n, 39::float8, o.x, o.tx, o.tt)
-  FROM old_mb o, models, generate_series(0, 3) n;
+  FROM old_mb o, models, generate_series(0, 3) n
+UNION ALL
+SELECT 'paretonbd', o.x, o.future, n,
+	   kam.probability_of_purchases(pn, n, 39::float8, o.x, o.tx, o.tt)
+  FROM old_pn o, models, generate_series(0, 3) n;
 CREATE TABLE old_check AS
 SELECT model, bucket, n, count(*) AS customers, count(*) FILTER (WHERE future = n) AS obs, sum(p) AS expected,
 	   (count(*) FILTER (WHERE future = n) - sum(p)) / sqrt(sum(p * (1 - p))) AS z
@@ -105,8 +116,8 @@ SELECT model, bucket, n, count(*) AS customers, count(*) FILTER (WHERE future = 
  GROUP BY 1, 2, 3;
 SELECT model, bucket, n, customers, obs, round(expected::numeric, 1) AS expected, round(z::numeric, 2) AS z
   FROM old_check ORDER BY model, bucket, n;
-SELECT check_that(count(*) = 40 AND bool_and(abs(z) < 4),
-	'P(n purchases in the next 39 weeks | x, t_x, T), n = 0..3, agrees with 200,000 simulated BG/NBD and MBG/NBD customers in every frequency bucket (|z| < 4)')
+SELECT check_that(count(*) = 60 AND bool_and(abs(z) < 4),
+	'P(n purchases in the next 39 weeks | x, t_x, T), n = 0..3, agrees with 200,000 simulated BG/NBD, MBG/NBD and Pareto/NBD customers in every frequency bucket (|z| < 4)')
   FROM old_check;
 SQL
 echo "value_predict_sim: probability_of_purchases and the population expected_purchases agree with simulation"

@@ -38,6 +38,7 @@
  *   bgnbdf     as bgnbd, the process followed on after T.  Line:
  *              rep,x,t_x,T,alive,future with alive = alive at T (0/1) and
  *              future = purchases in (T, T+h].
+ *   paretonbdf as paretonbd, the process followed on after T; line as bgnbdf.
  *   summary    BG/NBD purchases plus Gamma-Gamma spend in whole days, as
  *              kam.customer_summary has them (purchases on one day merge),
  *              for benchmarks: Line: x,t_x,T,m with m = 0 when x = 0 and T
@@ -57,6 +58,7 @@
  *   bgbb        alpha beta gamma delta nmin nmax nfuture d
  *   mbgnbd      r alpha a b tmin tmax h
  *   bgnbdf      r alpha a b tmin tmax h
+ *   paretonbdf  r alpha s beta tmin tmax h
  *   summary     r alpha a b p q v tmin tmax
  */
 #include <math.h>
@@ -176,6 +178,40 @@ mbgnbd_draw(Rng *rng, double r, double alpha, double a, double b, double T, doub
 	return x;
 }
 
+/*
+ * Pareto/NBD purchases up to T and in (T, T+h]: returns x, sets *tx,
+ * *alive (at T) and *future.  With h = 0 the draws are those of the plain
+ * paretonbd lines.
+ */
+static int
+paretonbd_draw(Rng *rng, double r, double alpha, double s, double beta, double T, double h,
+			   double *tx, int *alive, int *future)
+{
+	double		lambda = gamma_rand(rng, r) / alpha;
+	double		tau = expo(rng) / (gamma_rand(rng, s) / beta);
+	double		end = tau < T + h ? tau : T + h;
+	double		t = 0;
+	int			x = 0;
+
+	*tx = 0;
+	*future = 0;
+	*alive = tau > T;
+	for (;;)
+	{
+		t += expo(rng) / lambda;
+		if (t > end)
+			break;
+		if (t > T)
+			(*future)++;
+		else
+		{
+			x++;
+			*tx = t;
+		}
+	}
+	return x;
+}
+
 /* BG/BB: see the header; returns x */
 static int
 bgbb_draw(Rng *rng, double alpha, double beta, double gamma, double delta, int n,
@@ -247,6 +283,7 @@ usage(void)
 			"  bgbb        alpha beta gamma delta nmin nmax nfuture d\n"
 			"  mbgnbd      r alpha a b tmin tmax h\n"
 			"  bgnbdf      r alpha a b tmin tmax h\n"
+			"  paretonbdf  r alpha s beta tmin tmax h\n"
 			"  summary     r alpha a b p q v tmin tmax\n");
 	exit(2);
 }
@@ -278,7 +315,8 @@ main(int argc, char **argv)
 		npar = 9;
 	else if (strcmp(model, "bgbb") == 0)
 		npar = 8;
-	else if (strcmp(model, "mbgnbd") == 0 || strcmp(model, "bgnbdf") == 0)
+	else if (strcmp(model, "mbgnbd") == 0 || strcmp(model, "bgnbdf") == 0 ||
+			 strcmp(model, "paretonbdf") == 0)
 		npar = 7;
 	else
 		usage();
@@ -333,28 +371,19 @@ main(int argc, char **argv)
 								strcmp(model, "bgnbdf") == 0);
 				printf("%ld,%d,%.17g,%.17g,%d,%d\n", rep, x, tx, T, alive, future);
 			}
-			else if (strcmp(model, "paretonbd") == 0)
+			else if (strcmp(model, "paretonbd") == 0 || strcmp(model, "paretonbdf") == 0)
 			{
-				double		lambda,
-							tau,
-							end,
-							t = 0;
+				int			alive,
+							future;
+				int			follow = strcmp(model, "paretonbdf") == 0;
 
 				T = par[4] + (par[5] - par[4]) * unif(&rng);
-				lambda = gamma_rand(&rng, par[0]) / par[1];
-				tau = expo(&rng) / (gamma_rand(&rng, par[2]) / par[3]);
-				end = tau < T ? tau : T;
-				x = 0;
-				tx = 0;
-				for (;;)
-				{
-					t += expo(&rng) / lambda;
-					if (t > end)
-						break;
-					x++;
-					tx = t;
-				}
-				printf("%ld,%d,%.17g,%.17g\n", rep, x, tx, T);
+				x = paretonbd_draw(&rng, par[0], par[1], par[2], par[3], T, follow ? par[6] : 0.0,
+								   &tx, &alive, &future);
+				if (follow)
+					printf("%ld,%d,%.17g,%.17g,%d,%d\n", rep, x, tx, T, alive, future);
+				else
+					printf("%ld,%d,%.17g,%.17g\n", rep, x, tx, T);
 			}
 			else if (strcmp(model, "gammagamma") == 0)
 			{
