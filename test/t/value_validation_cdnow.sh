@@ -19,11 +19,7 @@
 # data is absent.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
-data=${KAM_SHARED:-$KAM_ROOT/../shared}/data
-if [ ! -f "$data/CDNOW_sample.txt" ]; then
-	echo "skipped: CDNOW data not found in $data"
-	exit 77
-fi
+kam_shared_data CDNOW_sample.txt
 db=kam_validation_cdnow_$$
 role=kam_validation_even_$$
 tmp=$(mktemp -d "${KAM_TMP:-/tmp}/validation_cdnow.XXXXXX")
