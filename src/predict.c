@@ -188,6 +188,21 @@ bgnbd_pmf(const double *m, double n, double t)
 	return fmin(1.0, p1 + p2);
 }
 
+/*
+ * P(exactly n purchases) of a customer who is alive with probability alive
+ * and then buys n with probability pmf_alive, and is dead (buys nothing)
+ * with probability dead.
+ */
+static double
+alive_mixture(double alive, double dead, double pmf_alive, int32 n)
+{
+	double		p = alive * pmf_alive;
+
+	if (n == 0)
+		p += dead;
+	return fmin(1.0, p);
+}
+
 static void
 check_n(int32 n)
 {
@@ -223,8 +238,7 @@ kam_bgnbd_prob_n_customer(PG_FUNCTION_ARGS)
 	int32		x = PG_GETARG_INT32(3);
 	double		tx = PG_GETARG_FLOAT8(4);
 	double		T = PG_GETARG_FLOAT8(5);
-	double		pa,
-				p;
+	double		pa;
 
 	kam_model_get(fcinfo, 0, NPAR, m, "bgnbd");
 	check_n(n);
@@ -235,10 +249,7 @@ kam_bgnbd_prob_n_customer(PG_FUNCTION_ARGS)
 	mc[1] = m[1] + T;
 	mc[2] = m[2];
 	mc[3] = m[3] + x;
-	p = pa * bgnbd_pmf(mc, n, horizon);
-	if (n == 0)
-		p += 1.0 - pa;
-	PG_RETURN_FLOAT8(fmin(1.0, p));
+	PG_RETURN_FLOAT8(alive_mixture(pa, 1.0 - pa, bgnbd_pmf(mc, n, horizon), n));
 }
 
 /* probability_of_purchases(kam.mbgnbd, n, horizon) */
@@ -249,8 +260,7 @@ kam_mbgnbd_prob_n(PG_FUNCTION_ARGS)
 				mb[NPAR];
 	int32		n = PG_GETARG_INT32(1);
 	double		horizon = PG_GETARG_FLOAT8(2);
-	double		alive,
-				p;
+	double		alive;
 
 	kam_model_get(fcinfo, 0, NPAR, m, "mbgnbd");
 	check_n(n);
@@ -258,10 +268,7 @@ kam_mbgnbd_prob_n(PG_FUNCTION_ARGS)
 	memcpy(mb, m, sizeof(mb));
 	mb[3] = m[3] + 1.0;
 	alive = m[3] / (m[2] + m[3]);
-	p = alive * bgnbd_pmf(mb, n, horizon);
-	if (n == 0)
-		p += m[2] / (m[2] + m[3]);
-	PG_RETURN_FLOAT8(fmin(1.0, p));
+	PG_RETURN_FLOAT8(alive_mixture(alive, m[2] / (m[2] + m[3]), bgnbd_pmf(mb, n, horizon), n));
 }
 
 /* probability_of_purchases(kam.mbgnbd, n, horizon, frequency, recency, t) */
@@ -275,8 +282,7 @@ kam_mbgnbd_prob_n_customer(PG_FUNCTION_ARGS)
 	int32		x = PG_GETARG_INT32(3);
 	double		tx = PG_GETARG_FLOAT8(4);
 	double		T = PG_GETARG_FLOAT8(5);
-	double		pa,
-				p;
+	double		pa;
 
 	kam_model_get(fcinfo, 0, NPAR, m, "mbgnbd");
 	check_n(n);
@@ -287,10 +293,7 @@ kam_mbgnbd_prob_n_customer(PG_FUNCTION_ARGS)
 	mc[1] = m[1] + T;
 	mc[2] = m[2];
 	mc[3] = m[3] + x + 1.0;
-	p = pa * bgnbd_pmf(mc, n, horizon);
-	if (n == 0)
-		p += 1.0 - pa;
-	PG_RETURN_FLOAT8(fmin(1.0, p));
+	PG_RETURN_FLOAT8(alive_mixture(pa, 1.0 - pa, bgnbd_pmf(mc, n, horizon), n));
 }
 
 /* ln(1 + e^x) without overflow */
@@ -506,8 +509,7 @@ kam_paretonbd_prob_n_customer(PG_FUNCTION_ARGS)
 	int32		x = PG_GETARG_INT32(3);
 	double		tx = PG_GETARG_FLOAT8(4);
 	double		T = PG_GETARG_FLOAT8(5);
-	double		pa,
-				p;
+	double		pa;
 
 	kam_model_get(fcinfo, 0, NPAR, m, "paretonbd");
 	check_n(n);
@@ -518,10 +520,7 @@ kam_paretonbd_prob_n_customer(PG_FUNCTION_ARGS)
 	mc[1] = m[1] + T;
 	mc[2] = m[2];
 	mc[3] = m[3] + T;
-	p = pa * paretonbd_pmf(mc, n, horizon);
-	if (n == 0)
-		p += 1.0 - pa;
-	PG_RETURN_FLOAT8(fmin(1.0, p));
+	PG_RETURN_FLOAT8(alive_mixture(pa, 1.0 - pa, paretonbd_pmf(mc, n, horizon), n));
 }
 
 /* expected_purchases(kam.bgnbd, horizon): E[X(t)] of a new customer */
