@@ -119,7 +119,7 @@ COMMENT ON AGGREGATE @extschema@.pareto_fraction(float8, float8) IS
 
 -- ---------------------------------------------------------------------------
 -- Trailing-12-month revenue at many period ends, and tier movements between
--- consecutive ends, see src/tier_window.c: the per-period tier views
+-- consecutive ends, see src/tier_revenue.c and src/tier_movements.c: the per-period tier views
 -- (kam.tier_changes, kam.tier_movements) read each order once.
 -- ---------------------------------------------------------------------------
 CREATE FUNCTION @extschema@.revenue_12m_trans(internal, timestamptz, float8, date[])

@@ -1,4 +1,4 @@
--- The tier views as kam 0.2.0 defined them before src/tier_window.c (the per-day
+-- The tier views as kam 0.2.0 defined them before the C tier functions (src/tier_*.c; the per-day
 -- window expansion), kept verbatim as the oracle of test/t/tiers_fast_oracle.sh:
 -- created as plain views in schema oracle, reading the kam.orders, kam.customers
 -- and kam.visits of the test database.
