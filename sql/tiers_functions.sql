@@ -171,3 +171,35 @@ SELECT r, string_agg(kam.rfm_segment(r, f), ' | ' ORDER BY f) AS f1_to_f5
 SELECT kam.rfm_segment(NULL, 3) IS NULL AS null_in_null_out;
 SELECT pg_temp.err($$SELECT kam.rfm_segment(0, 3)$$);
 SELECT pg_temp.err($$SELECT kam.rfm_segment(3, 6)$$);
+
+-- kam.tier_scores: {cumulative_share, share_above, r, f, m} over the whole
+-- partition.  Total of the positive values 250: ids 1 and 2 tie (share above
+-- 0, through 200/250 = 0.8), id 3 (above 0.8, through 1), zero and negative
+-- values share 1, NULL none.  Buyers (days > 0): ids 1-5, n = 5; r counts the
+-- buyers with recency >= own: id 3 (0) 5 -> 5, id 4 (3) 4 -> 4, id 1 (5) 3 -> 3,
+-- id 2 (10) 2 -> 2, id 5 (40) 1 -> 1; f counts days <= own: 1 1 1 (3 of 5 -> 3),
+-- 2 -> 4, 3 -> 5; m counts revenue <= own: -10 -> 1, 0 -> 2, 50 -> 3, 100 100 -> 5.
+CREATE TEMP TABLE ts(id int, v float8, r int, d int8);
+INSERT INTO ts VALUES (1, 100, 5, 3), (2, 100, 10, 1), (3, 50, 0, 2), (4, 0, 3, 1), (5, -10, 40, 1),
+	(6, NULL, NULL, 0), (7, 0, NULL, 0);
+SELECT id, kam.tier_scores(v, r, d) OVER () AS scores FROM ts ORDER BY id;
+-- the same shares as the ordered window functions
+SELECT bool_and(s[1] IS NOT DISTINCT FROM c AND s[2] IS NOT DISTINCT FROM a) AS same_as_window_functions
+  FROM (SELECT kam.tier_scores(v, r, d) OVER () AS s, kam.cumulative_share(v) OVER w AS c,
+			   kam.cumulative_share_above(v) OVER w AS a
+		  FROM ts WINDOW w AS (ORDER BY v DESC)) x;
+-- no positive revenue: no shares; no rows: no result
+SELECT kam.tier_scores(v, r, d) OVER () AS scores FROM ts WHERE v <= 0 ORDER BY id;
+SELECT count(*) FROM (SELECT kam.tier_scores(v, r, d) OVER () FROM ts WHERE false) x;
+SELECT pg_temp.err($$SELECT kam.tier_scores(v, NULL, d) OVER () FROM ts$$);
+SELECT pg_temp.err($$SELECT kam.tier_scores('NaN', r, d) OVER () FROM ts$$);
+
+-- kam.loyalty_stage: the last rung met of those in order, every earlier one met
+SELECT p, q, kam.loyalty_stage(p, q, '{0,1,2,NULL}', '{NULL,NULL,NULL,2}', '{NULL,NULL,NULL,3}') AS stage
+  FROM (VALUES (0::int8, 0::int8), (1, 0), (2, 0), (2, 3), (2, 8), (5, 5), (1, 7)) v(p, q) ORDER BY p, q;
+SELECT kam.loyalty_stage(3, 0, '{1,5,2}', '{NULL,NULL,NULL}', '{NULL,NULL,NULL}') AS stops_at_first_unmet,
+	   kam.loyalty_stage(3, 0, '{}', '{}', '{}') IS NULL AS empty_ladder;
+SELECT pg_temp.err($$SELECT kam.loyalty_stage(1, 0, '{1,2}', '{NULL}', '{NULL}')$$);
+SELECT pg_temp.err($$SELECT kam.loyalty_stage(1, 0, '{-1}', '{NULL}', '{NULL}')$$);
+SELECT pg_temp.err($$SELECT kam.loyalty_stage(1, 0, '{1}', '{3}', '{2}')$$);
+SELECT pg_temp.err($$SELECT kam.loyalty_stage(1, 0, '{1}', '{3}', '{NULL}')$$);

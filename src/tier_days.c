@@ -1,6 +1,6 @@
 /*
  * tier_days.c -- the purchase-day inputs of kam.customer_tier (frequency,
- * recency, loyalty stage)
+ * recency, loyalty quarters) and the loyalty stage they reach
  */
 #include "kam.h"
 #include "period.h"
@@ -10,6 +10,7 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "port/pg_bitutils.h"
 #include "utils/datetime.h"
 
 /* ------------------------------------------------------------------------
@@ -319,4 +320,117 @@ kam_tier_days_final(PG_FUNCTION_ARGS)
 		elems[3] = (Datum) 0;
 	PG_RETURN_ARRAYTYPE_P(construct_md_array(elems, nulls, 1, dims, lbs, INT8OID,
 											 sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+/* ------------------------------------------------------------------------
+ * kam.loyalty_stage(periods, qmask, min_purchase_periods[],
+ *					 min_active_quarters[], of_last_quarters[]) -> int4
+ *
+ * The loyalty stage of a customer from kam.tier_days' periods and quarter
+ * mask: the arrays hold the ladder's rungs in (rank, stage) order (NULL
+ * element: no such rule), the customer climbs while it meets each rung, and
+ * the result is the position (1-based) of the last rung met, NULL for none.
+ * A rung is met when periods >= min_purchase_periods and at least
+ * min_active_quarters of the latest of_last_quarters bits of qmask are set.
+ * The arrays are parsed once per call site.
+ * ------------------------------------------------------------------------
+ */
+typedef struct LadderCache
+{
+	struct varlena *arg[3];		/* the arguments the rungs were read from */
+	int			n;
+	int32	   *min_periods;	/* -1: no rule */
+	int32	   *min_quarters;	/* -1: no rule */
+	uint64	   *mask;			/* the latest of_last_quarters bits */
+} LadderCache;
+
+/* an int4[] ladder array, NULL elements as -1, in cxt */
+static int32 *
+ladder_array(MemoryContext cxt, ArrayType *arr, int *n)
+{
+	Datum	   *d;
+	bool	   *nulls;
+	int32	   *out;
+	int			i;
+
+	if (ARR_NDIM(arr) > 1 || ARR_ELEMTYPE(arr) != INT4OID)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the ladder arrays of kam.loyalty_stage must be one-dimensional integer arrays"),
+				 errhint("Pass the columns of kam.loyalty_ladder, each as array_agg(... ORDER BY rank, stage).")));
+	deconstruct_array(arr, INT4OID, sizeof(int32), true, TYPALIGN_INT, &d, &nulls, n);
+	out = MemoryContextAlloc(cxt, sizeof(int32) * Max(*n, 1));
+	for (i = 0; i < *n; i++)
+	{
+		out[i] = nulls[i] ? -1 : DatumGetInt32(d[i]);
+		if (!nulls[i] && out[i] < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the ladder arrays of kam.loyalty_stage must not hold negative numbers, got %d", out[i]),
+					 errhint("Pass the columns of kam.loyalty_ladder, each as array_agg(... ORDER BY rank, stage).")));
+	}
+	return out;
+}
+
+static LadderCache *
+ladder_cache(FunctionCallInfo fcinfo)
+{
+	LadderCache *c = (LadderCache *) fcinfo->flinfo->fn_extra;
+	MemoryContext cxt = fcinfo->flinfo->fn_mcxt;
+	int32	   *last;
+	int			n[3],
+				i;
+
+	if (c != NULL && arg_same(PG_GETARG_DATUM(2), c->arg[0]) &&
+		arg_same(PG_GETARG_DATUM(3), c->arg[1]) && arg_same(PG_GETARG_DATUM(4), c->arg[2]))
+		return c;
+	if (c == NULL)
+		c = fcinfo->flinfo->fn_extra = MemoryContextAllocZero(cxt, sizeof(LadderCache));
+	c->min_periods = ladder_array(cxt, PG_GETARG_ARRAYTYPE_P(2), &n[0]);
+	c->min_quarters = ladder_array(cxt, PG_GETARG_ARRAYTYPE_P(3), &n[1]);
+	last = ladder_array(cxt, PG_GETARG_ARRAYTYPE_P(4), &n[2]);
+	if (n[0] != n[1] || n[0] != n[2])
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the ladder arrays of kam.loyalty_stage must have the same length, got %d, %d and %d",
+						n[0], n[1], n[2]),
+				 errhint("Pass the columns of kam.loyalty_ladder, each as array_agg(... ORDER BY rank, stage).")));
+	c->n = n[0];
+	c->mask = MemoryContextAlloc(cxt, sizeof(uint64) * Max(c->n, 1));
+	for (i = 0; i < c->n; i++)
+	{
+		if ((c->min_quarters[i] < 0) != (last[i] < 0) || last[i] > 63 ||
+			(last[i] >= 0 && c->min_quarters[i] > last[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("min_active_quarters and of_last_quarters of kam.loyalty_stage do not fit in rung %d", i + 1),
+					 errdetail("Both must be NULL, or 0 <= min_active_quarters <= of_last_quarters <= 63."),
+					 errhint("Pass the columns of kam.loyalty_ladder, each as array_agg(... ORDER BY rank, stage).")));
+		c->mask[i] = last[i] < 0 ? 0 : (((uint64) 1) << last[i]) - 1;
+	}
+	for (i = 0; i < 3; i++)
+		c->arg[i] = arg_copy(cxt, PG_GETARG_DATUM(2 + i));
+	return c;
+}
+
+PG_FUNCTION_INFO_V1(kam_loyalty_stage);
+
+Datum
+kam_loyalty_stage(PG_FUNCTION_ARGS)
+{
+	LadderCache *c = ladder_cache(fcinfo);
+	int64		periods = PG_GETARG_INT64(0);
+	uint64		qmask = (uint64) PG_GETARG_INT64(1);
+	int			i;
+
+	for (i = 0; i < c->n; i++)
+	{
+		if (c->min_periods[i] >= 0 && periods < c->min_periods[i])
+			break;
+		if (c->min_quarters[i] >= 0 && pg_popcount64(qmask & c->mask[i]) < c->min_quarters[i])
+			break;
+	}
+	if (i == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_INT32(i);
 }

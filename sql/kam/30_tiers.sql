@@ -36,6 +36,13 @@ LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.cumulative_share_above(float8) IS
 'share of the positive total held by the tie groups ranked above this row (the quantity the ABC rule compares); use OVER (ORDER BY value DESC)';
 
+CREATE FUNCTION @extschema@.tier_scores(revenue_12m float8, recency_days integer, purchase_days bigint)
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'kam_tier_scores'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.tier_scores(float8, integer, bigint) IS
+'{cumulative_share, share_above, r_score, f_score, m_score} of each row of kam.customer_tier, from one read of the window: shares as kam.cumulative_share(_above) ordered by revenue_12m descending, quintiles 1-5 among rows with purchase_days > 0; use OVER (), see src/tier_scores.c';
+
 -- ---------------------------------------------------------------------------
 -- Concentration aggregates, see src/concentration.c.  The state is the list
 -- of values; the final functions sort it (and only rearrange it, so the state
@@ -195,6 +202,13 @@ RETURNS int4 AS 'MODULE_PATHNAME', 'kam_policy_tier'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.policy_tier(float8, float8, float8[], float8[]) IS
 'position (1-based) in the policy arrays (rank, tier order; NULL element = no rule) of the first tier whose rules a customer meets: revenue > 0, share_above < share_cutoff, revenue >= min_revenue; NULL for none';
+
+CREATE FUNCTION @extschema@.loyalty_stage(periods bigint, qmask bigint, min_purchase_periods integer[],
+										  min_active_quarters integer[], of_last_quarters integer[])
+RETURNS int4 AS 'MODULE_PATHNAME', 'kam_loyalty_stage'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.loyalty_stage(bigint, bigint, integer[], integer[], integer[]) IS
+'position (1-based) in the ladder arrays (rank, stage order; NULL element = no rule) of the last rung of kam.loyalty_ladder a customer climbs to: periods >= min_purchase_periods and at least min_active_quarters of the latest of_last_quarters bits of qmask (kam.tier_days) set, for it and every rung before; NULL for none';
 
 CREATE FUNCTION @extschema@.tier_movements_trans(internal, float8[], float8[], float8[], int4[])
 RETURNS internal AS 'MODULE_PATHNAME', 'kam_tier_movements_trans'
@@ -545,13 +559,18 @@ tiered AS (
 v(name, position, requires, definition, description) AS (VALUES
 ('customer_tier', 300, ARRAY['orders', 'customers'], $v$
 WITH ladder AS MATERIALIZED (
-	SELECT l.stage, l.rank, l.min_purchase_periods, l.min_active_quarters, l.of_last_quarters
+	-- the rungs in (rank, stage) order, for kam.loyalty_stage
+	SELECT array_agg(l.stage ORDER BY l.rank, l.stage) AS stages,
+		   array_agg(l.min_purchase_periods ORDER BY l.rank, l.stage) AS min_periods,
+		   array_agg(l.min_active_quarters ORDER BY l.rank, l.stage) AS min_quarters,
+		   array_agg(l.of_last_quarters ORDER BY l.rank, l.stage) AS of_last,
+		   max(l.of_last_quarters) AS k
 	  FROM @extschema@.loyalty_ladder l),
 p AS MATERIALIZED (
 	-- k: the trailing quarters the ladder reads (materialized: the settings are read once)
 	SELECT x.as_of, x.per, x.k, ARRAY[x.as_of] AS ends
 	  FROM (SELECT @extschema@.as_of() AS as_of, @extschema@.setting('rfm_period'::pg_catalog.text) AS per,
-				   COALESCE((SELECT max(l.of_last_quarters) FROM ladder l), 0) AS k) x),
+				   COALESCE((SELECT l.k FROM ladder l), 0) AS k) x),
 hist AS (
 	-- one pass: kam.tier_days gives periods, quarter mask, purchase days and recency,
 	-- kam.revenue_12m the exact trailing-12-month revenue
@@ -571,40 +590,23 @@ base AS (
 	  FROM @extschema@.customers c
 	  LEFT JOIN hist h ON h.customer_id = c.customer_id),
 ranked AS (
-	SELECT b.*,
-		   @extschema@.cumulative_share(b.revenue_12m) OVER wv AS cumulative_share,
-		   @extschema@.cumulative_share_above(b.revenue_12m) OVER wv AS share_above,
-		   @extschema@.abc(b.revenue_12m) OVER wv AS abc,
-		   CASE WHEN b.days > 0 THEN ((5 * count(*) OVER wr + count(*) OVER wa - 1) / count(*) OVER wa)::integer END AS r_score,
-		   CASE WHEN b.days > 0 THEN ((5 * count(*) OVER wf + count(*) OVER wa - 1) / count(*) OVER wa)::integer END AS f_score,
-		   CASE WHEN b.days > 0 THEN ((5 * count(*) OVER wm + count(*) OVER wa - 1) / count(*) OVER wa)::integer END AS m_score
-	  FROM base b
-	WINDOW wv AS (ORDER BY b.revenue_12m DESC),
-		   wa AS (PARTITION BY b.days > 0),
-		   wr AS (PARTITION BY b.days > 0 ORDER BY b.recency_days DESC),
-		   wf AS (PARTITION BY b.days > 0 ORDER BY b.days),
-		   wm AS (PARTITION BY b.days > 0 ORDER BY b.revenue_12m)),
-{tiered},
-stages AS (
-	-- the stage depends only on (periods, qmask): once per distinct pair, not per customer
-	SELECT k.periods, k.qmask, st.stage
-	  FROM (SELECT DISTINCT t.periods, t.qmask FROM tiered t) k
-	  LEFT JOIN LATERAL (
-		SELECT s.stage
-		  FROM (SELECT l.stage, l.rank,
-					   bool_and((l.min_purchase_periods IS NULL OR k.periods >= l.min_purchase_periods)
-								AND (l.min_active_quarters IS NULL
-									 OR bit_count((k.qmask & ((1::int8 << l.of_last_quarters) - 1))::bit(64)) >= l.min_active_quarters))
-						   OVER (ORDER BY l.rank, l.stage) AS reached
-				  FROM ladder l) s
-		 WHERE s.reached
-		 ORDER BY s.rank DESC, s.stage DESC
-		 LIMIT 1) st ON true)
+	-- kam.tier_scores: the shares of kam.cumulative_share(_above) and the R, F and
+	-- M quintiles from one read of the customers (no window sort); the ABC rule
+	-- of kam.abc on the share above
+	SELECT s.customer_id, s.name, s.account_manager, s.revenue_12m, s.recency_days, s.days,
+		   s.periods, s.qmask, s.sc[1] AS cumulative_share, s.sc[2] AS share_above,
+		   CASE WHEN s.sc[2] OPERATOR(pg_catalog.<) 0.8::pg_catalog.float8 THEN 'A'
+				WHEN s.sc[2] OPERATOR(pg_catalog.<) 0.95::pg_catalog.float8 THEN 'B' ELSE 'C' END AS abc,
+		   s.sc[3]::integer AS r_score, s.sc[4]::integer AS f_score, s.sc[5]::integer AS m_score
+	  FROM (SELECT b.*, @extschema@.tier_scores(b.revenue_12m, b.recency_days, b.days) OVER () AS sc
+			  FROM base b) s),
+{tiered}
 SELECT t.customer_id, t.name, t.account_manager, t.revenue_12m, t.cumulative_share, t.abc, t.tier,
-	   t.r_score, t.f_score, t.m_score, m.segment, st.stage
+	   t.r_score, t.f_score, t.m_score, m.segment,
+	   l.stages[@extschema@.loyalty_stage(t.periods, t.qmask, l.min_periods, l.min_quarters, l.of_last)] AS stage
   FROM tiered t
+ CROSS JOIN ladder l
   LEFT JOIN @extschema@.rfm_segment_map m ON m.r_score = t.r_score AND m.f_score = t.f_score
-  LEFT JOIN stages st ON st.periods = t.periods AND st.qmask = t.qmask
 $v$,
 'Each customer''s trailing-12-month revenue, ABC class, policy tier, RFM scores and segment, and loyalty stage at kam.as_of()'),
 
@@ -668,30 +670,41 @@ ends AS (
 	UNION ALL
 	SELECT 2, p.as_of FROM p),
 {rev},
-win AS (
-	SELECT j.end_no, r.customer_id, r.revenue[j.end_no] AS revenue_12m
-	  FROM rev r CROSS JOIN (VALUES (1), (2)) j(end_no)
-	 WHERE r.revenue[j.end_no] IS NOT NULL),
+pol AS MATERIALIZED (
+	SELECT array_agg(t.tier ORDER BY t.rank, t.tier) AS tiers, array_agg(t.rank ORDER BY t.rank, t.tier) AS ranks,
+		   array_agg(t.share_cutoff ORDER BY t.rank, t.tier) AS share_cutoff,
+		   array_agg(t.min_revenue ORDER BY t.rank, t.tier) AS min_revenue
+	  FROM @extschema@.tier_policy t),
 ranked AS (
-	SELECT w.*, @extschema@.cumulative_share_above(w.revenue_12m)
-		   OVER (PARTITION BY w.end_no ORDER BY w.revenue_12m DESC) AS share_above
-	  FROM win w),
-{tiered},
-cur AS (SELECT * FROM tiered t WHERE t.end_no = 2 AND t.tier IS NOT NULL),
-prev AS (SELECT * FROM tiered t WHERE t.end_no = 1 AND t.tier IS NOT NULL)
-SELECT COALESCE(cur.customer_id, prev.customer_id) AS customer_id, c.name, c.account_manager,
+	-- the share above of each end's revenue among the customers with revenue
+	-- there (kam.tier_scores: one read of the customers, no window sort)
+	SELECT r.customer_id, r.revenue[1] AS rev_before, r.revenue[2] AS rev_now,
+		   (@extschema@.tier_scores(r.revenue[1], NULL::pg_catalog.int4, 0::pg_catalog.int8) OVER ())[2] AS above_before,
+		   (@extschema@.tier_scores(r.revenue[2], NULL::pg_catalog.int4, 0::pg_catalog.int8) OVER ())[2] AS above_now
+	  FROM rev r),
+tiered AS (
+	SELECT r.customer_id, r.rev_before, r.rev_now, pol.tiers[b.i] AS tier_before, pol.ranks[b.i] AS rank_before,
+		   pol.tiers[n.i] AS tier_now, pol.ranks[n.i] AS rank_now
+	  FROM ranked r
+	 CROSS JOIN pol
+	 CROSS JOIN LATERAL (SELECT @extschema@.policy_tier(r.rev_before, r.above_before,
+														pol.share_cutoff, pol.min_revenue) AS i) b
+	 CROSS JOIN LATERAL (SELECT @extschema@.policy_tier(r.rev_now, r.above_now,
+														pol.share_cutoff, pol.min_revenue) AS i) n)
+SELECT t.customer_id, c.name, c.account_manager,
 	   p.before AS as_of_before, p.as_of,
-	   prev.tier AS tier_before, cur.tier AS tier_now,
-	   prev.revenue_12m AS revenue_12m_before, cur.revenue_12m AS revenue_12m_now,
-	   CASE WHEN prev.tier IS NULL THEN 'new'
-			WHEN cur.tier IS NULL THEN 'lost'
-			WHEN cur.tier_rank < prev.tier_rank THEN 'upgraded'
-			WHEN cur.tier_rank > prev.tier_rank THEN 'downgraded'
+	   t.tier_before, t.tier_now,
+	   CASE WHEN t.tier_before IS NOT NULL THEN t.rev_before END AS revenue_12m_before,
+	   CASE WHEN t.tier_now IS NOT NULL THEN t.rev_now END AS revenue_12m_now,
+	   CASE WHEN t.tier_before IS NULL THEN 'new'
+			WHEN t.tier_now IS NULL THEN 'lost'
+			WHEN t.rank_now < t.rank_before THEN 'upgraded'
+			WHEN t.rank_now > t.rank_before THEN 'downgraded'
 			ELSE 'unchanged' END AS movement
-  FROM cur
-  FULL JOIN prev ON prev.customer_id = cur.customer_id
+  FROM tiered t
  CROSS JOIN p
-  LEFT JOIN @extschema@.customers c ON c.customer_id = COALESCE(cur.customer_id, prev.customer_id)
+  LEFT JOIN @extschema@.customers c ON c.customer_id = t.customer_id
+ WHERE t.tier_before IS NOT NULL OR t.tier_now IS NOT NULL
 $v$,
 'Each customer''s tier at kam.as_of() and one period earlier, and its movement: upgraded, downgraded, unchanged, new or lost'),
 

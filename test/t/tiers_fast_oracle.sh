@@ -8,9 +8,10 @@
 # at a tier threshold, refunds and negative totals, zero and NULL amounts,
 # orders after as_of, customers without orders, a second time zone, every
 # period length, an as_of in mid-period and on a leap day, policies with
-# revenue rules, tied ranks and no catch-all tier, no policy at all, and no
-# orders at all.  The new views sum amounts exactly (money.h); the old ones
-# summed amount::numeric: the rows must be equal.
+# revenue rules, tied ranks and no catch-all tier, no policy at all, loyalty
+# ladders with tied ranks and none, one customer, and no orders at all.  The
+# new views sum amounts exactly (money.h); the old ones summed
+# amount::numeric: the rows must be equal.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 
@@ -190,7 +191,26 @@ SQL
 		echo "DELETE FROM kam.tier_policy;"
 		# shellcheck disable=SC2086
 		checks hand_no_policy $views
-		echo "SELECT kam.reset_policy('tier_policy'); TRUNCATE hand.orders;"
+		echo "SELECT kam.reset_policy('tier_policy');"
+		# loyalty ladders: tied ranks (stage order decides), a rung without rules,
+		# one that only counts periods and one of 40 quarters; then no ladder
+		cat <<'SQL'
+DELETE FROM kam.loyalty_ladder;
+INSERT INTO kam.loyalty_ladder (stage, rank, min_purchase_periods, min_active_quarters, of_last_quarters) VALUES
+	('a_any', 1, NULL, NULL, NULL), ('b_two', 2, 2, NULL, NULL), ('a_tied', 2, NULL, 1, 2),
+	('c_busy', 3, 5, 2, 3), ('d_long', 4, NULL, 4, 40);
+SQL
+		checks hand_ladder customer_tier
+		echo "DELETE FROM kam.loyalty_ladder;"
+		checks hand_no_ladder customer_tier
+		echo "SELECT kam.reset_policy('loyalty_ladder');"
+		# one customer, with and without orders
+		echo "DELETE FROM hand.orders WHERE customer <> 12; DELETE FROM hand.visits WHERE customer <> 12; DELETE FROM hand.customers WHERE id <> 12;"
+		# shellcheck disable=SC2086
+		checks hand_one_customer $views
+		echo "TRUNCATE hand.orders;"
+		checks hand_one_customer_no_orders customer_tier tier_summary pareto_curve tier_changes
+		echo "INSERT INTO hand.customers SELECT g, 'c' || g, 'm' || (g % 3) FROM generate_series(1, 40) g WHERE g <> 12;"
 		# shellcheck disable=SC2086
 		checks hand_no_orders $views
 	} | run "$hdb"
