@@ -584,7 +584,8 @@ hist AS (
 	  FROM @extschema@.orders o
 	 GROUP BY o.customer_id),
 base AS (
-	SELECT c.customer_id, c.name, c.account_manager,
+	-- {potential}: the bound potential column, or NULL (kam.optional_relations())
+	SELECT c.customer_id, c.name, c.account_manager, {potential} AS potential,
 		   COALESCE(h.r[1], 0) AS revenue_12m, h.d[4]::integer AS recency_days,
 		   COALESCE(h.d[3], 0) AS days, COALESCE(h.d[1], 0) AS periods, COALESCE(h.d[2], 0) AS qmask
 	  FROM @extschema@.customers c
@@ -593,7 +594,7 @@ ranked AS (
 	-- kam.tier_scores: the shares of kam.cumulative_share(_above) and the R, F and
 	-- M quintiles from one read of the customers (no window sort); the ABC rule
 	-- of kam.abc on the share above
-	SELECT s.customer_id, s.name, s.account_manager, s.revenue_12m, s.recency_days, s.days,
+	SELECT s.customer_id, s.name, s.account_manager, s.potential, s.revenue_12m, s.recency_days, s.days,
 		   s.periods, s.qmask, s.sc[1] AS cumulative_share, s.sc[2] AS share_above,
 		   CASE WHEN s.sc[2] OPERATOR(pg_catalog.<) 0.8::pg_catalog.float8 THEN 'A'
 				WHEN s.sc[2] OPERATOR(pg_catalog.<) 0.95::pg_catalog.float8 THEN 'B' ELSE 'C' END AS abc,
@@ -603,12 +604,14 @@ ranked AS (
 {tiered}
 SELECT t.customer_id, t.name, t.account_manager, t.revenue_12m, t.cumulative_share, t.abc, t.tier,
 	   t.r_score, t.f_score, t.m_score, m.segment,
-	   l.stages[@extschema@.loyalty_stage(t.periods, t.qmask, l.min_periods, l.min_quarters, l.of_last)] AS stage
+	   l.stages[@extschema@.loyalty_stage(t.periods, t.qmask, l.min_periods, l.min_quarters, l.of_last)] AS stage,
+	   CASE WHEN t.potential > 0 THEN t.revenue_12m / t.potential END AS share_of_wallet,
+	   t.potential - t.revenue_12m AS headroom
   FROM tiered t
  CROSS JOIN ladder l
   LEFT JOIN @extschema@.rfm_segment_map m ON m.r_score = t.r_score AND m.f_score = t.f_score
 $v$,
-'Each customer''s trailing-12-month revenue, ABC class, policy tier, RFM scores and segment, and loyalty stage at kam.as_of()'),
+'Each customer''s trailing-12-month revenue, ABC class, policy tier, RFM scores and segment, loyalty stage, and share of wallet and headroom against its potential at kam.as_of()'),
 
 ('tier_summary', 310, ARRAY['orders', 'customers'], $v$
 WITH c AS (
@@ -799,6 +802,8 @@ INSERT INTO @extschema@.report_view_columns (view_name, column_name, description
 	('customer_tier', 'm_score', 'monetary score 1-5 (5 = most trailing-12-month revenue)'),
 	('customer_tier', 'segment', 'RFM segment of the recency and frequency scores, from kam.rfm_segment_map'),
 	('customer_tier', 'stage', 'loyalty-ladder stage reached, from kam.loyalty_ladder'),
+	('customer_tier', 'share_of_wallet', 'share of wallet (0-1 when below potential): revenue_12m / potential; NULL without a bound potential column or a positive potential'),
+	('customer_tier', 'headroom', 'potential - revenue_12m in currency per year (negative when we sell more than the potential; NULL without a potential)'),
 	('tier_summary', 'tier', 'policy tier'),
 	('tier_summary', 'rank', 'rank of the tier (1 = best)'),
 	('tier_summary', 'visits_per_week', 'account-manager visits per week the tier requires'),

@@ -64,7 +64,7 @@ if [ -n "$bad" ]; then
 	echo "FAILED: rows differ from the oracle:"; echo "$bad"; fail=1
 fi
 n=$(echo "$out" | awk -F'|' '$2 == "mismatch"' | wc -l)
-[ "$n" -eq 12 ] || { echo "FAILED: expected 12 mismatch lines (4 views x 3 runs), got $n"; fail=1; }
+[ "$n" -eq 15 ] || { echo "FAILED: expected 15 mismatch lines (5 views x 3 runs), got $n"; fail=1; }
 # every component has data, and every alert reason occurs, in every run
 if echo "$out" | awk -F'|' '$2 == "covered" { for (i = 3; i <= NF; i++) if ($i == 0) bad = 1 } END { exit !bad }'; then
 	echo "FAILED: a component has no data"; fail=1

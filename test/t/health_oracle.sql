@@ -5,7 +5,8 @@
 -- (kam.tier_changes) and P(alive) and CLV (kam.customer_value).  It computes
 -- every column of kam.account_health, the rows of kam.account_alerts (their
 -- figure, value at stake, priority, order and manager rank),
--- kam.manager_portfolio and kam.account_dependence, and prints one line
+-- kam.manager_portfolio and kam.account_dependence, and kam.customer_tier's
+-- share of wallet and headroom, and prints one line
 -- "mismatch|VIEW|rows that differ" per view.  Run as a role that row-level
 -- security filters, the oracle sees what the role sees, as kam does.
 \set ON_ERROR_STOP 1
@@ -138,6 +139,13 @@ SELECT 'mismatch|account_health|' || count(*)
 	OR o.long_n IS DISTINCT FROM h.long_open_complaints OR NOT pg_temp.close(o.severity::float8, h.open_severity::float8)
 	OR NOT pg_temp.close(o.complaints::float8, h.complaints_score)
 	OR NOT pg_temp.close(o.health::float8, h.health_score);
+
+-- kam.customer_tier's share of wallet and headroom, from the same revenue and potential
+SELECT 'mismatch|customer_tier|' || count(*)
+  FROM oracle o FULL JOIN kam.customer_tier t ON t.customer_id = o.customer_id
+ WHERE o.customer_id IS NULL OR t.customer_id IS NULL
+	OR NOT pg_temp.close(CASE WHEN o.potential > 0 THEN (o.r12 / o.potential)::float8 END, t.share_of_wallet)
+	OR NOT pg_temp.close((o.potential - o.r12)::float8, t.headroom);
 
 SELECT 'mismatch|account_dependence|' || count(*)
   FROM (SELECT o.customer_id, o.revenue_share,

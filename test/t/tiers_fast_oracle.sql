@@ -28,7 +28,8 @@ hist AS (
 	 WHERE o.ordered_at < p.as_of + 1
 	 GROUP BY o.customer_id),
 base AS (
-	SELECT c.customer_id, c.name, c.account_manager,
+	-- the potential read through jsonb: the oracle exists whether or not one is bound
+	SELECT c.customer_id, c.name, c.account_manager, (pg_catalog.to_jsonb(c) ->> 'potential')::float8 AS potential,
 		   COALESCE(h.revenue, 0)::float8 AS revenue_12m, p.as_of - h.last_day AS recency_days,
 		   COALESCE(h.days, 0) AS days, COALESCE(h.periods, 0) AS periods, COALESCE(h.qmask, 0) AS qmask
 	  FROM p, kam.customers c
@@ -61,7 +62,10 @@ tiered AS (
 		 ORDER BY pol.rank, pol.tier
 		 LIMIT 1) t ON true)
 SELECT t.customer_id, t.name, t.account_manager, t.revenue_12m, t.cumulative_share, t.abc, t.tier,
-	   t.r_score, t.f_score, t.m_score, m.segment, st.stage
+	   t.r_score, t.f_score, t.m_score, m.segment, st.stage,
+	   -- share of wallet (issue 15, added after the rewrite)
+	   CASE WHEN t.potential > 0 THEN t.revenue_12m / t.potential END AS share_of_wallet,
+	   t.potential - t.revenue_12m AS headroom
   FROM tiered t
   LEFT JOIN kam.rfm_segment_map m ON m.r_score = t.r_score AND m.f_score = t.f_score
   LEFT JOIN LATERAL (
