@@ -203,3 +203,18 @@ SELECT pg_temp.err($$SELECT kam.loyalty_stage(1, 0, '{1,2}', '{NULL}', '{NULL}')
 SELECT pg_temp.err($$SELECT kam.loyalty_stage(1, 0, '{-1}', '{NULL}', '{NULL}')$$);
 SELECT pg_temp.err($$SELECT kam.loyalty_stage(1, 0, '{1}', '{3}', '{2}')$$);
 SELECT pg_temp.err($$SELECT kam.loyalty_stage(1, 0, '{1}', '{3}', '{NULL}')$$);
+
+-- kam.pareto_sums: running sums at the Pareto points and the next value.
+-- {3, 1, 2}: sums of the 0..3 largest 0, 3, 5, 6; the next value 3, 2, 1, none
+SELECT kam.pareto_sums(v) FROM (VALUES (3::float8), (1), (2)) x(v);
+SELECT kam.pareto_sums(v) IS NULL AS empty_is_null FROM (VALUES (NULL::float8)) x(v);
+-- 250 values, point k at customer k * 250 / 100: against the SQL window sums
+WITH v AS (SELECT (g * 1.25)::float8 AS v FROM generate_series(1, 250) g),
+s AS (SELECT row_number() OVER w AS i, v.v::numeric AS v, sum(v.v::numeric) OVER w AS cum
+		FROM v WINDOW w AS (ORDER BY v.v DESC ROWS UNBOUNDED PRECEDING)),
+ref AS (
+	SELECT array_agg(COALESCE((SELECT s.cum FROM s WHERE s.i = k * 250 / 100), 0) ORDER BY k)
+		   || array_agg((SELECT s.v FROM s WHERE s.i = k * 250 / 100 + 1) ORDER BY k) AS a
+	  FROM generate_series(0, 100) k)
+SELECT (SELECT kam.pareto_sums(v) FROM v) = ref.a AS same_as_window_sums, array_length(ref.a, 1) AS elements FROM ref;
+SELECT pg_temp.err($$SELECT kam.pareto_sums(v) FROM (VALUES (1::float8), (-1)) x(v)$$);

@@ -6,6 +6,7 @@
  *										`fraction` of customers
  *	kam.pareto_fraction(value, share)	smallest fraction of customers whose
  *										values reach `share` of the total
+ *	kam.pareto_sums(value)				the exact sums kam.pareto_curve draws
  *
  * All three read the Lorenz curve of the values: sort them ascending,
  * x_(1) <= ... <= x_(n), and join the points (i/n, cumulative share of the i
@@ -26,8 +27,11 @@
 
 #include <math.h>
 
+#include "catalog/pg_type.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/memutils.h"
 
 typedef struct ConcState
@@ -131,6 +135,13 @@ Datum
 kam_gini_trans(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_POINTER(conc_add(fcinfo, "kam.gini", NULL));
+}
+
+PG_FUNCTION_INFO_V1(kam_pareto_sums_trans);
+Datum
+kam_pareto_sums_trans(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(conc_add(fcinfo, "kam.pareto_sums", NULL));
 }
 
 PG_FUNCTION_INFO_V1(kam_top_share_trans);
@@ -338,4 +349,71 @@ kam_pareto_fraction_final(PG_FUNCTION_ARGS)
 		}
 	}
 	PG_RETURN_FLOAT8(1.0);
+}
+
+PG_FUNCTION_INFO_V1(kam_pareto_sums_final);
+
+/*
+ * kam.pareto_sums(value) -> numeric[]: the points of kam.pareto_curve, m =
+ * min(n, 100) + 1 of them: point k at customer i_k = k (n <= 100) or k n / 100
+ * (integer division).  Elements 1 .. m: the sum of the i_k largest values,
+ * elements m + 1 .. 2 m: the (i_k + 1)-th largest value (NULL past the last),
+ * each value as value::numeric and the sums exact (numeric), as the SQL
+ * window sum(v::numeric) OVER (ORDER BY v DESC) gives them.  NULL for no
+ * values.
+ */
+Datum
+kam_pareto_sums_final(PG_FUNCTION_ARGS)
+{
+	ConcState  *st = PG_ARGISNULL(0) ? NULL : (ConcState *) PG_GETARG_POINTER(0);
+	MemoryContext tmp,
+				old;
+	Datum	   *out;
+	bool	   *nulls;
+	Datum		cum = DirectFunctionCall1(int4_numeric, Int32GetDatum(0));
+	int			m,
+				k,
+				dims[1],
+				lbs[1] = {1};
+	int64		n,
+				i = 0;
+
+	if (st == NULL || st->n == 0)
+		PG_RETURN_NULL();
+	n = st->n;
+	m = (int) Min(n, 100) + 1;
+	qsort(st->values, n, sizeof(double), cmp_double);
+	out = palloc(sizeof(Datum) * 2 * m);
+	nulls = palloc0(sizeof(bool) * 2 * m);
+	tmp = AllocSetContextCreate(CurrentMemoryContext, "kam.pareto_sums", ALLOCSET_DEFAULT_SIZES);
+	for (k = 0; k < m; k++)
+	{
+		int64		ik = n <= 100 ? k : (k * n) / 100;
+
+		/* the values before customer ik + 1, largest first: the last of the ascending array */
+		while (i < ik)
+		{
+			Datum		v;
+
+			CHECK_FOR_INTERRUPTS();
+			old = MemoryContextSwitchTo(tmp);
+			v = DirectFunctionCall1(float8_numeric, Float8GetDatum(st->values[n - 1 - i]));
+			cum = DirectFunctionCall2(numeric_add, cum, v);
+			MemoryContextSwitchTo(old);
+			if (++i % 4096 == 0)
+			{
+				/* keep the running sum, free the rest */
+				cum = datumCopy(cum, false, -1);
+				MemoryContextReset(tmp);
+			}
+		}
+		out[k] = datumCopy(cum, false, -1);
+		if (ik < n)
+			out[m + k] = DirectFunctionCall1(float8_numeric, Float8GetDatum(st->values[n - 1 - ik]));
+		else
+			nulls[m + k] = true;
+	}
+	MemoryContextDelete(tmp);
+	dims[0] = 2 * m;
+	PG_RETURN_ARRAYTYPE_P(construct_md_array(out, nulls, 1, dims, lbs, NUMERICOID, -1, false, TYPALIGN_INT));
 }

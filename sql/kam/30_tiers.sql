@@ -98,6 +98,31 @@ CREATE AGGREGATE @extschema@.gini(value float8) (
 COMMENT ON AGGREGATE @extschema@.gini(float8) IS
 'population Gini coefficient of non-negative values (zeros count)';
 
+CREATE FUNCTION @extschema@.pareto_sums_trans(internal, float8)
+RETURNS internal AS 'MODULE_PATHNAME', 'kam_pareto_sums_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.pareto_sums_trans(internal, float8) IS
+'transition function of kam.pareto_sums; internal';
+
+CREATE FUNCTION @extschema@.pareto_sums_final(internal)
+RETURNS numeric[] AS 'MODULE_PATHNAME', 'kam_pareto_sums_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.pareto_sums_final(internal) IS
+'final function of kam.pareto_sums; internal';
+
+CREATE AGGREGATE @extschema@.pareto_sums(value float8) (
+	SFUNC = @extschema@.pareto_sums_trans,
+	STYPE = internal,
+	FINALFUNC = @extschema@.pareto_sums_final,
+	FINALFUNC_MODIFY = READ_ONLY,
+	COMBINEFUNC = @extschema@.concentration_combine,
+	SERIALFUNC = @extschema@.concentration_serialize,
+	DESERIALFUNC = @extschema@.concentration_deserialize,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.pareto_sums(float8) IS
+'the exact sums of kam.pareto_curve over non-negative values, m = min(n, 100) + 1 points (customer i_k = k, or k n / 100 past 100): elements 1..m the sum of the i_k largest as numeric, m+1..2m the (i_k + 1)-th largest (NULL past the last)';
+
 CREATE AGGREGATE @extschema@.top_share(value float8, fraction float8) (
 	SFUNC = @extschema@.top_share_trans,
 	STYPE = internal,
@@ -641,23 +666,19 @@ $v$,
 ('pareto_curve', 320, ARRAY['orders', 'customers'], $v$
 WITH c AS (
 	SELECT t.revenue_12m AS v FROM @extschema@.customer_tier t WHERE t.revenue_12m > 0),
-s AS (
-	SELECT c.v::numeric AS v, row_number() OVER w AS i, sum(c.v::numeric) OVER w AS cum
-	  FROM c WINDOW w AS (ORDER BY c.v DESC ROWS UNBOUNDED PRECEDING)),
 n AS (
-	SELECT count(*) AS n, sum(c.v::numeric) AS total FROM c),
+	-- kam.pareto_sums: the exact running sums at the points only (one sort in C,
+	-- no numeric window over every customer)
+	SELECT count(*) AS n, sum(c.v::numeric) AS total, @extschema@.pareto_sums(c.v) AS s FROM c),
 g AS (
-	SELECT k AS point, n.n, n.total,
-		   CASE WHEN n.n <= 100 THEN k ELSE (k * n.n) / 100 END AS i,
+	SELECT k AS point, n.n, n.total, n.s, LEAST(n.n, 100) + 1 AS m,
 		   CASE WHEN n.n <= 100 THEN 0 ELSE ((k * n.n) % 100) / 100.0 END AS frac,
 		   CASE WHEN n.n <= 100 THEN k::numeric / n.n ELSE k / 100.0 END AS x
 	  FROM n, generate_series(0, LEAST(n.n, 100)) k
 	 WHERE n.n > 0)
 SELECT g.point::integer AS point, g.x::float8 AS customer_fraction,
-	   ((COALESCE(s1.cum, 0) + g.frac * COALESCE(s2.v, 0)) / g.total)::float8 AS revenue_fraction
+	   ((g.s[g.point + 1] + g.frac * COALESCE(g.s[g.m + g.point + 1], 0)) / g.total)::float8 AS revenue_fraction
   FROM g
-  LEFT JOIN s s1 ON s1.i = g.i
-  LEFT JOIN s s2 ON s2.i = g.i + 1
  ORDER BY g.point
 $v$,
 'Pareto (Lorenz) curve of trailing-12-month revenue: the share of revenue made by the top customer_fraction of customers, in at most 101 points'),
