@@ -9,10 +9,12 @@
 # orders, visits, feedback and complaints co-located), binds kam as
 # test/demo/bind*.sql do, and compares every report view and the main
 # functions with the same on the single-node demo database, row for row and
-# exactly: each query runs under TimeZone Pacific/Auckland and
-# extra_float_digits = 0 (what the coordinator ships to the workers depends on
-# both), its result is stored on the coordinator and printed with
-# extra_float_digits = 1 (shortest exact).
+# exactly: each query runs with extra_float_digits = 0, once in TimeZone UTC
+# (the workers') and once in Pacific/Auckland (what the coordinator ships to
+# the workers depends on both), its result is stored on the coordinator and
+# printed with extra_float_digits = 1 (shortest exact).  Then EXPLAIN VERBOSE
+# shows whether each of a list of kam's aggregates reaches the workers' shard
+# queries or is computed on the coordinator over raw rows (a failure too).
 #
 # The build (about 3 minutes on 2 cores) is cached in
 # ${KAM_CACHE:-${XDG_CACHE_HOME:-~/.cache}/kam}/citus-<key>, the key being the
@@ -272,8 +274,37 @@ for tz in UTC Pacific/Auckland; do
 	done
 done
 
-if ((${#bad[@]})); then
-	echo "${#bad[@]} of $((2 * ${#queries[@]})) comparisons fail on Citus: ${bad[*]}"
+# Where the aggregates run: an aggregate of kam's must reach the workers, in
+# the shard queries of EXPLAIN VERBOSE (computed there per customer, or as
+# worker_partial_agg), never be computed on the coordinator over raw rows.
+echo "-- where kam's aggregates run"
+plans=(
+	"kam.rfm|SELECT o.customer_id, kam.rfm(o.ordered_at, o.amount, '2025-12-31'::timestamptz, 'week') FROM kam.orders o GROUP BY o.customer_id"
+	"kam.rfm_state|SELECT c.account_manager, kam.rfm_state(o.ordered_at, o.amount, 'month') FROM kam.orders o JOIN kam.customers c ON c.customer_id = o.customer_id GROUP BY c.account_manager"
+	"kam.km_fit|SELECT kam.km_fit(s.days_since_last_order::float8, s.days_since_last_order > 90) FROM kam.customer_summary s WHERE s.orders > 0"
+	"kam.gini|SELECT kam.gini(o.amount) FROM kam.orders o"
+	"kam.bgnbd_fit|SELECT kam.bgnbd_fit(s.frequency, s.recency, s.t) FROM kam.customer_summary s WHERE s.orders > 0"
+	"kam.retention_periods|SELECT kam.retention_periods(a.activity, 1) FROM kam.customer_activity a"
+)
+pulled=()
+for entry in "${plans[@]}"; do
+	agg=${entry%%|*}
+	q=${entry#*|}
+	on_workers=0
+	while IFS= read -r line; do
+		[[ $line == *"Query: "*"$agg("* ]] && on_workers=1
+	done < <(kam_psql "${coord[@]}" -At -c "EXPLAIN (VERBOSE, COSTS OFF) $q")
+	if ((on_workers)); then
+		echo "workers $agg"
+	else
+		echo "PULLS   $agg: computed on the coordinator over rows from the workers"
+		pulled+=("$agg")
+	fi
+done
+
+if ((${#bad[@]} + ${#pulled[@]})); then
+	((${#bad[@]})) && echo "${#bad[@]} of $((2 * ${#queries[@]})) comparisons fail on Citus: ${bad[*]}"
+	((${#pulled[@]})) && echo "${#pulled[@]} of ${#plans[@]} aggregates pull raw rows to the coordinator: ${pulled[*]}"
 	exit 1
 fi
-echo "all ${#queries[@]} queries give the same rows on Citus as on one node, in UTC and in Pacific/Auckland"
+echo "all ${#queries[@]} queries give the same rows on Citus as on one node, in UTC and in Pacific/Auckland; kam's aggregates run on the workers"
