@@ -263,3 +263,38 @@ SET extra_float_digits = 0;
 SELECT s::text, s::text::kam.survival::text = s::text AS text_round_trip
   FROM (SELECT kam.km_fit(d, true) s FROM (VALUES (1::float8), (1.0000000000000002), (0.1)) v(d)) x;
 RESET extra_float_digits;
+-- every kam type prints the same text whatever extra_float_digits is (Citus
+-- ships values as text in the session's setting), and that text reads back
+-- to the value: the texts at 0 and -15 are the texts at 1, read back and
+-- printed again they are still the same
+CREATE TEMP TABLE tio_efd_orders (at timestamptz, amount float8);
+INSERT INTO tio_efd_orders VALUES
+	('2024-01-01 10:00+00', 1 / 3::float8), ('2024-01-09 11:00+00', 0.1),
+	('2024-02-10 12:00+00', 2 / 3::float8), ('2024-03-30 13:00+00', 1.0000000000000002);
+CREATE TEMP TABLE tio_efd AS
+SELECT (SELECT kam.rfm_state(o.at, o.amount, 'week') FROM tio_efd_orders o) AS rollup,
+       (SELECT kam.rfm_accum(kam.rfm_accum(NULL::kam.rfm_state, '2024-01-01 10:00+00'::timestamptz,
+                                           1 / 3::float8, '2024-03-31 00:00+00'::timestamptz),
+                             '2024-02-01 10:00+00'::timestamptz, 0.1::float8, '2024-03-31 00:00+00'::timestamptz)) AS as_of_state,
+       (SELECT kam.activity(o.at, o.amount, 'month', '2024-03-31') FROM tio_efd_orders o) AS activity,
+       (SELECT kam.km_fit(o.amount, o.amount > 0.2) FROM tio_efd_orders o) AS survival;
+CREATE TEMP TABLE tio_efd_text AS
+SELECT 1 AS efd, rollup::text AS rollup, as_of_state::text AS as_of_state, activity::text AS activity,
+       survival::text AS survival
+  FROM tio_efd;
+SET extra_float_digits = 0;
+INSERT INTO tio_efd_text
+SELECT 0, rollup::text::kam.rfm_state::text, as_of_state::text::kam.rfm_state::text,
+       activity::text::kam.activity::text, survival::text::kam.survival::text
+  FROM tio_efd;
+SET extra_float_digits = -15;
+INSERT INTO tio_efd_text
+SELECT -15, rollup::text::kam.rfm_state::text, as_of_state::text::kam.rfm_state::text,
+       activity::text::kam.activity::text, survival::text::kam.survival::text
+  FROM tio_efd;
+RESET extra_float_digits;
+SELECT count(DISTINCT rollup) AS rollup_texts, count(DISTINCT as_of_state) AS as_of_state_texts,
+       count(DISTINCT activity) AS activity_texts, count(DISTINCT survival) AS survival_texts,
+       count(*) AS settings
+  FROM tio_efd_text;
+SELECT survival FROM tio_efd_text WHERE efd = -15;

@@ -122,12 +122,43 @@ $$;
 COMMENT ON FUNCTION @extschema@.setting(text) IS
 'Current value of a kam setting as text: your override, else the shipped default';
 
+-- Citus: a worker (a node whose pg_dist_local_group is not the coordinator's
+-- group 0) runs the parts of a query that the coordinator pushes down, but
+-- its kam.settings and kam.models are not the coordinator's.  Where a default
+-- would stand in for what the worker lacks (as_of: the current date), that
+-- would be a silent wrong answer, so it is an error there.
+CREATE FUNCTION @extschema@.check_not_citus_worker(what text, lacking text)
+RETURNS boolean
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	grp integer;
+BEGIN
+	IF pg_catalog.to_regclass('pg_catalog.pg_dist_local_group') IS NOT NULL THEN
+		EXECUTE 'SELECT groupid FROM pg_catalog.pg_dist_local_group' INTO grp;
+		IF grp IS DISTINCT FROM 0 THEN
+			RAISE EXCEPTION '% ran on a Citus worker, which has no %', what, lacking
+				USING ERRCODE = 'object_not_in_prerequisite_state',
+					  DETAIL = 'The coordinator pushed the call down to a worker, whose kam.settings and kam.models are not the coordinator''s.',
+					  HINT = 'Pass the value as a constant (e.g. ''2025-12-31''::date for kam.as_of()) or call the function in a scalar subquery, (SELECT kam.as_of()), which the coordinator evaluates; see doc/distributed.md.';
+		END IF;
+	END IF;
+	RETURN true;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.check_not_citus_worker(text, text) IS
+'true, or an error when called on a Citus worker, whose settings and models are not the coordinator''s (what: the caller, lacking: what the worker lacks); internal';
+
 CREATE FUNCTION @extschema@.as_of()
 RETURNS date
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT COALESCE(@extschema@.setting('as_of'::pg_catalog.text)::pg_catalog.date, CURRENT_DATE)
+	SELECT COALESCE(@extschema@.setting('as_of'::pg_catalog.text)::pg_catalog.date,
+					CASE WHEN @extschema@.check_not_citus_worker('kam.as_of()'::pg_catalog.text,
+																 'as_of setting'::pg_catalog.text)
+						 THEN CURRENT_DATE END)
 $$;
 COMMENT ON FUNCTION @extschema@.as_of() IS
 'Date the reports are computed as of: the as_of setting, else the current date';

@@ -335,9 +335,12 @@ BEGIN
 	-- one fit at a time: the stored pair always comes from one fit
 	LOCK TABLE @extschema@.models IN SHARE ROW EXCLUSIVE MODE;
 	PERFORM @extschema@.check_trusted_read('kam.fit_models()'::text);
-	bg := (SELECT @extschema@.bgnbd_fit(s.frequency::integer, s.recency::float8, s.t::float8)
-			 FROM @extschema@.customer_summary s
-			WHERE s.orders > 0);
+	-- SELECT (fit).* INTO, not bg := (SELECT fit ...): Citus would evaluate the
+	-- scalar subquery into an intermediate result, in text for a composite
+	-- type, and lose digits when the session's extra_float_digits is below 1
+	SELECT (@extschema@.bgnbd_fit(s.frequency::integer, s.recency::float8, s.t::float8)).* INTO bg
+	  FROM @extschema@.customer_summary s
+	 WHERE s.orders > 0;
 	IF bg IS NULL THEN
 		RAISE EXCEPTION 'no customer has orders on or before %', day
 			USING ERRCODE = 'no_data_found',
@@ -350,9 +353,9 @@ BEGIN
 								  bg.iterations, bg.r, bg.alpha, bg.a, bg.b),
 				  HINT = 'The stored models are unchanged; check the summary (frequency, recency, t).';
 	END IF;
-	gg := (SELECT @extschema@.gammagamma_fit(s.frequency::integer, s.monetary::float8)
-			 FROM @extschema@.customer_summary s
-			WHERE s.frequency > 0 AND s.monetary > 0);
+	SELECT (@extschema@.gammagamma_fit(s.frequency::integer, s.monetary::float8)).* INTO gg
+	  FROM @extschema@.customer_summary s
+	 WHERE s.frequency > 0 AND s.monetary > 0;
 	IF gg IS NULL THEN
 		RAISE EXCEPTION 'no repeat customer has a positive mean repeat spend on or before %', day
 			USING ERRCODE = 'no_data_found',
@@ -399,27 +402,50 @@ SELECT s.customer_id,
 	   s.revenue AS historical_revenue,
 	   COALESCE(s.margin, s.revenue OPERATOR(pg_catalog.*) m.margin_ratio) AS historical_margin,
 	   CASE WHEN s.orders OPERATOR(pg_catalog.>) 0
-			THEN @extschema@.p_alive(m.bg, s.frequency::integer, s.recency::float8, s.t::float8) END AS p_alive,
+			THEN @extschema@.p_alive(ROW(m.bg_r, m.bg_alpha, m.bg_a, m.bg_b, m.bg_ll, m.bg_n, m.bg_it, m.bg_ok)::@extschema@.bgnbd,
+									 s.frequency::integer, s.recency::float8, s.t::float8) END AS p_alive,
 	   CASE WHEN s.orders OPERATOR(pg_catalog.>) 0
-			THEN @extschema@.expected_purchases(m.bg, m.horizon_90d, s.frequency::integer,
+			THEN @extschema@.expected_purchases(ROW(m.bg_r, m.bg_alpha, m.bg_a, m.bg_b, m.bg_ll, m.bg_n, m.bg_it, m.bg_ok)::@extschema@.bgnbd,
+												m.horizon_90d, s.frequency::integer,
 												s.recency::float8, s.t::float8) END AS expected_purchases_90d,
 	   CASE WHEN s.orders OPERATOR(pg_catalog.>) 0
 				 AND (s.frequency OPERATOR(pg_catalog.=) 0 OR s.monetary OPERATOR(pg_catalog.>) 0)
-			THEN @extschema@.expected_spend(m.gg, s.frequency::integer, s.monetary::float8) END AS expected_spend,
+			THEN @extschema@.expected_spend(ROW(m.gg_p, m.gg_q, m.gg_v, m.gg_ll, m.gg_n, m.gg_it, m.gg_ok)::@extschema@.gammagamma,
+											s.frequency::integer, s.monetary::float8) END AS expected_spend,
 	   CASE WHEN s.orders OPERATOR(pg_catalog.>) 0
 				 AND (s.frequency OPERATOR(pg_catalog.=) 0 OR s.monetary OPERATOR(pg_catalog.>) 0)
-			THEN @extschema@.clv(m.bg, m.gg, s.frequency::integer, s.recency::float8, s.t::float8,
+			THEN @extschema@.clv(ROW(m.bg_r, m.bg_alpha, m.bg_a, m.bg_b, m.bg_ll, m.bg_n, m.bg_it, m.bg_ok)::@extschema@.bgnbd,
+								 ROW(m.gg_p, m.gg_q, m.gg_v, m.gg_ll, m.gg_n, m.gg_it, m.gg_ok)::@extschema@.gammagamma,
+								 s.frequency::integer, s.recency::float8, s.t::float8,
 								 s.monetary::float8, m.months, m.discount, m.periods_per_month)
 				 OPERATOR(pg_catalog.*)
 				 CASE WHEN s.margin IS NOT NULL AND s.revenue OPERATOR(pg_catalog.<>) 0
 					  THEN s.margin OPERATOR(pg_catalog./) s.revenue
 					  ELSE m.margin_ratio END END AS clv_12m,
 	   CASE WHEN s.orders OPERATOR(pg_catalog.>) 0
-			THEN @extschema@.probability_of_purchases(m.bg, 0::integer, m.horizon_90d, s.frequency::integer,
+			THEN @extschema@.probability_of_purchases(ROW(m.bg_r, m.bg_alpha, m.bg_a, m.bg_b, m.bg_ll, m.bg_n, m.bg_it, m.bg_ok)::@extschema@.bgnbd,
+													  0::integer, m.horizon_90d, s.frequency::integer,
 													  s.recency::float8, s.t::float8) END AS p_no_purchase_90d
   FROM @extschema@.customer_summary s
- CROSS JOIN (SELECT (SELECT @extschema@.stored_bgnbd()) AS bg,
-					(SELECT @extschema@.stored_gammagamma()) AS gg,
+ -- the models as their float8 fields, made kam.bgnbd / kam.gammagamma per row:
+ -- on Citus this one row goes to the workers as an intermediate result, which
+ -- carries a composite type as text, short of digits when the session's
+ -- extra_float_digits is below 1 (a float8 goes in binary)
+ CROSS JOIN (SELECT (SELECT (@extschema@.stored_bgnbd()).r) AS bg_r,
+					(SELECT (@extschema@.stored_bgnbd()).alpha) AS bg_alpha,
+					(SELECT (@extschema@.stored_bgnbd()).a) AS bg_a,
+					(SELECT (@extschema@.stored_bgnbd()).b) AS bg_b,
+					(SELECT (@extschema@.stored_bgnbd()).log_likelihood) AS bg_ll,
+					(SELECT (@extschema@.stored_bgnbd()).n) AS bg_n,
+					(SELECT (@extschema@.stored_bgnbd()).iterations) AS bg_it,
+					(SELECT (@extschema@.stored_bgnbd()).converged) AS bg_ok,
+					(SELECT (@extschema@.stored_gammagamma()).p) AS gg_p,
+					(SELECT (@extschema@.stored_gammagamma()).q) AS gg_q,
+					(SELECT (@extschema@.stored_gammagamma()).v) AS gg_v,
+					(SELECT (@extschema@.stored_gammagamma()).log_likelihood) AS gg_ll,
+					(SELECT (@extschema@.stored_gammagamma()).n) AS gg_n,
+					(SELECT (@extschema@.stored_gammagamma()).iterations) AS gg_it,
+					(SELECT (@extschema@.stored_gammagamma()).converged) AS gg_ok,
 					(SELECT @extschema@.setting('clv_months'::pg_catalog.text)::integer) AS months,
 					(SELECT @extschema@.setting('clv_discount'::pg_catalog.text)::float8) AS discount,
 					(SELECT @extschema@.setting('clv_margin_ratio'::pg_catalog.text)::float8) AS margin_ratio,

@@ -74,13 +74,16 @@ COMMENT ON FUNCTION @extschema@.feedback_scale() IS
 
 -- Whether kam.customer_value can score (the stored models it needs exist and
 -- were fitted in the current rfm_period); kam.account_health reads
--- p_alive and CLV only then, and shows NULL otherwise.
+-- p_alive and CLV only then, and shows NULL otherwise (an error on a Citus
+-- worker, whose kam.models is not the coordinator's).
 CREATE FUNCTION @extschema@.value_models_ready()
 RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT count(*) OPERATOR(pg_catalog.=) 2
+	SELECT CASE WHEN count(*) OPERATOR(pg_catalog.=) 2 THEN true
+				WHEN @extschema@.check_not_citus_worker('kam.value_models_ready()'::pg_catalog.text,
+														'stored models'::pg_catalog.text) THEN false END
 	  FROM @extschema@.models m
 	 WHERE (m.name, m.model_type) IN (('bgnbd'::pg_catalog.text, 'bgnbd'::pg_catalog.text),
 									  ('gammagamma'::pg_catalog.text, 'gammagamma'::pg_catalog.text))
@@ -348,7 +351,8 @@ WITH p AS (
 		   ((x.as_of + 1) - interval '12 months')::date AS start_12m,
 		   ((x.as_of + 1) - interval '24 months')::date AS start_24m,
 		   @extschema@.setting('feedback_kind'::pg_catalog.text) AS feedback_kind,
-		   @extschema@.setting('visit_weeks'::pg_catalog.text)::integer AS visit_weeks
+		   @extschema@.setting('visit_weeks'::pg_catalog.text)::integer AS visit_weeks,
+		   @extschema@.value_models_ready() AS models_ready
 	  FROM (SELECT @extschema@.as_of() AS as_of) x),
 {pol},
 -- one pass over the orders, in customer and day order: consecutive orders of
@@ -398,9 +402,11 @@ vis AS (
 	  FROM p, {visits} v
 	 WHERE v.visited_at >= (p.as_of + 1) - 7 * p.visit_weeks AND v.visited_at < p.as_of + 1
 	 GROUP BY v.customer_id),
+-- (models_ready read from p: once, and on Citus by the coordinator, whose
+-- kam.models the workers don't have)
 cv AS (
 	SELECT x.customer_id, x.p_alive, x.clv_12m
-	  FROM @extschema@.customer_value x WHERE @extschema@.value_models_ready()),
+	  FROM @extschema@.customer_value x WHERE (SELECT p.models_ready FROM p)),
 a AS (
 	SELECT t.customer_id, t.name, t.account_manager, t.tier, tp.rank AS tier_rank,
 		   COALESCE(h.revenue_12m, 0) AS revenue_12m, COALESCE(h.revenue_prev_12m, 0) AS revenue_prev_12m,
