@@ -238,28 +238,40 @@ AS $$
 DECLARE
 	b record;
 	src text;
+	ids text[];
 BEGIN
 	FOR b IN
-		WITH RECURSIVE up(relid) AS (
-			SELECT TG_RELID
-			UNION
-			SELECT i.inhparent FROM pg_catalog.pg_inherits i JOIN up ON i.inhrelid OPERATOR(pg_catalog.=) up.relid)
+		-- (a bound table itself: one cheap look-up; a partition or child: its ancestors')
 		SELECT x.kind, x.columns OPERATOR(pg_catalog.->>) 'customer' AS col
 		  FROM @extschema@.bindings x
-		 WHERE x.relation::oid OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT up.relid FROM up))
+		 WHERE x.relation::oid OPERATOR(pg_catalog.=) TG_RELID
+		UNION ALL
+		SELECT x.kind, x.columns OPERATOR(pg_catalog.->>) 'customer'
+		  FROM @extschema@.bindings x
+		 WHERE NOT EXISTS (SELECT 1 FROM @extschema@.bindings y WHERE y.relation::oid OPERATOR(pg_catalog.=) TG_RELID)
+		   AND EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i WHERE i.inhrelid OPERATOR(pg_catalog.=) TG_RELID)
+		   AND x.relation::oid OPERATOR(pg_catalog.=) ANY (ARRAY(
+				WITH RECURSIVE up(relid) AS (
+					SELECT i.inhparent FROM pg_catalog.pg_inherits i WHERE i.inhrelid OPERATOR(pg_catalog.=) TG_RELID
+					UNION
+					SELECT i.inhparent FROM pg_catalog.pg_inherits i JOIN up ON i.inhrelid OPERATOR(pg_catalog.=) up.relid)
+				SELECT up.relid FROM up))
 	LOOP
 		IF TG_OP OPERATOR(pg_catalog.=) 'TRUNCATE' THEN
 			INSERT INTO @extschema@.snapshot_log (kind, customer_ids) VALUES (b.kind, NULL);
 			CONTINUE;
 		END IF;
+		-- (only this look-up is dynamic: the column's name; the insert's plan is cached)
 		src := CASE TG_OP
-			WHEN 'INSERT' THEN format('SELECT n.%I AS c FROM kam_new n', b.col)
-			WHEN 'DELETE' THEN format('SELECT o.%I AS c FROM kam_old o', b.col)
-			ELSE format('SELECT n.%I AS c FROM kam_new n UNION ALL SELECT o.%I FROM kam_old o', b.col, b.col) END;
-		EXECUTE format('INSERT INTO @extschema@.snapshot_log (kind, customer_ids, customer_count) '
-					   'SELECT $1, a, pg_catalog.cardinality(a) FROM (SELECT pg_catalog.array_agg(DISTINCT '
-					   '(pg_catalog.format(''%%s'', x.c) COLLATE "C")) AS a FROM (%s) x) y WHERE a IS NOT NULL', src)
-			USING b.kind;
+			WHEN 'INSERT' THEN format('SELECT DISTINCT (pg_catalog.format(''%%s'', n.%I) COLLATE "C") AS c FROM kam_new n', b.col)
+			WHEN 'DELETE' THEN format('SELECT DISTINCT (pg_catalog.format(''%%s'', o.%I) COLLATE "C") AS c FROM kam_old o', b.col)
+			ELSE format('SELECT (pg_catalog.format(''%%s'', n.%I) COLLATE "C") AS c FROM kam_new n '
+						'UNION SELECT (pg_catalog.format(''%%s'', o.%I) COLLATE "C") FROM kam_old o', b.col, b.col) END;
+		EXECUTE format('SELECT pg_catalog.array_agg(d.c) FROM (%s) d', src) INTO ids;
+		IF ids IS NOT NULL THEN
+			INSERT INTO @extschema@.snapshot_log (kind, customer_ids, customer_count)
+			VALUES (b.kind, ids, pg_catalog.cardinality(ids));
+		END IF;
 	END LOOP;
 	RETURN NULL;
 END
@@ -343,11 +355,13 @@ COMMENT ON FUNCTION @extschema@.snapshot_sync_triggers(boolean) IS
 'Creates kam''s capture triggers on every bound table (and its partitions) and drops them where they are no longer needed, with the caller''s privileges; internal';
 
 -- Called by kam.rebuild_views() (as kam's owner) right after it created
--- report view p_view as p_live: with snapshots on, makes sure the store
--- table kam.snapshot_<view> has the view's columns (created from the
--- catalog; re-created, empty, when they changed) and replaces the view by
--- the store-or-live union.  It reads no data and runs only text kam wrote.
-CREATE FUNCTION @extschema@.snapshot_attach(p_view text, p_live text)
+-- report view p_view: with snapshots on, makes sure the store table
+-- kam.snapshot_<view> has the view's columns (created from the catalog;
+-- re-created, empty, when they changed) and replaces the view by the
+-- store-or-live union, the live part being the registered definition filled
+-- in for the current bindings, as kam.rebuild_views() created it.  It reads no
+-- data and runs only text kam wrote.
+CREATE FUNCTION @extschema@.snapshot_attach(p_view text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -356,11 +370,26 @@ DECLARE
 	store text := 'snapshot_' OPERATOR(pg_catalog.||) p_view;
 	want text;
 	have text;
+	live text;
 	owner text := (SELECT e.extowner::regrole::text FROM pg_catalog.pg_extension e
 					WHERE e.extname OPERATOR(pg_catalog.=) 'kam');
 BEGIN
 	IF NOT COALESCE(@extschema@.setting('snapshots'::text)::boolean, false) THEN
 		RETURN;
+	END IF;
+	-- the bound kinds as kam.rebuild_views() counts them (customers: derived from the orders when unbound)
+	SELECT @extschema@.optional_relations(r.definition,
+			ARRAY(SELECT b.kind FROM @extschema@.bindings b
+				  UNION SELECT 'customers'::text FROM @extschema@.bindings b WHERE b.kind OPERATOR(pg_catalog.=) 'orders'))
+	  INTO live
+	  FROM @extschema@.report_views r
+	 WHERE r.name OPERATOR(pg_catalog.=) p_view
+	   AND (SELECT c.relkind FROM pg_catalog.pg_class c
+			 WHERE c.oid OPERATOR(pg_catalog.=) to_regclass(format('@extschema@.%I', p_view))::oid) OPERATOR(pg_catalog.=) 'v'::"char";
+	IF live IS NULL THEN
+		RAISE EXCEPTION '"%" is not an existing report view', p_view
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'kam.rebuild_views() calls this for each report view it creates.';
 	END IF;
 	SELECT string_agg(format('%I %s', a.attname, format_type(a.atttypid, a.atttypmod))
 					  OPERATOR(pg_catalog.||) CASE WHEN a.attcollation OPERATOR(pg_catalog.<>) 0::oid
@@ -407,10 +436,10 @@ BEGIN
 	EXECUTE format('CREATE OR REPLACE VIEW @extschema@.%I WITH (security_invoker = true) AS '
 				   'SELECT * FROM @extschema@.%I s WHERE (SELECT @extschema@.snapshot_fresh(%L::pg_catalog.text)) '
 				   'UNION ALL SELECT * FROM (%s) l WHERE NOT (SELECT @extschema@.snapshot_fresh(%L::pg_catalog.text))',
-				   p_view, store, p_view, p_live, p_view);
+				   p_view, store, p_view, live, p_view);
 END
 $$;
-COMMENT ON FUNCTION @extschema@.snapshot_attach(text, text) IS
+COMMENT ON FUNCTION @extschema@.snapshot_attach(text) IS
 'Gives a report view its snapshot store table (from the catalog) and makes the view read the store while it is fresh; called by kam.rebuild_views(); internal';
 
 -- Called at the end of kam.rebuild_views(): drops the store tables whose view

@@ -9,8 +9,9 @@
 #   2. SELECT * of each view from the fresh store against the same view live;
 #   3. the capture triggers' cost on the user's writes: a 10,000-row INSERT
 #      and 200 one-row INSERTs (in one DO block) into the bound orders, with
-#      the triggers and with them disabled, in the same transaction-rolled-back
-#      setting, alternating.
+#      the trigger and with it disabled, each rolled back, in a warm session
+#      (the statement ran once before), alternating.  KAM_BENCH_PARTS=triggers
+#      runs only this part.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -40,7 +41,9 @@ wall_ms() { kam_psql -d bench -At -c "$1" -c '\timing on' -c "$2" | sed -n 's/^T
 
 declare -A store live
 refresh_t=() alllive_t=()
-for ((r = 0; r < KAM_BENCH_RUNS; r++)); do
+# KAM_BENCH_PARTS=triggers: only part 3
+[ "${KAM_BENCH_PARTS:-all}" = triggers ] && KAM_VIEW_RUNS=0 || KAM_VIEW_RUNS=$KAM_BENCH_RUNS
+for ((r = 0; r < KAM_VIEW_RUNS; r++)); do
 	refresh_t+=("$(wall_ms "SET client_min_messages = warning" "SELECT kam.refresh()")")
 	sum=0
 	for v in $views; do
@@ -55,6 +58,7 @@ done
 fresh=$(kam_psql -d bench -At -c "SELECT reads_store FROM kam.snapshot_status")
 [ "$fresh" = t ] || { kam_log "bench: the store was not fresh"; exit 1; }
 
+if ((KAM_VIEW_RUNS)); then
 rf=$(printf '%s\n' "${refresh_t[@]}" | median)
 al=$(printf '%s\n' "${alllive_t[@]}" | median)
 echo "### Snapshot store: $customers customers, $orders orders, median of $KAM_BENCH_RUNS, JIT off"
@@ -71,6 +75,7 @@ for v in $views; do
 	l=$(tr ' ' '\n' <<<"${live[$v]}" | grep . | median)
 	awk -v v="$v" -v s="$s" -v l="$l" 'BEGIN { printf "| `kam.%s` | %.1f | %.1f | %.3f |\n", v, s, l, s / l }'
 done
+fi
 
 # the triggers' cost: the same statements with the triggers enabled and disabled
 ins10k="INSERT INTO demo.orders SELECT m + g, 1 + (g * 7919) % $customers, timestamptz '2025-12-30 10:00+00', 10 + g % 90, 1
@@ -78,19 +83,25 @@ ins10k="INSERT INTO demo.orders SELECT m + g, 1 + (g * 7919) % $customers, times
 ins1="DO \$\$ DECLARE m bigint := (SELECT max(order_id) FROM demo.orders); BEGIN
 	FOR i IN 1..200 LOOP INSERT INTO demo.orders VALUES (m + i, 1 + (i * 7919) % $customers, timestamptz '2025-12-30 10:00+00', 25, 2); END LOOP; END \$\$"
 off="ALTER TABLE demo.orders DISABLE TRIGGER kam_snapshot_insert"
+# timed(OFF STATEMENT): ms of STATEMENT in a warm session (it ran once before,
+# rolled back, as on a pooled connection), OFF = the ALTER that disables the trigger or empty
+timed() {
+	kam_psql -d bench -At -c "BEGIN" -c "$2" -c "ROLLBACK" -c "BEGIN" ${1:+-c "$1"} -c '\timing on' -c "$2" \
+		-c '\timing off' -c "ROLLBACK" | sed -n 's/^Time: \([0-9.]*\) ms.*$/\1/p'
+}
 with10=() without10=() with1=() without1=()
 for ((r = 0; r < KAM_BENCH_RUNS * 2 + 1; r++)); do
-	with10+=("$(kam_psql -d bench -At -c "BEGIN" -c '\timing on' -c "$ins10k" -c '\timing off' -c "ROLLBACK" | sed -n 's/^Time: \([0-9.]*\) ms.*$/\1/p')")
-	without10+=("$(kam_psql -d bench -At -c "BEGIN" -c "$off" -c '\timing on' -c "$ins10k" -c '\timing off' -c "ROLLBACK" | sed -n 's/^Time: \([0-9.]*\) ms.*$/\1/p')")
-	with1+=("$(kam_psql -d bench -At -c "BEGIN" -c '\timing on' -c "$ins1" -c '\timing off' -c "ROLLBACK" | sed -n 's/^Time: \([0-9.]*\) ms.*$/\1/p')")
-	without1+=("$(kam_psql -d bench -At -c "BEGIN" -c "$off" -c '\timing on' -c "$ins1" -c '\timing off' -c "ROLLBACK" | sed -n 's/^Time: \([0-9.]*\) ms.*$/\1/p')")
+	with10+=("$(timed "" "$ins10k")")
+	without10+=("$(timed "$off" "$ins10k")")
+	with1+=("$(timed "" "$ins1")")
+	without1+=("$(timed "$off" "$ins1")")
 done
 w10=$(printf '%s\n' "${with10[@]}" | median)
 o10=$(printf '%s\n' "${without10[@]}" | median)
 w1=$(printf '%s\n' "${with1[@]}" | median)
 o1=$(printf '%s\n' "${without1[@]}" | median)
 echo
-echo "| write into the bound orders (median of $((KAM_BENCH_RUNS * 2 + 1)), rolled back) | without triggers ms | with triggers ms | ratio | added per statement ms |"
+echo "| write into the bound orders (median of $((KAM_BENCH_RUNS * 2 + 1)), warm session, rolled back) | without triggers ms | with triggers ms | ratio | added per statement ms |"
 echo "|---|---:|---:|---:|---:|"
 awk -v a="$o10" -v b="$w10" 'BEGIN { printf "| one 10,000-row INSERT | %.1f | %.1f | %.2f | %.2f |\n", a, b, b / a, b - a }'
 awk -v a="$o1" -v b="$w1" 'BEGIN { printf "| 200 one-row INSERTs (one DO block) | %.1f | %.1f | %.2f | %.3f |\n", a, b, b / a, (b - a) / 200 }'
