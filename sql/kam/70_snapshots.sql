@@ -287,7 +287,10 @@ COMMENT ON FUNCTION @extschema@.snapshot_capture() IS
 -- the table the triggers fire always, also for replicated writes
 -- (session_replication_role = replica).  p_strict: a table the caller may not
 -- change is an error (kam.enable_snapshots), else a warning (a rebind: the
--- views then compute live).
+-- views then compute live).  Every role may run it (kam.bind calls it, and a
+-- role the owner lets bind needs nothing more): it does only what the
+-- caller's own privileges allow, and attaching kam.snapshot_capture() takes
+-- EXECUTE on it, which PUBLIC does not have.
 CREATE FUNCTION @extschema@.snapshot_sync_triggers(p_strict boolean)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
