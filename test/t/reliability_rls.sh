@@ -86,7 +86,7 @@ END \$\$;
 SQL
 
 views=$(kam_psql -d "$db" -At -c "SELECT c.relname FROM pg_class c WHERE c.relnamespace = 'kam'::regnamespace
-	AND c.relkind = 'v' AND c.relname <> ALL (ARRAY['current_settings']) ORDER BY 1")
+	AND c.relkind = 'v' AND c.relname <> ALL (ARRAY['current_settings', 'snapshot_status']) ORDER BY 1")
 dump_views() { # dump_views ROLE OUTPREFIX: every kam view as ROLE, one sorted file each
 	local role=$1 out=$2 v
 	for v in $views; do
