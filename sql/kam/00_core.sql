@@ -17,7 +17,7 @@
 CREATE TABLE @extschema@.setting_defaults (
 	name text PRIMARY KEY,
 	value text,					-- NULL: computed (as_of = current date)
-	type text NOT NULL CHECK (type OPERATOR(pg_catalog.=) ANY (ARRAY['date', 'period', 'integer', 'float8', 'text']::pg_catalog.text[])),
+	type text NOT NULL CHECK (type OPERATOR(pg_catalog.=) ANY (ARRAY['date', 'period', 'integer', 'float8', 'text', 'boolean']::pg_catalog.text[])),
 	min_value float8,			-- inclusive range for integer / float8 settings
 	max_value float8,
 	description text NOT NULL
@@ -26,7 +26,7 @@ COMMENT ON TABLE @extschema@.setting_defaults IS
 'Shipped kam settings with their default value, type, allowed range and meaning (kam.current_settings shows them with your overrides)';
 COMMENT ON COLUMN @extschema@.setting_defaults.name IS 'Setting name, as passed to kam.set() and kam.setting()';
 COMMENT ON COLUMN @extschema@.setting_defaults.value IS 'Shipped default value as text; NULL means computed (as_of: the current date)';
-COMMENT ON COLUMN @extschema@.setting_defaults.type IS 'Value type: date, period (day, week, month, quarter, year), integer, float8 or text';
+COMMENT ON COLUMN @extschema@.setting_defaults.type IS 'Value type: date, period (day, week, month, quarter, year), integer, float8, text or boolean';
 COMMENT ON COLUMN @extschema@.setting_defaults.min_value IS 'Smallest allowed value of an integer or float8 setting (inclusive)';
 COMMENT ON COLUMN @extschema@.setting_defaults.max_value IS 'Largest allowed value of an integer or float8 setting (inclusive)';
 COMMENT ON COLUMN @extschema@.setting_defaults.description IS 'What the setting does, with its unit';
@@ -59,6 +59,8 @@ BEGIN
 			END IF;
 		ELSIF d.type = 'integer' THEN
 			num := p_value::integer;
+		ELSIF d.type = 'boolean' THEN
+			PERFORM p_value::boolean;
 		ELSIF d.type = 'float8' THEN
 			num := p_value::float8;
 			IF num <> num OR num IN ('Infinity', '-Infinity') THEN
@@ -71,6 +73,7 @@ BEGIN
 				  DETAIL = format('The setting takes a value of type %s.', d.type),
 				  HINT = CASE WHEN d.type = 'period' THEN 'Use day, week, month, quarter or year.'
 							  WHEN d.type = 'date' THEN 'Use a date such as 2025-12-31.'
+							  WHEN d.type = 'boolean' THEN 'Use on or off.'
 							  ELSE 'Use a finite number.' END;
 	END;
 	IF num IS NOT NULL AND (num < d.min_value OR num > d.max_value) THEN
@@ -176,7 +179,7 @@ COMMENT ON COLUMN @extschema@.current_settings.name IS 'Setting name, as passed 
 COMMENT ON COLUMN @extschema@.current_settings.value IS 'Current value as text (NULL for as_of: the current date)';
 COMMENT ON COLUMN @extschema@.current_settings.default_value IS 'Shipped default value as text';
 COMMENT ON COLUMN @extschema@.current_settings.is_set IS 'True when you overrode the default with kam.set()';
-COMMENT ON COLUMN @extschema@.current_settings.type IS 'Value type: date, period, integer, float8 or text';
+COMMENT ON COLUMN @extschema@.current_settings.type IS 'Value type: date, period, integer, float8, text or boolean';
 COMMENT ON COLUMN @extschema@.current_settings.description IS 'What the setting does, with its unit';
 GRANT SELECT ON @extschema@.current_settings TO PUBLIC;
 
@@ -414,7 +417,8 @@ COMMENT ON FUNCTION @extschema@.float8_expr(regclass, text) IS
 --     relation is a regclass and whose columns are quoted identifiers checked
 --     by kam.check_binding() (built-in types only, see there);
 --   * it never reads a user table or a view: CREATE VIEW only parses, and the
---     snapshot table is created from the catalog, not from a query;
+--     snapshot tables (the tier snapshot, the snapshot store of
+--     70_snapshots) are created from the catalog, not from a query;
 --   * search_path is pinned, and every kam function it calls is qualified.
 -- EXECUTE is granted to the extension's owner (who may grant it on).
 -- All of kam's maintenance functions take the lock on kam.bindings first, so
@@ -463,8 +467,10 @@ BEGIN
 
 	FOR v IN SELECT * FROM @extschema@.report_views r ORDER BY r.position LOOP
 		CONTINUE WHEN NOT (v.requires OPERATOR(pg_catalog.<@) bound);
-		EXECUTE format('CREATE VIEW @extschema@.%I WITH (security_invoker = true) AS %s',
-					   v.name, @extschema@.optional_relations(v.definition, bound));
+		q := @extschema@.optional_relations(v.definition, bound);
+		EXECUTE format('CREATE VIEW @extschema@.%I WITH (security_invoker = true) AS %s', v.name, q);
+		-- with snapshots on, the view reads its store when that is fresh (70_snapshots)
+		PERFORM @extschema@.snapshot_attach(v.name, q);
 		EXECUTE format('COMMENT ON VIEW @extschema@.%I IS %L', v.name, v.description);
 		EXECUTE format('GRANT SELECT ON @extschema@.%I TO PUBLIC', v.name);
 	END LOOP;
@@ -478,6 +484,7 @@ BEGIN
 			  ORDER BY c.view_name, a.attnum LOOP
 		EXECUTE format('COMMENT ON COLUMN @extschema@.%I.%I IS %L', v.view_name, v.column_name, v.description);
 	END LOOP;
+	PERFORM @extschema@.snapshot_sync_stores();
 	PERFORM @extschema@.tier_snapshot_attach();
 END
 $$;
@@ -630,6 +637,7 @@ BEGIN
 	VALUES (p_kind, p_rel, p_columns)
 	ON CONFLICT (kind) DO UPDATE SET relation = excluded.relation, columns = excluded.columns;
 	PERFORM @extschema@.rebuild_views();
+	PERFORM @extschema@.snapshot_sync_triggers(false);
 END
 $$;
 COMMENT ON FUNCTION @extschema@.bind(text, regclass, jsonb) IS
@@ -689,6 +697,7 @@ BEGIN
 				  HINT = 'kind is orders, customers, visits, feedback or complaints; kam.bindings lists what is bound.';
 	END IF;
 	PERFORM @extschema@.rebuild_views();
+	PERFORM @extschema@.snapshot_sync_triggers(false);
 END
 $$;
 COMMENT ON FUNCTION @extschema@.unbind(text) IS

@@ -234,6 +234,13 @@ BEGIN
 		@extschema@.models, @extschema@.deleted_defaults TO %s WITH GRANT OPTION', owner);
 	EXECUTE pg_catalog.format('GRANT INSERT, UPDATE, DELETE, TRUNCATE ON @extschema@.tier_policy,
 		@extschema@.loyalty_ladder, @extschema@.rfm_segment_map, @extschema@.health_policy TO %s WITH GRANT OPTION', owner);
+	-- the snapshot store's log and state (kam.refresh, kam.disable_snapshots)
+	EXECUTE pg_catalog.format('GRANT DELETE ON @extschema@.snapshot_log TO %s WITH GRANT OPTION', owner);
+	EXECUTE pg_catalog.format('GRANT INSERT, UPDATE, DELETE ON @extschema@.snapshot_state TO %s WITH GRANT OPTION', owner);
+	-- a trigger on a table runs kam.snapshot_capture() as kam's owner: only
+	-- those who configure kam may attach it (kam.snapshot_sync_triggers)
+	EXECUTE pg_catalog.format('REVOKE EXECUTE ON FUNCTION @extschema@.snapshot_capture() FROM PUBLIC');
+	EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION @extschema@.snapshot_capture() TO %s WITH GRANT OPTION', owner);
 	-- the functions that change kam's configuration or stored data: not for
 	-- every role (their table privileges would stop a reader anyway; this
 	-- says so in the catalog, and keeps rebuild_views, which runs as kam's
@@ -244,6 +251,7 @@ BEGIN
 					'bind_customers', 'bind_visits', 'bind_feedback', 'bind_complaints', 'unbind', 'rebuild_views', 'reset_policy',
 					'insert_default_policy', 'insert_default_health_policy', 'save_model', 'save_model_jsonb', 'save_model_information', 'fit_models',
 					'refresh_tier_snapshot', 'tier_snapshot_compute',
+					'enable_snapshots', 'disable_snapshots', 'refresh', 'snapshot_sync_triggers', 'snapshot_check_reads',
 					'schedule_refresh', 'unschedule_refresh']::pg_catalog.name[]) LOOP
 		EXECUTE pg_catalog.format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f);
 		EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO %s WITH GRANT OPTION', f, owner);
@@ -252,7 +260,7 @@ BEGIN
 	FOR f IN SELECT p.oid::pg_catalog.regprocedure FROM pg_catalog.pg_proc p
 			  WHERE p.pronamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
 				AND p.proname OPERATOR(pg_catalog.=) ANY (ARRAY['tier_snapshot_detach',
-					'tier_snapshot_attach']::pg_catalog.name[]) LOOP
+					'tier_snapshot_attach', 'snapshot_attach', 'snapshot_sync_stores']::pg_catalog.name[]) LOOP
 		EXECUTE pg_catalog.format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f);
 	END LOOP;
 END

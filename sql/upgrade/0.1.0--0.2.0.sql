@@ -135,3 +135,25 @@ CREATE TRIGGER policy_deleted_defaults AFTER UPDATE OR DELETE ON @extschema@.hea
 	FOR EACH ROW EXECUTE FUNCTION @extschema@.policy_guard('name');
 CREATE TRIGGER policy_truncate BEFORE TRUNCATE ON @extschema@.health_policy
 	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.policy_guard('name');
+
+-- The snapshot store (sql/kam/70_snapshots.sql): a boolean setting type for
+-- its two settings, the invalidation log and the state of the last refresh
+-- (the replayed section comments and grants them).
+ALTER TABLE @extschema@.setting_defaults DROP CONSTRAINT setting_defaults_type_check;
+ALTER TABLE @extschema@.setting_defaults ADD CONSTRAINT setting_defaults_type_check
+	CHECK (type OPERATOR(pg_catalog.=) ANY (ARRAY['date', 'period', 'integer', 'float8', 'text', 'boolean']::pg_catalog.text[]));
+CREATE TABLE @extschema@.snapshot_log (
+	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	kind text NOT NULL,
+	customer_ids text[],
+	logged_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+CREATE TABLE @extschema@.snapshot_state (
+	singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+	refreshed_at timestamptz NOT NULL,
+	duration interval NOT NULL,
+	customers bigint NOT NULL,
+	fingerprint text NOT NULL,
+	bindings_fingerprint text NOT NULL,
+	failed_views text[] NOT NULL
+);
