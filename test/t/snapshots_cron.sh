@@ -22,9 +22,12 @@
 #      rescheduling replaces the job (same job, new schedule, one row), a
 #      superuser's schedule replaces every role's, unscheduling twice ->
 #      true then false.
-#   4. A refresh scheduled every minute by that role really runs: within a
-#      bounded wait cron.job_run_details shows a run as that role in this
-#      database that succeeded.
+#   4. A refresh scheduled every minute by kam's owner (no superuser) really
+#      runs: an order inserted after the last refresh is pending in
+#      kam.snapshot_status; within a bounded wait cron.job_run_details shows a
+#      run as that role in this database that succeeded, kam.snapshot_status
+#      shows a later refresh with nothing pending, and the store counts the
+#      new order.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 
@@ -185,18 +188,20 @@ KAM_TMP=$CHECK_TMP/cron
 mkdir -p "$KAM_TMP"
 chmod 755 "$KAM_TMP"
 db=kam_cron
-mgr=kam_cron_mgr reader=kam_cron_reader
+owner=kam_cron_owner mgr=kam_cron_mgr reader=kam_cron_reader
 trap 'kam_cluster_stop' EXIT
 trap 'exit 1' INT TERM # so that the EXIT trap stops the cluster on a timeout too
 # pg_cron's jobs connect over libpq: through this cluster's socket (no TCP)
 kam_cluster_start -c shared_preload_libraries=pg_cron -c cron.database_name=$db \
 	-c cron.host="$KAM_TMP/sock"
-kam_load_demo "$db" 2000 20000 7 >/dev/null
+# the database, the demo data and kam belong to a role without superuser (a
+# trusted install), as in production; a small demo keeps refreshes short
+kam_psql -d postgres -c "CREATE ROLE $owner LOGIN CREATEDB" >/dev/null
+PGUSER=$owner kam_load_demo "$db" 300 3000 7 >/dev/null
 
 # roles: one kam's owner lets configure, one it does not
-kam_psql -d "$db" >/dev/null <<SQL
-CREATE ROLE $mgr LOGIN;
-CREATE ROLE $reader LOGIN;
+kam_psql -d postgres -c "CREATE ROLE $mgr LOGIN" -c "CREATE ROLE $reader LOGIN" >/dev/null
+PGUSER=$owner kam_psql -d "$db" >/dev/null <<SQL
 GRANT USAGE ON SCHEMA demo TO $mgr, $reader;
 GRANT SELECT ON ALL TABLES IN SCHEMA demo TO $mgr, $reader;
 GRANT EXECUTE ON FUNCTION kam.schedule_refresh(interval), kam.unschedule_refresh(), kam.refresh() TO $mgr;
@@ -319,10 +324,23 @@ fi
 # ---------------------------------------------------------------------------
 # 4. The scheduled refresh runs
 # ---------------------------------------------------------------------------
+# kam's owner (no superuser) turns snapshots on, fills the store, writes an
+# order (logged, pending) and schedules the refresh every minute
+kam_psql -d "$db" -c "GRANT USAGE ON SCHEMA cron TO $owner" >/dev/null
+PGUSER=$owner kam_psql -d "$db" -c "SET client_min_messages = error" \
+	-c "SELECT kam.enable_snapshots()" -c "SELECT kam.refresh()" >/dev/null
+cust=$(kam_psql -d "$db" -At -c "SELECT min(customer_id) FROM demo.orders")
+stored() { kam_psql -d "$db" -At -c "SELECT orders FROM kam.snapshot_customer_summary WHERE customer_id = $cust"; }
+status() { kam_psql -d "$db" -At -c "SELECT last_refresh || ' ' || pending_invalidations FROM kam.snapshot_status"; }
+before=$(stored)
+PGUSER=$owner kam_psql -d "$db" -c "INSERT INTO demo.orders
+	SELECT max(order_id) + 1, $cust, '2025-12-30 12:00+00', 100.00, 10.00 FROM demo.orders" >/dev/null
+pending=$(status)
 t0=$(kam_psql -d "$db" -At -c "SELECT clock_timestamp()")
-id=$(PGUSER=$mgr kam_psql -d "$db" -At -c "SELECT kam.schedule_refresh('1 minute')")
+id=$(PGUSER=$owner kam_psql -d "$db" -At -c "SELECT kam.schedule_refresh('1 minute')")
 run=
-for _ in $(seq 1 75); do # '* * * * *' fires at the next full minute
+deadline=$((SECONDS + 180)) # '* * * * *' fires at the next full minute
+while ((SECONDS < deadline)); do
 	run=$(kam_psql -d "$db" -At -c "SELECT status || ' ' || username || ' ' || database || ' ' || coalesce(return_message, '')
 		FROM cron.job_run_details WHERE jobid = $id AND start_time > '$t0' AND status IN ('succeeded', 'failed')
 		ORDER BY runid LIMIT 1")
@@ -330,13 +348,23 @@ for _ in $(seq 1 75); do # '* * * * *' fires at the next full minute
 	sleep 2
 done
 case $run in
-"succeeded $mgr $db "*) ok "the job ran kam.refresh() in $db as $mgr: $run" ;;
-"") failed "no run of job $id within 150 s; cron.job_run_details: $(kam_psql -d "$db" -At -c "SELECT * FROM cron.job_run_details")" ;;
+"succeeded $owner $db "*) ok "the job ran kam.refresh() in $db as $owner: $run" ;;
+"") failed "no finished run of job $id within 180 s; cron.job_run_details: $(kam_psql -d "$db" -At -c "SELECT * FROM cron.job_run_details")" ;;
 *) failed "the run did not succeed: $run" ;;
 esac
-seen=$(PGUSER=$mgr kam_psql -d "$db" -At -c "SELECT last_status FROM kam.refresh_schedule WHERE jobid = $id")
-[ "$seen" = succeeded ] && ok "kam.refresh_schedule shows the run" || failed "kam.refresh_schedule last_status: $seen"
-PGUSER=$mgr kam_psql -d "$db" -At -c "SELECT kam.unschedule_refresh()" >/dev/null
+after=$(status)
+if [[ ${pending##* } -ge 1 ]] && [[ ${after##* } == 0 ]] &&
+	[ "$(kam_psql -d "$db" -At -c "SELECT last_refresh > '$t0' FROM kam.snapshot_status")" = t ]; then
+	ok "kam.snapshot_status moved: last refresh ${pending% *} with ${pending##* } pending -> ${after% *} with ${after##* } pending"
+else
+	failed "kam.snapshot_status before the run: $pending; after: $after; scheduled at $t0"
+fi
+now=$(stored)
+[ "$now" = $((before + 1)) ] && ok "the store has the new order: customer $cust's stored orders $before -> $now" ||
+	failed "customer $cust's stored orders: $before before, $now after the scheduled refresh"
+seen=$(PGUSER=$owner kam_psql -d "$db" -At -c "SELECT last_status || ' ' || role FROM kam.refresh_schedule WHERE jobid = $id")
+[ "$seen" = "succeeded $owner" ] && ok "kam.refresh_schedule shows the run" || failed "kam.refresh_schedule: $seen"
+PGUSER=$owner kam_psql -d "$db" -At -c "SELECT kam.unschedule_refresh()" >/dev/null
 
 if grep -q "terminated by signal" "$KAM_TMP/server.log"; then
 	failed "a backend of the pg_cron cluster was terminated by a signal"
