@@ -218,6 +218,12 @@ BEGIN
 				  DETAIL = 'The scheduled job runs kam.refresh() as the role that schedules it.',
 				  HINT = 'Schedule it as a role that may refresh (doc/security.md), or have kam''s owner grant EXECUTE on kam.refresh().';
 	END IF;
+	-- kam.refresh() would fail at every run
+	IF NOT COALESCE(@extschema@.setting('snapshots'::text)::boolean, false) THEN
+		RAISE EXCEPTION 'snapshots are off: there is nothing to refresh'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Turn them on with SELECT kam.enable_snapshots(), then schedule the refresh.';
+	END IF;
 	-- the same job of other roles, where this role sees them (a superuser)
 	FOR other IN EXECUTE format('SELECT j.jobid FROM %s.job j
 								  WHERE j.jobname OPERATOR(pg_catalog.=) $1::pg_catalog.name

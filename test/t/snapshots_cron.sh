@@ -19,9 +19,10 @@
 #      database, schedules the job there; every schedule kam produces is one
 #      pg_cron accepts; a role kam's owner did not grant -> 42501; a granted
 #      role without USAGE on schema cron -> 42501 whose hint, run, lets it;
-#      rescheduling replaces the job (same job, new schedule, one row), a
-#      superuser's schedule replaces every role's, unscheduling twice ->
-#      true then false.
+#      a schema cron planted by a role without superuser is never called;
+#      snapshots off -> 55000; rescheduling replaces the job (same job, new
+#      schedule, one row), a superuser's schedule replaces every role's,
+#      unscheduling twice -> true then false.
 #   4. A refresh scheduled every minute by kam's owner (no superuser) really
 #      runs: an order inserted after the last refresh is pending in
 #      kam.snapshot_status; within a bounded wait cron.job_run_details shows a
@@ -240,6 +241,13 @@ expect_error "schedule_refresh before CREATE EXTENSION pg_cron" 55000 "^Run CREA
 	"$db" "SELECT kam.schedule_refresh('5 minutes')"
 kam_psql -d "$db" -c "CREATE EXTENSION pg_cron" >/dev/null
 
+# kam's owner may use pg_cron; with snapshots off there is nothing to refresh
+kam_psql -d "$db" -c "GRANT USAGE ON SCHEMA cron TO $owner" >/dev/null
+PGUSER=$owner expect_error "schedule_refresh with snapshots off" 55000 "kam.enable_snapshots\(\)" \
+	"$db" "SELECT kam.schedule_refresh('5 minutes')"
+PGUSER=$owner kam_psql -d "$db" -c "SET client_min_messages = error" \
+	-c "SELECT kam.enable_snapshots()" -c "SELECT kam.refresh()" >/dev/null
+
 # every schedule kam produces is one pg_cron accepts
 if bad=$(kam_psql -d "$db" -At 2>&1 <<'SQL'
 DO $$
@@ -324,11 +332,8 @@ fi
 # ---------------------------------------------------------------------------
 # 4. The scheduled refresh runs
 # ---------------------------------------------------------------------------
-# kam's owner (no superuser) turns snapshots on, fills the store, writes an
-# order (logged, pending) and schedules the refresh every minute
-kam_psql -d "$db" -c "GRANT USAGE ON SCHEMA cron TO $owner" >/dev/null
-PGUSER=$owner kam_psql -d "$db" -c "SET client_min_messages = error" \
-	-c "SELECT kam.enable_snapshots()" -c "SELECT kam.refresh()" >/dev/null
+# kam's owner (no superuser) writes an order (logged, pending) and schedules
+# the refresh every minute
 cust=$(kam_psql -d "$db" -At -c "SELECT min(customer_id) FROM demo.orders")
 stored() { kam_psql -d "$db" -At -c "SELECT orders FROM kam.snapshot_customer_summary WHERE customer_id = $cust"; }
 status() { kam_psql -d "$db" -At -c "SELECT last_refresh || ' ' || pending_invalidations FROM kam.snapshot_status"; }
