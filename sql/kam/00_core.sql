@@ -470,7 +470,7 @@ BEGIN
 		q := @extschema@.optional_relations(v.definition, bound);
 		EXECUTE format('CREATE VIEW @extschema@.%I WITH (security_invoker = true) AS %s', v.name, q);
 		-- with snapshots on, the view reads its store when that is fresh (70_snapshots)
-		PERFORM @extschema@.snapshot_attach(v.name, q);
+		PERFORM @extschema@.snapshot_attach(v.name);
 		EXECUTE format('COMMENT ON VIEW @extschema@.%I IS %L', v.name, v.description);
 		EXECUTE format('GRANT SELECT ON @extschema@.%I TO PUBLIC', v.name);
 	END LOOP;

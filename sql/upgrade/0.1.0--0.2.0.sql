@@ -146,6 +146,7 @@ CREATE TABLE @extschema@.snapshot_log (
 	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 	kind text NOT NULL,
 	customer_ids text[],
+	customer_count integer,
 	logged_at timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
 CREATE TABLE @extschema@.snapshot_state (

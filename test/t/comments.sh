@@ -12,7 +12,7 @@
 # The tier snapshot is checked after a refresh too (its column comments are
 # customer_tier's), and after a rebind (the comments are re-applied); then
 # without the optional inputs (feedback, complaints, a potential), which the
-# demo binds.
+# demo binds; and with snapshots on (the store tables).
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 db=kam_comments_$$
@@ -103,4 +103,8 @@ stale=$(kam_psql -d "$db" -At -c "SELECT string_agg(c.view_name || '.' || c.colu
 						AND a.attname = c.column_name AND a.attnum > 0 AND NOT a.attisdropped)")
 if [ -n "$stale" ]; then echo "FAILED  kam.report_view_columns names columns that do not exist: $stale"; fail=1
 else echo "ok      every row of kam.report_view_columns names an existing column"; fi
+
+# with snapshots on: the store tables (one per report view) are commented too
+kam_psql -d "$db" -c "SET client_min_messages = warning" -c "SELECT kam.enable_snapshots()" >/dev/null
+check "with snapshots on" || fail=1
 ((fail == 0))

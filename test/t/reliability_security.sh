@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Catalog checks of kam's security promises, over everything installed (so
 # later sections are covered), and the trusted install:
-#   - only kam.rebuild_views() is SECURITY DEFINER (sql/kam/00_core.sql says why),
-#     and only the roles the owner grants may run it;
+#   - only kam.rebuild_views() and the snapshot store's trigger
+#     kam.snapshot_capture() are SECURITY DEFINER (sql/kam/00_core.sql and
+#     70_snapshots.sql say why), and only the roles the owner grants may run them;
 #   - no role but kam's owner may create objects in schema kam;
 #   - every plpgsql or SQL function of kam pins search_path (SET search_path);
 #   - every view in schema kam, the bound ones included, is security_invoker;
@@ -53,9 +54,10 @@ echo "ok      $owner read all $(wc -w <<<"$views") kam views"
 grep -Eq '^[[:space:]]*trusted[[:space:]]*=[[:space:]]*true' "$KAM_ROOT/kam.control" ||
 	{ echo "FAILED  kam.control does not say trusted = true"; fail=1; }
 
-check "only kam.rebuild_views() is SECURITY DEFINER, and PUBLIC may not run it" \
+check "only kam.rebuild_views() and the snapshot trigger kam.snapshot_capture() are SECURITY DEFINER, and PUBLIC may not run them" \
 	"SELECT p.oid::regprocedure FROM pg_proc p WHERE p.pronamespace = 'kam'::regnamespace AND p.prosecdef
-	    AND (p.oid <> 'kam.rebuild_views()'::regprocedure OR has_function_privilege('public', p.oid, 'EXECUTE'))"
+	    AND (p.oid <> ALL (ARRAY['kam.rebuild_views()', 'kam.snapshot_capture()']::regprocedure[])
+	         OR has_function_privilege('public', p.oid, 'EXECUTE'))"
 check "no role but kam's owner may create in schema kam" \
 	"SELECT r.rolname FROM pg_roles r, pg_namespace n WHERE n.nspname = 'kam' AND r.oid <> n.nspowner
 	    AND has_schema_privilege(r.oid, n.oid, 'CREATE') AND NOT r.rolsuper"
