@@ -2,6 +2,7 @@
 # Shared helpers for kam's self-sufficient scripts (make demo / check / bench):
 #   kam_ensure_deps      install PostgreSQL server, headers and build tools if missing
 #   kam_build_stage      build kam and install it into a private stage directory
+#   kam_ensure_pg_cron   install pg_cron (postgresql-NN-cron) if missing; fails if it cannot
 #   kam_cluster_start    initdb + start a throwaway cluster on a private unix socket
 #   kam_load_demo DB ... generate the seeded demo data set and bind it in database DB
 # The cluster never listens on TCP, so it can't collide with a system server on 5432,
@@ -71,6 +72,20 @@ kam_ensure_deps() {
 	kam_as_root apt-get install -y -qq --no-install-recommends \
 		-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
 		"${need[@]}" >/dev/null
+}
+
+# pg_cron, for the tests that schedule (test/t/snapshots_cron.sh); only those
+# ask for it, and only their own clusters preload it.  Returns 1 when it is
+# not installed and cannot be (no package for this server, no root).
+kam_ensure_pg_cron() {
+	[ -f "$("$PG_CONFIG" --pkglibdir)/pg_cron.so" ] && return 0
+	[ "$(id -u)" = 0 ] || command -v sudo >/dev/null || return 1
+	apt-cache show "postgresql-$PG_MAJOR-cron" >/dev/null 2>&1 || kam_as_root apt-get update -qq || return 1
+	kam_log "kam: installing postgresql-$PG_MAJOR-cron"
+	DEBIAN_FRONTEND=noninteractive kam_as_root apt-get install -y -qq --no-install-recommends \
+		-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+		"postgresql-$PG_MAJOR-cron" >/dev/null || return 1
+	[ -f "$("$PG_CONFIG" --pkglibdir)/pg_cron.so" ]
 }
 
 # A private work directory for this run, owned by the user that runs the server.

@@ -251,7 +251,8 @@ BEGIN
 					'bind_customers', 'bind_visits', 'bind_feedback', 'bind_complaints', 'unbind', 'rebuild_views', 'reset_policy',
 					'insert_default_policy', 'insert_default_health_policy', 'save_model', 'save_model_jsonb', 'save_model_information', 'fit_models',
 					'refresh_tier_snapshot', 'tier_snapshot_compute',
-					'enable_snapshots', 'disable_snapshots', 'refresh', 'snapshot_check_reads']::pg_catalog.name[]) LOOP
+					'enable_snapshots', 'disable_snapshots', 'refresh', 'snapshot_check_reads',
+					'schedule_refresh', 'unschedule_refresh']::pg_catalog.name[]) LOOP
 		EXECUTE pg_catalog.format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f);
 		EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO %s WITH GRANT OPTION', f, owner);
 	END LOOP;
