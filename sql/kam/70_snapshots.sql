@@ -511,7 +511,7 @@ AS $$
 DECLARE
 	base text;
 BEGIN
-	FOREACH base IN ARRAY ARRAY['orders', 'customers', 'visits', 'feedback', 'complaints']::text[] LOOP
+	FOREACH base IN ARRAY @extschema@.binding_kinds() LOOP
 		IF to_regclass(format('@extschema@.%I', base)) IS NOT NULL THEN
 			EXECUTE format('SELECT 1 FROM @extschema@.%I LIMIT 0', base);
 		END IF;
