@@ -218,14 +218,31 @@ GRANT SELECT ON @extschema@.current_settings TO PUBLIC;
 -- Bindings: which user table plays which part.  kind -> relation and the
 -- columns of each role.  Kept by pg_dump.
 -- ---------------------------------------------------------------------------
+-- The binding kinds, in the order kam creates their views: the one list that
+-- the CHECK below, kam.rebuild_views() and kam.snapshot_check_reads() use.
+CREATE FUNCTION @extschema@.binding_kinds()
+RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT ARRAY['orders', 'customers', 'visits', 'feedback', 'complaints']::text[]
+$$;
+COMMENT ON FUNCTION @extschema@.binding_kinds() IS
+'The binding kinds (orders, customers, visits, feedback, complaints), in the order kam creates their views';
+
 CREATE TABLE @extschema@.bindings (
-	kind text PRIMARY KEY CHECK (kind OPERATOR(pg_catalog.=) ANY (ARRAY['orders', 'customers', 'visits', 'feedback', 'complaints']::pg_catalog.text[])),
+	kind text PRIMARY KEY,
 	relation regclass NOT NULL,
 	columns jsonb NOT NULL		-- role -> column name, e.g. {"customer": "id", "time": "ts"}
 );
+-- (here, not in CREATE TABLE, so that an update, which replays this section,
+-- gives an existing table the same constraint)
+ALTER TABLE @extschema@.bindings DROP CONSTRAINT IF EXISTS bindings_kind_check;
+ALTER TABLE @extschema@.bindings ADD CONSTRAINT bindings_kind_check
+	CHECK (kind OPERATOR(pg_catalog.=) ANY (@extschema@.binding_kinds()));
 COMMENT ON TABLE @extschema@.bindings IS
 'Which of your tables kam reads as orders, customers and visits, and which column plays each role (kept by pg_dump)';
-COMMENT ON COLUMN @extschema@.bindings.kind IS 'Role of the bound relation: orders, customers or visits';
+COMMENT ON COLUMN @extschema@.bindings.kind IS 'Role of the bound relation: one of kam.binding_kinds() (orders, customers, visits, feedback, complaints)';
 COMMENT ON COLUMN @extschema@.bindings.relation IS 'Your table or view bound to that role';
 COMMENT ON COLUMN @extschema@.bindings.columns IS 'Column name of each role as jsonb, e.g. {"customer": "id", "time": "ts", "amount": "total"}';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.bindings', '');
@@ -475,14 +492,14 @@ BEGIN
 			EXECUTE format('DROP VIEW @extschema@.%I', v.name);
 		END IF;
 	END LOOP;
-	FOREACH base IN ARRAY ARRAY['complaints', 'feedback', 'visits', 'customers', 'orders']::text[] LOOP
+	FOREACH base IN ARRAY ARRAY(SELECT k.kind FROM unnest(@extschema@.binding_kinds()) WITH ORDINALITY k(kind, n) ORDER BY k.n DESC) LOOP
 		IF to_regclass(format('@extschema@.%I', base)) IS NOT NULL THEN
 			EXECUTE format('DROP VIEW @extschema@.%I', base);
 		END IF;
 	END LOOP;
 
 	bound := ARRAY[]::text[];
-	FOREACH base IN ARRAY ARRAY['orders', 'customers', 'visits', 'feedback', 'complaints']::text[] LOOP
+	FOREACH base IN ARRAY @extschema@.binding_kinds() LOOP
 		q := @extschema@.binding_sql(base);
 		CONTINUE WHEN q IS NULL;
 		EXECUTE format('CREATE VIEW @extschema@.%I WITH (security_invoker = true) AS %s', base, q);
@@ -725,7 +742,8 @@ BEGIN
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'no % binding', kind
 			USING ERRCODE = 'invalid_parameter_value',
-				  HINT = 'kind is orders, customers, visits, feedback or complaints; kam.bindings lists what is bound.';
+				  HINT = format('kind is one of %s; kam.bindings lists what is bound.',
+								array_to_string(@extschema@.binding_kinds(), ', '));
 	END IF;
 	PERFORM @extschema@.rebuild_views();
 	PERFORM @extschema@.snapshot_sync_triggers(false);

@@ -159,26 +159,61 @@ $$;
 COMMENT ON FUNCTION @extschema@.snapshot_captured_relations() IS
 'Every bound relation and every partition or inheritance child under it, with its binding kind; internal';
 
--- True when every write to the data kam reads is captured: each of the
--- relations above is a table with kam's four capture triggers, enabled.
+-- The arguments of kam's capture triggers on each of those relations: the
+-- pairs (binding kind, customer column) of every binding whose data it
+-- holds, by kind; tgargs is the same as pg_trigger.tgargs stores it (each
+-- argument followed by a zero byte).
+CREATE FUNCTION @extschema@.snapshot_capture_args()
+RETURNS TABLE (relid oid, args text[], tgargs bytea)
+LANGUAGE sql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT r.relid,
+		   array_agg(a.arg ORDER BY r.kind, a.n),
+		   string_agg(convert_to(a.arg, getdatabaseencoding()) OPERATOR(pg_catalog.||) decode('00', 'hex'),
+					  ''::bytea ORDER BY r.kind, a.n)
+	  FROM @extschema@.snapshot_captured_relations() r
+	  JOIN @extschema@.bindings b ON b.kind OPERATOR(pg_catalog.=) r.kind
+	 CROSS JOIN LATERAL (VALUES (1, b.kind), (2, b.columns OPERATOR(pg_catalog.->>) 'customer')) a(n, arg)
+	 GROUP BY r.relid
+$$;
+COMMENT ON FUNCTION @extschema@.snapshot_capture_args() IS
+'The arguments (binding kind, customer column pairs) kam''s capture triggers carry on every bound relation, partition and child; internal';
+
+-- The relations whose writes are not captured: each bound relation, partition
+-- or child that is not a table with kam's four capture triggers, enabled and
+-- carrying the current bindings' arguments (e.g. a bound view, or a partition
+-- created after kam.enable_snapshots()).  Names as regclass text.
+CREATE FUNCTION @extschema@.snapshot_uncaptured()
+RETURNS text[]
+LANGUAGE sql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT COALESCE(array_agg(COALESCE(c.oid::regclass::text, r.relid::text) ORDER BY r.relid), ARRAY[]::text[])
+	  FROM @extschema@.snapshot_capture_args() r
+	  LEFT JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) r.relid
+	 WHERE c.oid IS NULL
+		OR c.relkind OPERATOR(pg_catalog.<>) ALL (ARRAY['r', 'p']::"char"[])
+		OR (SELECT count(DISTINCT g.tgtype) FROM pg_catalog.pg_trigger g
+			 WHERE g.tgrelid OPERATOR(pg_catalog.=) r.relid
+			   AND g.tgfoid OPERATOR(pg_catalog.=) '@extschema@.snapshot_capture()'::pg_catalog.regprocedure::oid
+			   AND g.tgenabled OPERATOR(pg_catalog.<>) 'D'::"char"
+			   AND g.tgqual IS NULL AND g.tgattr::text OPERATOR(pg_catalog.=) ''
+			   AND g.tgnargs OPERATOR(pg_catalog.=) cardinality(r.args)
+			   AND g.tgargs OPERATOR(pg_catalog.=) r.tgargs
+			   AND g.tgtype OPERATOR(pg_catalog.=) ANY (ARRAY[4, 8, 16, 32]::int2[])) OPERATOR(pg_catalog.<>) 4
+$$;
+COMMENT ON FUNCTION @extschema@.snapshot_uncaptured() IS
+'The bound relations, partitions and children whose writes kam''s triggers do not capture (views, foreign tables, tables created or attached after enabling); internal';
+
+-- True when every write to the data kam reads is captured.
 CREATE FUNCTION @extschema@.snapshot_captured()
 RETURNS boolean
 LANGUAGE sql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT EXISTS (SELECT 1 FROM @extschema@.bindings)
-	   AND NOT EXISTS (
-		SELECT 1
-		  FROM @extschema@.snapshot_captured_relations() r
-		  LEFT JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) r.relid
-		 WHERE c.oid IS NULL
-			OR c.relkind OPERATOR(pg_catalog.<>) ALL (ARRAY['r', 'p']::"char"[])
-			OR (SELECT count(DISTINCT g.tgtype) FROM pg_catalog.pg_trigger g
-				 WHERE g.tgrelid OPERATOR(pg_catalog.=) r.relid
-				   AND g.tgfoid OPERATOR(pg_catalog.=) '@extschema@.snapshot_capture()'::pg_catalog.regprocedure::oid
-				   AND g.tgenabled OPERATOR(pg_catalog.<>) 'D'::"char"
-				   AND g.tgqual IS NULL AND g.tgattr::text OPERATOR(pg_catalog.=) ''
-				   AND g.tgtype OPERATOR(pg_catalog.=) ANY (ARRAY[4, 8, 16, 32]::int2[])) OPERATOR(pg_catalog.<>) 4)
+	   AND cardinality(@extschema@.snapshot_uncaptured()) OPERATOR(pg_catalog.=) 0
 $$;
 COMMENT ON FUNCTION @extschema@.snapshot_captured() IS
 'True when every bound relation (with its partitions and children) is a table whose writes kam''s triggers capture; internal';
@@ -224,58 +259,21 @@ $$;
 COMMENT ON FUNCTION @extschema@.snapshot_fresh(text) IS
 'Whether report view kam.X reads its snapshot store now (snapshots on, refreshed, nothing changed since, the reader not filtered by row-level security); internal';
 
--- The capture trigger of every bound table.  It runs as kam's owner so that
--- writers need no privilege on the log, and writes nothing but the log: the
--- column it reads is the binding's (kam.bindings), quoted; the customers are
--- turned into text by their type's output function (pg_catalog.format), and
--- only text is compared, so no cast or operator of the user's runs here.
+-- The capture trigger of every bound table (src/capture.c).  It runs as
+-- kam's owner so that writers need no privilege on the log, and writes
+-- nothing but the log.  Its arguments, written by kam.snapshot_sync_triggers
+-- from kam.bindings, are pairs (binding kind, customer column); it reads that
+-- column straight from the transition tables and turns each customer into
+-- text with its type's output function (as pg_catalog.format('%s') does),
+-- deduplicating and sorting the bytes, so no function, cast or operator of
+-- the user's runs here.  No look-up and no dynamic SQL per statement but the
+-- log insert.
 CREATE FUNCTION @extschema@.snapshot_capture()
 RETURNS trigger
-LANGUAGE plpgsql VOLATILE
+AS 'MODULE_PATHNAME', 'kam_snapshot_capture'
+LANGUAGE C VOLATILE
 SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	b record;
-	src text;
-	ids text[];
-BEGIN
-	FOR b IN
-		-- (a bound table itself: one cheap look-up; a partition or child: its ancestors')
-		SELECT x.kind, x.columns OPERATOR(pg_catalog.->>) 'customer' AS col
-		  FROM @extschema@.bindings x
-		 WHERE x.relation::oid OPERATOR(pg_catalog.=) TG_RELID
-		UNION ALL
-		SELECT x.kind, x.columns OPERATOR(pg_catalog.->>) 'customer'
-		  FROM @extschema@.bindings x
-		 WHERE NOT EXISTS (SELECT 1 FROM @extschema@.bindings y WHERE y.relation::oid OPERATOR(pg_catalog.=) TG_RELID)
-		   AND EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i WHERE i.inhrelid OPERATOR(pg_catalog.=) TG_RELID)
-		   AND x.relation::oid OPERATOR(pg_catalog.=) ANY (ARRAY(
-				WITH RECURSIVE up(relid) AS (
-					SELECT i.inhparent FROM pg_catalog.pg_inherits i WHERE i.inhrelid OPERATOR(pg_catalog.=) TG_RELID
-					UNION
-					SELECT i.inhparent FROM pg_catalog.pg_inherits i JOIN up ON i.inhrelid OPERATOR(pg_catalog.=) up.relid)
-				SELECT up.relid FROM up))
-	LOOP
-		IF TG_OP OPERATOR(pg_catalog.=) 'TRUNCATE' THEN
-			INSERT INTO @extschema@.snapshot_log (kind, customer_ids) VALUES (b.kind, NULL);
-			CONTINUE;
-		END IF;
-		-- (only this look-up is dynamic: the column's name; the insert's plan is cached)
-		src := CASE TG_OP
-			WHEN 'INSERT' THEN format('SELECT DISTINCT (pg_catalog.format(''%%s'', n.%I) COLLATE "C") AS c FROM kam_new n', b.col)
-			WHEN 'DELETE' THEN format('SELECT DISTINCT (pg_catalog.format(''%%s'', o.%I) COLLATE "C") AS c FROM kam_old o', b.col)
-			ELSE format('SELECT (pg_catalog.format(''%%s'', n.%I) COLLATE "C") AS c FROM kam_new n '
-						'UNION SELECT (pg_catalog.format(''%%s'', o.%I) COLLATE "C") FROM kam_old o', b.col, b.col) END;
-		EXECUTE format('SELECT pg_catalog.array_agg(d.c) FROM (%s) d', src) INTO ids;
-		IF ids IS NOT NULL THEN
-			INSERT INTO @extschema@.snapshot_log (kind, customer_ids, customer_count)
-			VALUES (b.kind, ids, pg_catalog.cardinality(ids));
-		END IF;
-	END LOOP;
-	RETURN NULL;
-END
-$$;
+SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.snapshot_capture() IS
 'Trigger of the snapshot store on every bound table: logs the customers a statement touched (every customer on TRUNCATE) in kam.snapshot_log; internal';
 
@@ -321,11 +319,19 @@ BEGIN
 	IF NOT enabled THEN
 		RETURN;
 	END IF;
-	FOR r IN SELECT DISTINCT c.oid::regclass AS rel, pg_catalog.pg_has_role(c.relowner, 'USAGE') AS owned
-			   FROM @extschema@.snapshot_captured_relations() x
+	FOR r IN SELECT c.oid::regclass AS rel, pg_catalog.pg_has_role(c.relowner, 'USAGE') AS owned,
+					x.args, x.tgargs
+			   FROM @extschema@.snapshot_capture_args() x
 			   JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) x.relid
 			  WHERE c.relkind OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'p']::"char"[]) LOOP
 		BEGIN
+			-- kam's triggers whose arguments are no longer the bindings' (a rebind) go first
+			FOR t IN SELECT g.tgname FROM pg_catalog.pg_trigger g
+					  WHERE g.tgrelid OPERATOR(pg_catalog.=) r.rel::oid
+						AND g.tgfoid OPERATOR(pg_catalog.=) '@extschema@.snapshot_capture()'::pg_catalog.regprocedure::oid
+						AND g.tgargs OPERATOR(pg_catalog.<>) r.tgargs LOOP
+				EXECUTE format('DROP TRIGGER %I ON %s', t.tgname, r.rel);
+			END LOOP;
 			FOR t IN SELECT e.event, e.clause
 					   FROM (VALUES ('insert'::text, 'AFTER INSERT ON %s REFERENCING NEW TABLE AS kam_new'::text),
 									('update', 'AFTER UPDATE ON %s REFERENCING OLD TABLE AS kam_old NEW TABLE AS kam_new'),
@@ -334,9 +340,12 @@ BEGIN
 					  WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger g
 										 WHERE g.tgrelid OPERATOR(pg_catalog.=) r.rel::oid
 										   AND g.tgname OPERATOR(pg_catalog.=) ('kam_snapshot_' OPERATOR(pg_catalog.||) e.event)::name) LOOP
+				-- the arguments: the (kind, customer column) pairs, as quoted literals
 				EXECUTE format('CREATE TRIGGER %I ' OPERATOR(pg_catalog.||) t.clause
-							   OPERATOR(pg_catalog.||) ' FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.snapshot_capture()',
-							   'kam_snapshot_' OPERATOR(pg_catalog.||) t.event, r.rel);
+							   OPERATOR(pg_catalog.||) ' FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.snapshot_capture(%s)',
+							   'kam_snapshot_' OPERATOR(pg_catalog.||) t.event, r.rel,
+							   (SELECT string_agg(quote_literal(a.arg), ', ' ORDER BY a.n)
+								  FROM unnest(r.args) WITH ORDINALITY a(arg, n)));
 				IF r.owned THEN
 					EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER %I', r.rel, 'kam_snapshot_' OPERATOR(pg_catalog.||) t.event);
 				END IF;
@@ -502,7 +511,7 @@ AS $$
 DECLARE
 	base text;
 BEGIN
-	FOREACH base IN ARRAY ARRAY['orders', 'customers', 'visits', 'feedback', 'complaints']::text[] LOOP
+	FOREACH base IN ARRAY @extschema@.binding_kinds() LOOP
 		IF to_regclass(format('@extschema@.%I', base)) IS NOT NULL THEN
 			EXECUTE format('SELECT 1 FROM @extschema@.%I LIMIT 0', base);
 		END IF;
@@ -643,7 +652,9 @@ CREATE VIEW @extschema@.snapshot_status WITH (security_invoker = true) AS
 		   (SELECT count(*) FROM @extschema@.snapshot_log) AS pending_invalidations,
 		   (SELECT COALESCE(sum(l.customer_count), 0) FROM @extschema@.snapshot_log l) AS pending_customers,
 		   EXISTS (SELECT 1 FROM @extschema@.snapshot_log l WHERE l.customer_count IS NULL) AS pending_all,
-		   @extschema@.snapshot_fresh(NULL::text) AS reads_store
+		   @extschema@.snapshot_fresh(NULL::text) AS reads_store,
+		   CASE WHEN COALESCE(@extschema@.setting('snapshots'::text)::boolean, false)
+				THEN @extschema@.snapshot_uncaptured() ELSE ARRAY[]::text[] END AS uncaptured
 	  FROM (SELECT) one
 	  LEFT JOIN @extschema@.snapshot_state s ON true;
 COMMENT ON VIEW @extschema@.snapshot_status IS
@@ -658,4 +669,5 @@ COMMENT ON COLUMN @extschema@.snapshot_status.pending_invalidations IS 'Write st
 COMMENT ON COLUMN @extschema@.snapshot_status.pending_customers IS 'Customers those statements touched, counted once per statement (a customer written by two statements counts twice)';
 COMMENT ON COLUMN @extschema@.snapshot_status.pending_all IS 'True when a TRUNCATE since the last refresh invalidated every customer';
 COMMENT ON COLUMN @extschema@.snapshot_status.reads_store IS 'True when your reads of the report views come from the store right now (else they compute live)';
+COMMENT ON COLUMN @extschema@.snapshot_status.uncaptured IS 'With snapshots on: the bound relations, partitions and children whose writes kam does not capture (a view, a foreign table, a partition created or attached since kam.enable_snapshots(): run it again); while one is listed, real-time reads compute live';
 GRANT SELECT ON @extschema@.snapshot_status TO PUBLIC;

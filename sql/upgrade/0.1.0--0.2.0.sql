@@ -99,14 +99,12 @@ ALTER TABLE @extschema@.models DROP CONSTRAINT models_model_type_check;
 ALTER TABLE @extschema@.models ADD CONSTRAINT models_model_type_check
 	CHECK (model_type OPERATOR(pg_catalog.=) ANY (ARRAY['bgnbd', 'paretonbd', 'gammagamma', 'sbg', 'mbgnbd', 'bgbb']::pg_catalog.text[]));
 
--- Account health (sql/kam/60_health.sql): two new binding kinds, the policy
--- table kam.health_policy (its shipped rows are inserted by the replayed
+-- Account health (sql/kam/60_health.sql): two new binding kinds (the
+-- kam.bindings CHECK over kam.binding_kinds() is replaced by the replayed
+-- section 00_core, as the install sets it), the policy table kam.health_policy (its shipped rows are inserted by the replayed
 -- section, since the table is empty), and bind_customers' new
 -- potential_column (CREATE OR REPLACE cannot add a parameter; no extension
 -- object depends on the old signature).
-ALTER TABLE @extschema@.bindings DROP CONSTRAINT bindings_kind_check;
-ALTER TABLE @extschema@.bindings ADD CONSTRAINT bindings_kind_check
-	CHECK (kind OPERATOR(pg_catalog.=) ANY (ARRAY['orders', 'customers', 'visits', 'feedback', 'complaints']::pg_catalog.text[]));
 ALTER TABLE @extschema@.deleted_defaults DROP CONSTRAINT deleted_defaults_policy_check;
 ALTER TABLE @extschema@.deleted_defaults ADD CONSTRAINT deleted_defaults_policy_check
 	CHECK (policy OPERATOR(pg_catalog.=) ANY (ARRAY['tier_policy', 'loyalty_ladder', 'rfm_segment_map', 'health_policy']::pg_catalog.text[]));
