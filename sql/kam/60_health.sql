@@ -382,11 +382,11 @@ fb AS (
 	   AND f.answered_at >= ((p.as_of + 1) - pol.satisfaction_months::integer * interval '1 month')
 	   AND f.score IS NOT NULL
 	   AND (p.feedback_kind IS NULL OR f.kind = p.feedback_kind)),
-sat AS (
+sat AS MATERIALIZED (
 	SELECT fb.customer_id,
 		   max(fb.score) FILTER (WHERE fb.k = 1) AS latest, max(fb.score) FILTER (WHERE fb.k = 2) AS previous
 	  FROM fb WHERE fb.k <= 2 GROUP BY fb.customer_id),
-cmp AS (
+cmp AS MATERIALIZED (
 	SELECT c.customer_id, count(*) AS open_complaints,
 		   max(p.as_of - c.opened_at::date) AS oldest_open_days,
 		   count(*) FILTER (WHERE p.as_of - c.opened_at::date > pol.alert_complaint_days) AS long_open_complaints,
@@ -397,14 +397,14 @@ cmp AS (
 	 GROUP BY c.customer_id),
 -- the figures of kam.visit_compliance, computed here from the one read of
 -- kam.customer_tier (reading that view would compute the tiers a second time)
-vis AS (
+vis AS MATERIALIZED (
 	SELECT v.customer_id, count(*) AS visits
 	  FROM p, {visits} v
 	 WHERE v.visited_at >= (p.as_of + 1) - 7 * p.visit_weeks AND v.visited_at < p.as_of + 1
 	 GROUP BY v.customer_id),
 -- (models_ready read from p: once, and on Citus by the coordinator, whose
 -- kam.models the workers don't have)
-cv AS (
+cv AS MATERIALIZED (
 	SELECT x.customer_id, x.p_alive, x.clv_12m
 	  FROM @extschema@.customer_value x WHERE (SELECT p.models_ready FROM p)),
 a AS (
