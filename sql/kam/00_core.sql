@@ -402,9 +402,9 @@ BEGIN
 	PERFORM @extschema@.check_binding(b.kind, b.relation, b.columns);
 	c := b.columns;
 	IF p_kind OPERATOR(pg_catalog.=) 'orders' THEN
-		RETURN format('SELECT t.%I AS customer_id, t.%I::pg_catalog.timestamptz AS ordered_at, '
+		RETURN format('SELECT t.%I AS customer_id, %s AS ordered_at, '
 					  '%s AS amount, %s AS margin FROM %s t',
-					  c->>'customer', c->>'time',
+					  c->>'customer', @extschema@.timestamptz_expr(b.relation, (c->>'time')::text),
 					  @extschema@.float8_expr(b.relation, (c->>'amount')::text),
 					  COALESCE(@extschema@.float8_expr(b.relation, (c->>'margin')::text), 'NULL::pg_catalog.float8'),
 					  b.relation);
@@ -420,24 +420,24 @@ BEGIN
 						   ELSE '' END,
 					  b.relation);
 	ELSIF p_kind OPERATOR(pg_catalog.=) 'feedback' THEN
-		RETURN format('SELECT t.%I AS customer_id, t.%I::pg_catalog.timestamptz AS answered_at, '
+		RETURN format('SELECT t.%I AS customer_id, %s AS answered_at, '
 					  '%s AS score, %s AS kind FROM %s t',
-					  c->>'customer', c->>'time',
+					  c->>'customer', @extschema@.timestamptz_expr(b.relation, (c->>'time')::text),
 					  @extschema@.float8_expr(b.relation, (c->>'score')::text),
 					  CASE WHEN c ? 'kind' THEN format('t.%I::pg_catalog.text', c->>'kind')
 						   ELSE 'NULL::pg_catalog.text' END,
 					  b.relation);
 	ELSIF p_kind OPERATOR(pg_catalog.=) 'complaints' THEN
-		RETURN format('SELECT t.%I AS customer_id, t.%I::pg_catalog.timestamptz AS opened_at, '
+		RETURN format('SELECT t.%I AS customer_id, %s AS opened_at, '
 					  '%s AS closed_at, %s AS severity FROM %s t',
-					  c->>'customer', c->>'opened',
-					  CASE WHEN c ? 'closed' THEN format('t.%I::pg_catalog.timestamptz', c->>'closed')
-						   ELSE 'NULL::pg_catalog.timestamptz' END,
+					  c->>'customer', @extschema@.timestamptz_expr(b.relation, (c->>'opened')::text),
+					  COALESCE(@extschema@.timestamptz_expr(b.relation, (c->>'closed')::text),
+							   'NULL::pg_catalog.timestamptz'),
 					  COALESCE(@extschema@.float8_expr(b.relation, (c->>'severity')::text), 'NULL::pg_catalog.float8'),
 					  b.relation);
 	ELSE
-		RETURN format('SELECT t.%I AS customer_id, t.%I::pg_catalog.timestamptz AS visited_at FROM %s t',
-					  c->>'customer', c->>'time', b.relation);
+		RETURN format('SELECT t.%I AS customer_id, %s AS visited_at FROM %s t',
+					  c->>'customer', @extschema@.timestamptz_expr(b.relation, (c->>'time')::text), b.relation);
 	END IF;
 END
 $$;
@@ -467,6 +467,36 @@ AS $$
 $$;
 COMMENT ON FUNCTION @extschema@.float8_expr(regclass, text) IS
 'SQL expression casting a bound amount column to float8 (numeric and money through kam.amount_float8); internal';
+
+-- t.col as timestamptz: a timestamptz column as it is; a date or timestamp
+-- column (or a domain over one) as that local time in the time_zone
+-- setting's zone, read once per query, so that its days are the column's
+-- own in the report views, whatever the reading session's TimeZone (a plain
+-- cast would take the session's zone); NULL when col is NULL.
+CREATE FUNCTION @extschema@.timestamptz_expr(p_rel regclass, p_col text)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	base oid;
+BEGIN
+	IF p_col IS NULL THEN
+		RETURN NULL;
+	END IF;
+	SELECT a.atttypid INTO base FROM pg_catalog.pg_attribute a
+	 WHERE a.attrelid OPERATOR(pg_catalog.=) p_rel AND a.attname OPERATOR(pg_catalog.=) p_col::name;
+	WHILE (SELECT t.typtype FROM pg_catalog.pg_type t WHERE t.oid OPERATOR(pg_catalog.=) base) OPERATOR(pg_catalog.=) 'd' LOOP
+		base := (SELECT t.typbasetype FROM pg_catalog.pg_type t WHERE t.oid OPERATOR(pg_catalog.=) base);
+	END LOOP;
+	IF base OPERATOR(pg_catalog.=) 'pg_catalog.timestamptz'::pg_catalog.regtype::oid THEN
+		RETURN format('t.%I::pg_catalog.timestamptz', p_col);
+	END IF;
+	RETURN format('(t.%I::pg_catalog.timestamp AT TIME ZONE (SELECT @extschema@.time_zone()))', p_col);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.timestamptz_expr(regclass, text) IS
+'SQL expression reading a bound time column as timestamptz (a date or timestamp as local time in the time_zone setting''s zone); internal';
 
 -- kam.rebuild_views(): drops and creates the views over the bound tables
 -- (kam.orders, kam.customers, kam.visits and every registered report view

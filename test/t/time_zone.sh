@@ -51,7 +51,7 @@ EXCEPTION WHEN OTHERS THEN
 	RETURN SQLSTATE;
 END $$;
 SELECT 'check rejects_' || v, (pg_temp.set_state(v) <> '22023')::int
-  FROM unnest(ARRAY['Mars/Olympus', 'PST', '', 'Europe/Berlin; x']) v;
+  FROM unnest(ARRAY['Mars/Olympus', 'PST', '', 'Europe/Berlin;x']) v;
 SELECT 'check rejected_leave_setting', count(*) FILTER (WHERE s.value <> 'America/St_Johns')
   FROM kam.current_settings s WHERE s.name = 'time_zone';
 SELECT 'check accepts_' || v, (pg_temp.set_state(v) <> 'accepted')::int
