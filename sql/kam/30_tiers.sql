@@ -780,7 +780,9 @@ WITH p AS (
 		   @extschema@.time_zone() AS tz),
 first_order AS (
 	-- the bound as a scalar subquery, not a join with p: a parallel scan can take it
-	SELECT (min(o.ordered_at) AT TIME ZONE (SELECT p.tz FROM p))::date AS day FROM @extschema@.orders o
+	-- (and the first order's day in ends, not here: Citus can't push a subquery
+	-- in the target list of this aggregate)
+	SELECT min(o.ordered_at) AS first_at FROM @extschema@.orders o
 	 WHERE o.ordered_at < (SELECT (p.as_of + 1)::timestamp AT TIME ZONE p.tz FROM p)),
 ends AS (
 	SELECT (row_number() OVER (ORDER BY s))::integer AS end_no, s::date AS period_start,
@@ -788,7 +790,7 @@ ends AS (
 	  FROM p, first_order f,
 		   -- kam.period_start: the same periods as date_trunc, and an infinite
 		   -- first order is an error (22008) rather than an endless series
-		   generate_series(@extschema@.period_start(f.day, p.per)::timestamp,
+		   generate_series(@extschema@.period_start((f.first_at AT TIME ZONE p.tz)::date, p.per)::timestamp,
 						   @extschema@.period_start(p.as_of, p.per)::timestamp, p.len) s),
 {rev},
 pol AS (
