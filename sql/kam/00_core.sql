@@ -177,7 +177,10 @@ RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT COALESCE(@extschema@.setting('time_zone'::pg_catalog.text), pg_catalog.current_setting('TimeZone'::pg_catalog.text))
+	SELECT COALESCE(@extschema@.setting('time_zone'::pg_catalog.text),
+					CASE WHEN @extschema@.check_not_citus_worker('kam.time_zone()'::pg_catalog.text,
+																 'time_zone setting'::pg_catalog.text)
+						 THEN pg_catalog.current_setting('TimeZone'::pg_catalog.text) END)
 $$;
 COMMENT ON FUNCTION @extschema@.time_zone() IS
 'Time zone of the report views'' days: the time_zone setting (stored by kam.bind_orders), else the session''s TimeZone';
