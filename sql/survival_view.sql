@@ -2,6 +2,8 @@
 -- period (orders on or before as_of); churned when as_of period - last
 -- period >= churn_after, otherwise censored.
 SET timezone = 'UTC';
+-- the days are the time_zone setting's (an earlier test's binding may have stored another zone)
+SELECT kam.set('time_zone', 'UTC');
 CREATE TABLE surv_orders (cust text, at timestamptz, amount numeric);
 INSERT INTO surv_orders VALUES
 	('A', '2024-01-10', 10), ('A', '2024-03-05', 10), ('A', '2024-06-01', 10),
@@ -48,17 +50,17 @@ SELECT period_offset, at_risk, churned, censored, survival, median_lifetime
   FROM kam.customer_survival ORDER BY period_offset;
 SELECT kam.reset('period');
 
--- the session time zone decides the period of a timestamptz (as src/period.c)
--- and the end of the as-of day.  In New York (month, churn_after 1): A's
+-- the time_zone setting decides the period of a timestamptz and the end of
+-- the as-of day, not the session's TimeZone (UTC here).  In New York (month, churn_after 1): A's
 -- 2024-06-01 00:00 UTC order falls in May (Jan -> May: 4, churned), D's
 -- 03-01 in February (Feb -> May: 3, churned), E's 04-01 in March (0,
 -- churned), H's 06-16 00:00 UTC on the 15th (May -> June: 1, censored), B 1
 -- churned, C 0 churned, G 6 censored.  S(0) = 5/7, S(1) = 5/7 * 4/5 = 4/7,
 -- S(3) = 4/7 * 2/3 = 8/21, S(4) = 8/21 * 1/2 = 4/21; median 3.
-SET timezone = 'America/New_York';
+SELECT kam.set('time_zone', 'America/New_York');
 SELECT period_offset, at_risk, churned, censored, survival, median_lifetime
   FROM kam.customer_survival ORDER BY period_offset;
-SET timezone = 'UTC';
+SELECT kam.set('time_zone', 'UTC');
 
 -- no orders up to as_of: no rows
 SELECT kam.set('as_of', '2020-01-01');

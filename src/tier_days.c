@@ -82,14 +82,18 @@ days_new(MemoryContext cxt, DateADT as_of, KamPeriod period, int32 quarters)
 }
 
 PG_FUNCTION_INFO_V1(kam_tier_days_trans);
+PG_FUNCTION_INFO_V1(kam_tier_days_trans_ts);
 
-/* transition: (state, ordered_at timestamptz, as_of date, period text, quarters int4) */
-Datum
-kam_tier_days_trans(PG_FUNCTION_ARGS)
+/*
+ * transition: (state, ordered_at, as_of date, period text, quarters int4),
+ * ordered_at of the time type timetype (a constant at each entry point below)
+ */
+static pg_attribute_always_inline Datum
+tier_days_add(FunctionCallInfo fcinfo, KamTimeType timetype)
 {
 	MemoryContext aggcontext = kam_agg_context(fcinfo, "kam.tier_days_trans", DAYS_HINT);
 	DaysState  *st = PG_ARGISNULL(0) ? NULL : (DaysState *) PG_GETARG_POINTER(0);
-	TimestampTz ts;
+	int64		ts;
 	int32		day;
 
 	if (st == NULL)
@@ -126,7 +130,8 @@ kam_tier_days_trans(PG_FUNCTION_ARGS)
 		days_differ();
 	if (PG_ARGISNULL(1))
 		PG_RETURN_POINTER(st);
-	ts = PG_GETARG_TIMESTAMPTZ(1);
+	/* timestamp and timestamptz: the same int64 representation of infinity */
+	ts = PG_GETARG_INT64(1);
 	if (TIMESTAMP_IS_NOBEGIN(ts))
 	{
 		st->minus_infinity = true;
@@ -134,7 +139,7 @@ kam_tier_days_trans(PG_FUNCTION_ARGS)
 	}
 	if (TIMESTAMP_IS_NOEND(ts))
 		PG_RETURN_POINTER(st);
-	day = kam_local_day_cached(ts, "ordered_at", &st->cache);
+	day = kam_day_arg(fcinfo, 1, timetype, "ordered_at", &st->cache);
 	if (day > st->as_of)
 		PG_RETURN_POINTER(st);
 	if (st->n == st->cap)
@@ -144,6 +149,20 @@ kam_tier_days_trans(PG_FUNCTION_ARGS)
 	}
 	st->days[st->n++] = day;
 	PG_RETURN_POINTER(st);
+}
+
+/* ordered_at timestamptz: days in the session time zone */
+Datum
+kam_tier_days_trans(PG_FUNCTION_ARGS)
+{
+	return tier_days_add(fcinfo, KAM_TIMESTAMPTZ);
+}
+
+/* ordered_at timestamp (local times, e.g. ordered_at AT TIME ZONE zone): days as they are */
+Datum
+kam_tier_days_trans_ts(PG_FUNCTION_ARGS)
+{
+	return tier_days_add(fcinfo, KAM_TIMESTAMP);
 }
 
 PG_FUNCTION_INFO_V1(kam_tier_days_combine);

@@ -265,10 +265,14 @@ rev12_add(Rev12State *st, int32 k, const KamSum *s, double amount, bool use_amou
 }
 
 PG_FUNCTION_INFO_V1(kam_revenue_12m_trans);
+PG_FUNCTION_INFO_V1(kam_revenue_12m_trans_ts);
 
-/* transition: (state, ordered_at timestamptz, amount float8, ends date[]) */
-Datum
-kam_revenue_12m_trans(PG_FUNCTION_ARGS)
+/*
+ * transition: (state, ordered_at, amount float8, ends date[]), ordered_at of
+ * the time type timetype (a constant at each entry point below)
+ */
+static pg_attribute_always_inline Datum
+revenue_12m_add(FunctionCallInfo fcinfo, KamTimeType timetype)
 {
 	MemoryContext aggcontext = kam_agg_context(fcinfo, "kam.revenue_12m_trans", REV_HINT);
 	Rev12State *st = PG_ARGISNULL(0) ? NULL : (Rev12State *) PG_GETARG_POINTER(0);
@@ -307,7 +311,7 @@ kam_revenue_12m_trans(PG_FUNCTION_ARGS)
 		TIMESTAMP_NOT_FINITE(PG_GETARG_TIMESTAMPTZ(1)))
 		PG_RETURN_POINTER(st);
 
-	day = kam_local_day_cached(PG_GETARG_TIMESTAMPTZ(1), "ordered_at", &c->period);
+	day = kam_day_arg(fcinfo, 1, timetype, "ordered_at", &c->period);
 	k = bound_index(lay->bounds, lay->nb, day);
 	if (k >= 0 && k < lay->nb - 1)
 	{
@@ -317,6 +321,20 @@ kam_revenue_12m_trans(PG_FUNCTION_ARGS)
 		MemoryContextSwitchTo(old);
 	}
 	PG_RETURN_POINTER(st);
+}
+
+/* ordered_at timestamptz: days in the session time zone */
+Datum
+kam_revenue_12m_trans(PG_FUNCTION_ARGS)
+{
+	return revenue_12m_add(fcinfo, KAM_TIMESTAMPTZ);
+}
+
+/* ordered_at timestamp (local times, e.g. ordered_at AT TIME ZONE zone): days as they are */
+Datum
+kam_revenue_12m_trans_ts(PG_FUNCTION_ARGS)
+{
+	return revenue_12m_add(fcinfo, KAM_TIMESTAMP);
 }
 
 PG_FUNCTION_INFO_V1(kam_revenue_12m_combine);

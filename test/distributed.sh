@@ -29,6 +29,7 @@ dist_queries() {
 		"fit_models|SELECT m.name, m.model_type, m.parameters, m.period, m.as_of, m.rows, m.log_likelihood FROM kam.fit_models() m"
 		"rfm_per_customer|SELECT o.customer_id, kam.rfm(o.ordered_at, o.amount, '2025-12-31'::timestamptz, 'week') FROM kam.orders o GROUP BY o.customer_id"
 		"rfm_as_of|SELECT o.customer_id, kam.rfm(o.ordered_at, o.amount, kam.as_of()::timestamptz, 'month') FROM kam.orders o GROUP BY o.customer_id"
+		"rfm_local_per_customer|SELECT s.customer_id, (s.r).orders, (s.r).revenue, (s.r).frequency, (s.r).recency, (s.r).t, (s.r).monetary FROM (SELECT o.customer_id, kam.rfm(o.ordered_at AT TIME ZONE (SELECT kam.time_zone()), o.amount, '2025-12-31'::timestamp, 'week') AS r FROM kam.orders o GROUP BY o.customer_id) s"
 		"rfm_state_by_manager|SELECT c.account_manager, kam.rfm_state(o.ordered_at, o.amount, 'month') FROM kam.orders o JOIN kam.customers c ON c.customer_id = o.customer_id GROUP BY c.account_manager"
 		"activity_by_manager|SELECT c.account_manager, kam.activity(o.ordered_at, o.amount, 'month', '2026-01-31'::date) FROM kam.orders o JOIN kam.customers c ON c.customer_id = o.customer_id GROUP BY c.account_manager"
 		"summary_by_manager|SELECT s.account_manager, count(*), sum(s.revenue::numeric), kam.gini(s.revenue), kam.top_share(s.revenue, 0.2::float8), kam.pareto_fraction(s.revenue, 0.8::float8) FROM kam.customer_summary s GROUP BY s.account_manager"
@@ -120,6 +121,9 @@ dist_where() {
 		"kam.gini|SELECT kam.gini(o.amount) FROM kam.orders o"
 		"kam.bgnbd_fit|SELECT kam.bgnbd_fit(s.frequency, s.recency, s.t) FROM kam.customer_summary s WHERE s.orders > 0"
 		"kam.retention_periods|SELECT kam.retention_periods(a.activity, 1) FROM kam.customer_activity a"
+		"kam.tier_days|SELECT * FROM kam.customer_tier"
+		"kam.revenue_12m|SELECT * FROM kam.tier_changes"
+		"kam.activity|SELECT * FROM kam.customer_activity"
 	)
 	echo "-- where kam's aggregates run"
 	pulled=()

@@ -16,8 +16,8 @@
 -- ---------------------------------------------------------------------------
 CREATE TABLE @extschema@.setting_defaults (
 	name text PRIMARY KEY,
-	value text,					-- NULL: computed (as_of = current date)
-	type text NOT NULL CHECK (type OPERATOR(pg_catalog.=) ANY (ARRAY['date', 'period', 'integer', 'float8', 'text', 'boolean']::pg_catalog.text[])),
+	value text,					-- NULL: computed (as_of = current date, time_zone = the session's)
+	type text NOT NULL CHECK (type OPERATOR(pg_catalog.=) ANY (ARRAY['date', 'period', 'integer', 'float8', 'text', 'boolean', 'time_zone']::pg_catalog.text[])),
 	min_value float8,			-- inclusive range for integer / float8 settings
 	max_value float8,
 	description text NOT NULL
@@ -25,8 +25,8 @@ CREATE TABLE @extschema@.setting_defaults (
 COMMENT ON TABLE @extschema@.setting_defaults IS
 'Shipped kam settings with their default value, type, allowed range and meaning (kam.current_settings shows them with your overrides)';
 COMMENT ON COLUMN @extschema@.setting_defaults.name IS 'Setting name, as passed to kam.set() and kam.setting()';
-COMMENT ON COLUMN @extschema@.setting_defaults.value IS 'Shipped default value as text; NULL means computed (as_of: the current date)';
-COMMENT ON COLUMN @extschema@.setting_defaults.type IS 'Value type: date, period (day, week, month, quarter, year), integer, float8, text or boolean';
+COMMENT ON COLUMN @extschema@.setting_defaults.value IS 'Shipped default value as text; NULL means computed (as_of: the current date in time_zone; time_zone: the session''s TimeZone, stored by kam.bind_orders)';
+COMMENT ON COLUMN @extschema@.setting_defaults.type IS 'Value type: date, period (day, week, month, quarter, year), integer, float8, text, boolean or time_zone (a time zone PostgreSQL knows)';
 COMMENT ON COLUMN @extschema@.setting_defaults.min_value IS 'Smallest allowed value of an integer or float8 setting (inclusive)';
 COMMENT ON COLUMN @extschema@.setting_defaults.max_value IS 'Largest allowed value of an integer or float8 setting (inclusive)';
 COMMENT ON COLUMN @extschema@.setting_defaults.description IS 'What the setting does, with its unit';
@@ -66,6 +66,17 @@ BEGIN
 			IF num <> num OR num IN ('Infinity', '-Infinity') THEN
 				RAISE invalid_text_representation;
 			END IF;
+		ELSIF d.type = 'time_zone' THEN
+			-- what timezone(zone, timestamptz) accepts (a zone name, a POSIX
+			-- zone or an offset), but not an abbreviation alone: those follow
+			-- the timezone_abbreviations setting of each session
+			PERFORM pg_catalog.timezone(p_value, pg_catalog.now());
+			IF EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_abbrevs a
+						WHERE a.abbrev OPERATOR(pg_catalog.=) pg_catalog.upper(p_value))
+			   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_names z
+								WHERE z.name OPERATOR(pg_catalog.=) p_value) THEN
+				RAISE invalid_parameter_value;  -- (class 22: caught below)
+			END IF;
 		END IF;
 	EXCEPTION WHEN data_exception THEN
 		RAISE EXCEPTION 'invalid value "%" for kam setting "%"', p_value, p_name
@@ -74,6 +85,7 @@ BEGIN
 				  HINT = CASE WHEN d.type = 'period' THEN 'Use day, week, month, quarter or year.'
 							  WHEN d.type = 'date' THEN 'Use a date such as 2025-12-31.'
 							  WHEN d.type = 'boolean' THEN 'Use on or off.'
+							  WHEN d.type = 'time_zone' THEN 'Use a time zone name of pg_timezone_names, such as Europe/Berlin or UTC.'
 							  ELSE 'Use a finite number.' END;
 	END;
 	IF num IS NOT NULL AND (num < d.min_value OR num > d.max_value) THEN
@@ -102,7 +114,9 @@ GRANT SELECT ON @extschema@.settings TO PUBLIC;
 
 INSERT INTO @extschema@.setting_defaults (name, value, type, min_value, max_value, description) VALUES
 	('as_of', NULL, 'date', NULL, NULL,
-	 'Date the reports are computed as of (orders after it are left out); empty means the current date.'),
+	 'Date the reports are computed as of (orders after it are left out); empty means the current date in time_zone.'),
+	('time_zone', NULL, 'time_zone', NULL, NULL,
+	 'Time zone in which the report views take the days, weeks and months of order, visit, survey and complaint times, whatever the session''s TimeZone; kam.bind_orders stores the session''s TimeZone when it is not set, empty means each session''s TimeZone.'),
 	('rfm_period', 'day', 'period', NULL, NULL,
 	 'Period in which kam.customer_summary counts frequency, recency and T (lifetimes'' freq).'),
 	('period', 'month', 'period', NULL, NULL,
@@ -153,6 +167,24 @@ $$;
 COMMENT ON FUNCTION @extschema@.check_not_citus_worker(text, text) IS
 'true, or an error when called on a Citus worker, whose settings and models are not the coordinator''s (what: the caller, lacking: what the worker lacks); internal';
 
+-- The zone of the report views' days (see doc/foundation.md, "Time zone"):
+-- the views read it once, in a scalar subquery, and pass local times
+-- (ordered_at AT TIME ZONE zone, an immutable expression) to the timestamp
+-- forms of kam's aggregates, so no floor depends on the TimeZone of the
+-- session or of the node (a Citus worker) that computes it.
+CREATE FUNCTION @extschema@.time_zone()
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT COALESCE(@extschema@.setting('time_zone'::pg_catalog.text),
+					CASE WHEN @extschema@.check_not_citus_worker('kam.time_zone()'::pg_catalog.text,
+																 'time_zone setting'::pg_catalog.text)
+						 THEN pg_catalog.current_setting('TimeZone'::pg_catalog.text) END)
+$$;
+COMMENT ON FUNCTION @extschema@.time_zone() IS
+'Time zone of the report views'' days: the time_zone setting (stored by kam.bind_orders), else the session''s TimeZone';
+
 CREATE FUNCTION @extschema@.as_of()
 RETURNS date
 LANGUAGE sql STABLE PARALLEL SAFE
@@ -161,10 +193,10 @@ AS $$
 	SELECT COALESCE(@extschema@.setting('as_of'::pg_catalog.text)::pg_catalog.date,
 					CASE WHEN @extschema@.check_not_citus_worker('kam.as_of()'::pg_catalog.text,
 																 'as_of setting'::pg_catalog.text)
-						 THEN CURRENT_DATE END)
+						 THEN pg_catalog.timezone(@extschema@.time_zone(), pg_catalog.now())::pg_catalog.date END)
 $$;
 COMMENT ON FUNCTION @extschema@.as_of() IS
-'Date the reports are computed as of: the as_of setting, else the current date';
+'Date the reports are computed as of: the as_of setting, else the current date in the time_zone setting''s zone';
 
 CREATE FUNCTION @extschema@.set(p_name text, p_value text)
 RETURNS void
@@ -207,10 +239,10 @@ CREATE VIEW @extschema@.current_settings WITH (security_invoker = true) AS
 COMMENT ON VIEW @extschema@.current_settings IS
 'Every kam setting with its current value, its default, whether you changed it, its type and meaning';
 COMMENT ON COLUMN @extschema@.current_settings.name IS 'Setting name, as passed to kam.set()';
-COMMENT ON COLUMN @extschema@.current_settings.value IS 'Current value as text (NULL for as_of: the current date)';
+COMMENT ON COLUMN @extschema@.current_settings.value IS 'Current value as text (NULL for as_of: the current date; for time_zone: the session''s TimeZone)';
 COMMENT ON COLUMN @extschema@.current_settings.default_value IS 'Shipped default value as text';
 COMMENT ON COLUMN @extschema@.current_settings.is_set IS 'True when you overrode the default with kam.set()';
-COMMENT ON COLUMN @extschema@.current_settings.type IS 'Value type: date, period, integer, float8, text or boolean';
+COMMENT ON COLUMN @extschema@.current_settings.type IS 'Value type: date, period, integer, float8, text, boolean or time_zone';
 COMMENT ON COLUMN @extschema@.current_settings.description IS 'What the setting does, with its unit';
 GRANT SELECT ON @extschema@.current_settings TO PUBLIC;
 
@@ -247,6 +279,15 @@ COMMENT ON COLUMN @extschema@.bindings.relation IS 'Your table or view bound to 
 COMMENT ON COLUMN @extschema@.bindings.columns IS 'Column name of each role as jsonb, e.g. {"customer": "id", "time": "ts", "amount": "total"}';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.bindings', '');
 GRANT SELECT ON @extschema@.bindings TO PUBLIC;
+
+-- An orders binding made before the time_zone setting existed (kam 0.1.0,
+-- updated by ALTER EXTENSION kam UPDATE) gets the zone of the session that
+-- runs the update, stored as kam.bind_orders would have (nothing on a fresh
+-- install, which has no binding yet, or when the setting is already there).
+INSERT INTO @extschema@.settings AS s (name, value)
+SELECT 'time_zone', pg_catalog.current_setting('TimeZone'::pg_catalog.text)
+ WHERE EXISTS (SELECT 1 FROM @extschema@.bindings b WHERE b.kind OPERATOR(pg_catalog.=) 'orders')
+ON CONFLICT (name) DO NOTHING;
 
 -- ---------------------------------------------------------------------------
 -- Report views: registered by each capability's section, created by
@@ -381,9 +422,9 @@ BEGIN
 	PERFORM @extschema@.check_binding(b.kind, b.relation, b.columns);
 	c := b.columns;
 	IF p_kind OPERATOR(pg_catalog.=) 'orders' THEN
-		RETURN format('SELECT t.%I AS customer_id, t.%I::pg_catalog.timestamptz AS ordered_at, '
+		RETURN format('SELECT t.%I AS customer_id, %s AS ordered_at, '
 					  '%s AS amount, %s AS margin FROM %s t',
-					  c->>'customer', c->>'time',
+					  c->>'customer', @extschema@.timestamptz_expr(b.relation, (c->>'time')::text),
 					  @extschema@.float8_expr(b.relation, (c->>'amount')::text),
 					  COALESCE(@extschema@.float8_expr(b.relation, (c->>'margin')::text), 'NULL::pg_catalog.float8'),
 					  b.relation);
@@ -399,24 +440,24 @@ BEGIN
 						   ELSE '' END,
 					  b.relation);
 	ELSIF p_kind OPERATOR(pg_catalog.=) 'feedback' THEN
-		RETURN format('SELECT t.%I AS customer_id, t.%I::pg_catalog.timestamptz AS answered_at, '
+		RETURN format('SELECT t.%I AS customer_id, %s AS answered_at, '
 					  '%s AS score, %s AS kind FROM %s t',
-					  c->>'customer', c->>'time',
+					  c->>'customer', @extschema@.timestamptz_expr(b.relation, (c->>'time')::text),
 					  @extschema@.float8_expr(b.relation, (c->>'score')::text),
 					  CASE WHEN c ? 'kind' THEN format('t.%I::pg_catalog.text', c->>'kind')
 						   ELSE 'NULL::pg_catalog.text' END,
 					  b.relation);
 	ELSIF p_kind OPERATOR(pg_catalog.=) 'complaints' THEN
-		RETURN format('SELECT t.%I AS customer_id, t.%I::pg_catalog.timestamptz AS opened_at, '
+		RETURN format('SELECT t.%I AS customer_id, %s AS opened_at, '
 					  '%s AS closed_at, %s AS severity FROM %s t',
-					  c->>'customer', c->>'opened',
-					  CASE WHEN c ? 'closed' THEN format('t.%I::pg_catalog.timestamptz', c->>'closed')
-						   ELSE 'NULL::pg_catalog.timestamptz' END,
+					  c->>'customer', @extschema@.timestamptz_expr(b.relation, (c->>'opened')::text),
+					  COALESCE(@extschema@.timestamptz_expr(b.relation, (c->>'closed')::text),
+							   'NULL::pg_catalog.timestamptz'),
 					  COALESCE(@extschema@.float8_expr(b.relation, (c->>'severity')::text), 'NULL::pg_catalog.float8'),
 					  b.relation);
 	ELSE
-		RETURN format('SELECT t.%I AS customer_id, t.%I::pg_catalog.timestamptz AS visited_at FROM %s t',
-					  c->>'customer', c->>'time', b.relation);
+		RETURN format('SELECT t.%I AS customer_id, %s AS visited_at FROM %s t',
+					  c->>'customer', @extschema@.timestamptz_expr(b.relation, (c->>'time')::text), b.relation);
 	END IF;
 END
 $$;
@@ -446,6 +487,36 @@ AS $$
 $$;
 COMMENT ON FUNCTION @extschema@.float8_expr(regclass, text) IS
 'SQL expression casting a bound amount column to float8 (numeric and money through kam.amount_float8); internal';
+
+-- t.col as timestamptz: a timestamptz column as it is; a date or timestamp
+-- column (or a domain over one) as that local time in the time_zone
+-- setting's zone, read once per query, so that its days are the column's
+-- own in the report views, whatever the reading session's TimeZone (a plain
+-- cast would take the session's zone); NULL when col is NULL.
+CREATE FUNCTION @extschema@.timestamptz_expr(p_rel regclass, p_col text)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	base oid;
+BEGIN
+	IF p_col IS NULL THEN
+		RETURN NULL;
+	END IF;
+	SELECT a.atttypid INTO base FROM pg_catalog.pg_attribute a
+	 WHERE a.attrelid OPERATOR(pg_catalog.=) p_rel AND a.attname OPERATOR(pg_catalog.=) p_col::name;
+	WHILE (SELECT t.typtype FROM pg_catalog.pg_type t WHERE t.oid OPERATOR(pg_catalog.=) base) OPERATOR(pg_catalog.=) 'd' LOOP
+		base := (SELECT t.typbasetype FROM pg_catalog.pg_type t WHERE t.oid OPERATOR(pg_catalog.=) base);
+	END LOOP;
+	IF base OPERATOR(pg_catalog.=) 'pg_catalog.timestamptz'::pg_catalog.regtype::oid THEN
+		RETURN format('t.%I::pg_catalog.timestamptz', p_col);
+	END IF;
+	RETURN format('(t.%I::pg_catalog.timestamp AT TIME ZONE (SELECT @extschema@.time_zone()))', p_col);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.timestamptz_expr(regclass, text) IS
+'SQL expression reading a bound time column as timestamptz (a date or timestamp as local time in the time_zone setting''s zone); internal';
 
 -- kam.rebuild_views(): drops and creates the views over the bound tables
 -- (kam.orders, kam.customers, kam.visits and every registered report view
@@ -684,6 +755,13 @@ BEGIN
 	INSERT INTO @extschema@.bindings AS b (kind, relation, columns)
 	VALUES (p_kind, p_rel, p_columns)
 	ON CONFLICT (kind) DO UPDATE SET relation = excluded.relation, columns = excluded.columns;
+	-- the zone of the reports' days: this session's, stored once, so the
+	-- reports never follow the TimeZone of whoever reads them
+	IF p_kind OPERATOR(pg_catalog.=) 'orders' THEN
+		INSERT INTO @extschema@.settings AS s (name, value)
+		VALUES ('time_zone', pg_catalog.current_setting('TimeZone'::pg_catalog.text))
+		ON CONFLICT (name) DO NOTHING;
+	END IF;
 	PERFORM @extschema@.rebuild_views();
 	PERFORM @extschema@.snapshot_sync_triggers(false);
 END

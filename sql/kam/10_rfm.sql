@@ -269,8 +269,8 @@ INSERT INTO @extschema@.report_views (name, position, requires, definition, desc
 SELECT c.customer_id,
 	   c.name,
 	   c.account_manager,
-	   (s.r).first_at AS first_order_at,
-	   (s.r).last_at AS last_order_at,
+	   s.first_at AS first_order_at,
+	   s.last_at AS last_order_at,
 	   COALESCE((s.r).orders, 0) AS orders,
 	   COALESCE((s.r).revenue, 0) AS revenue,
 	   s.margin,
@@ -278,16 +278,22 @@ SELECT c.customer_id,
 	   COALESCE((s.r).recency, 0) AS recency,
 	   (s.r).t,
 	   COALESCE((s.r).monetary, 0) AS monetary,
-	   (SELECT @extschema@.as_of()) - ((s.r).last_at)::date AS days_since_last_order
+	   (SELECT @extschema@.as_of()) - (s.last_at AT TIME ZONE (SELECT @extschema@.time_zone()))::date AS days_since_last_order
   FROM @extschema@.customers c
+  -- periods of the local times in the time_zone setting's zone (kam.time_zone(),
+  -- read once); first and last order times as the instants they are (the
+  -- rows kam.rfm keeps: a time and an amount, up to the as-of period)
   LEFT JOIN (SELECT o.customer_id,
-					@extschema@.rfm(o.ordered_at, o.amount,
-									(SELECT @extschema@.as_of()::timestamptz),
+					@extschema@.rfm(o.ordered_at AT TIME ZONE (SELECT @extschema@.time_zone()), o.amount,
+									(SELECT @extschema@.as_of()::timestamp),
 									(SELECT @extschema@.setting('rfm_period'::pg_catalog.text))) AS r,
+					min(o.ordered_at) FILTER (WHERE o.amount IS NOT NULL) AS first_at,
+					max(o.ordered_at) FILTER (WHERE o.amount IS NOT NULL) AS last_at,
 					sum(o.margin::numeric)::float8 AS margin
 			   FROM @extschema@.orders o
 			  WHERE o.ordered_at < (SELECT @extschema@.next_period_start(@extschema@.as_of(),
-																		  @extschema@.setting('rfm_period'::pg_catalog.text))::timestamptz)
+																		  @extschema@.setting('rfm_period'::pg_catalog.text))::timestamp
+										   AT TIME ZONE @extschema@.time_zone())
 			  GROUP BY o.customer_id) s ON s.customer_id = c.customer_id
 $view$, 'One row per customer: orders, revenue, margin and the lifetimes RFM summary (frequency, recency, T in rfm_period periods, monetary) as of kam.as_of().')
 ON CONFLICT (name) DO UPDATE SET position = excluded.position, requires = excluded.requires,

@@ -154,9 +154,15 @@ COMMENT ON AGGREGATE @extschema@.pareto_fraction(float8, float8) IS
 -- consecutive ends, see src/tier_revenue.c and src/tier_movements.c: the per-period tier views
 -- (kam.tier_changes, kam.tier_movements) read each order once.
 -- ---------------------------------------------------------------------------
+-- timestamptz input is floored in the session time zone (STABLE), timestamp
+-- input as it is (IMMUTABLE; the report views pass ordered_at AT TIME ZONE
+-- the time_zone setting)
 CREATE FUNCTION @extschema@.revenue_12m_trans(internal, timestamptz, float8, date[])
 RETURNS internal AS 'MODULE_PATHNAME', 'kam_revenue_12m_trans'
 LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.revenue_12m_trans(internal, timestamp, float8, date[])
+RETURNS internal AS 'MODULE_PATHNAME', 'kam_revenue_12m_trans_ts'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.revenue_12m_combine(internal, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'kam_revenue_12m_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -170,6 +176,7 @@ CREATE FUNCTION @extschema@.revenue_12m_final(internal)
 RETURNS float8[] AS 'MODULE_PATHNAME', 'kam_revenue_12m_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.revenue_12m_trans(internal, timestamptz, float8, date[]) IS 'transition function of kam.revenue_12m; not for direct use';
+COMMENT ON FUNCTION @extschema@.revenue_12m_trans(internal, timestamp, float8, date[]) IS 'transition function of kam.revenue_12m over local times; not for direct use';
 COMMENT ON FUNCTION @extschema@.revenue_12m_combine(internal, internal) IS 'combine function of kam.revenue_12m; not for direct use';
 COMMENT ON FUNCTION @extschema@.revenue_12m_serialize(internal) IS 'serialize function of kam.revenue_12m; not for direct use';
 COMMENT ON FUNCTION @extschema@.revenue_12m_deserialize(bytea, internal) IS 'deserialize function of kam.revenue_12m; not for direct use';
@@ -187,10 +194,25 @@ CREATE AGGREGATE @extschema@.revenue_12m(ordered_at timestamptz, amount float8, 
 );
 COMMENT ON AGGREGATE @extschema@.revenue_12m(timestamptz, float8, date[]) IS
 'exact revenue of the orders in the trailing 12 months ending at each of the ascending ends (days ((end + 1) - 12 months) .. end in the session time zone), NULL where none has an amount';
+CREATE AGGREGATE @extschema@.revenue_12m(ordered_at timestamp, amount float8, ends date[]) (
+	SFUNC = @extschema@.revenue_12m_trans,
+	STYPE = internal,
+	SSPACE = 200,
+	FINALFUNC = @extschema@.revenue_12m_final,
+	COMBINEFUNC = @extschema@.revenue_12m_combine,
+	SERIALFUNC = @extschema@.revenue_12m_serialize,
+	DESERIALFUNC = @extschema@.revenue_12m_deserialize,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.revenue_12m(timestamp, float8, date[]) IS
+'exact revenue of the orders in the trailing 12 months ending at each of the ascending ends (days ((end + 1) - 12 months) .. end of the local times given), NULL where none has an amount';
 
 CREATE FUNCTION @extschema@.tier_days_trans(internal, timestamptz, date, text, int4)
 RETURNS internal AS 'MODULE_PATHNAME', 'kam_tier_days_trans'
 LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.tier_days_trans(internal, timestamp, date, text, int4)
+RETURNS internal AS 'MODULE_PATHNAME', 'kam_tier_days_trans_ts'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.tier_days_combine(internal, internal)
 RETURNS internal AS 'MODULE_PATHNAME', 'kam_tier_days_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -204,6 +226,7 @@ CREATE FUNCTION @extschema@.tier_days_final(internal)
 RETURNS int8[] AS 'MODULE_PATHNAME', 'kam_tier_days_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.tier_days_trans(internal, timestamptz, date, text, int4) IS 'transition function of kam.tier_days; not for direct use';
+COMMENT ON FUNCTION @extschema@.tier_days_trans(internal, timestamp, date, text, int4) IS 'transition function of kam.tier_days over local times; not for direct use';
 COMMENT ON FUNCTION @extschema@.tier_days_combine(internal, internal) IS 'combine function of kam.tier_days; not for direct use';
 COMMENT ON FUNCTION @extschema@.tier_days_serialize(internal) IS 'serialize function of kam.tier_days; not for direct use';
 COMMENT ON FUNCTION @extschema@.tier_days_deserialize(bytea, internal) IS 'deserialize function of kam.tier_days; not for direct use';
@@ -220,7 +243,19 @@ CREATE AGGREGATE @extschema@.tier_days(ordered_at timestamptz, as_of date, perio
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.tier_days(timestamptz, date, text, int4) IS
-'one customer''s purchase-day figures up to as_of, as int8[]: distinct periods over the history, mask of the trailing 3-month windows with an order (bit 0 = latest, `quarters` of them), distinct days in the trailing 12 months, days since the last of them (NULL without)';
+'one customer''s purchase-day figures up to as_of, as int8[]: distinct periods over the history, mask of the trailing 3-month windows with an order (bit 0 = latest, `quarters` of them), distinct days in the trailing 12 months, days since the last of them (NULL without); days in the session time zone';
+CREATE AGGREGATE @extschema@.tier_days(ordered_at timestamp, as_of date, period text, quarters int4) (
+	SFUNC = @extschema@.tier_days_trans,
+	STYPE = internal,
+	SSPACE = 100,
+	FINALFUNC = @extschema@.tier_days_final,
+	COMBINEFUNC = @extschema@.tier_days_combine,
+	SERIALFUNC = @extschema@.tier_days_serialize,
+	DESERIALFUNC = @extschema@.tier_days_deserialize,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.tier_days(timestamp, date, text, int4) IS
+'one customer''s purchase-day figures up to as_of, as int8[], as kam.tier_days(timestamptz, ...) but over local times (e.g. ordered_at AT TIME ZONE zone): no time zone involved';
 
 CREATE FUNCTION @extschema@.policy_tier(revenue_12m float8, share_above float8, share_cutoff float8[], min_revenue float8[])
 RETURNS int4 AS 'MODULE_PATHNAME', 'kam_policy_tier'
@@ -559,12 +594,15 @@ ON CONFLICT (name) DO UPDATE SET value = excluded.value, type = excluded.type,
 --   {tiered} the policy tier of each row of CTE ranked (revenue_12m,
 --            share_above).
 -- Trailing 12 months ending at day e = the days ((e + 1) - 12 months) .. e.
+-- Days, here and in every report view, are those of the local times in the
+-- zone of the time_zone setting (kam.time_zone(), read once): the views pass
+-- ordered_at AT TIME ZONE zone to the timestamp forms of the aggregates.
 -- ---------------------------------------------------------------------------
 WITH f(name, body) AS (VALUES
 	('{rev}', $f$
 rev AS (
 	SELECT o.customer_id,
-		   @extschema@.revenue_12m(o.ordered_at, o.amount,
+		   @extschema@.revenue_12m(o.ordered_at AT TIME ZONE (SELECT @extschema@.time_zone()), o.amount,
 								   (SELECT array_agg(e.end_date ORDER BY e.end_no) FROM ends e)) AS revenue
 	  FROM @extschema@.orders o
 	 GROUP BY o.customer_id)$f$),
@@ -593,8 +631,9 @@ WITH ladder AS MATERIALIZED (
 	  FROM @extschema@.loyalty_ladder l),
 p AS MATERIALIZED (
 	-- k: the trailing quarters the ladder reads (materialized: the settings are read once)
-	SELECT x.as_of, x.per, x.k, ARRAY[x.as_of] AS ends
+	SELECT x.as_of, x.per, x.k, ARRAY[x.as_of] AS ends, x.tz
 	  FROM (SELECT @extschema@.as_of() AS as_of, @extschema@.setting('rfm_period'::pg_catalog.text) AS per,
+				   @extschema@.time_zone() AS tz,
 				   COALESCE((SELECT l.k FROM ladder l), 0) AS k) x),
 hist AS (
 	-- one pass: kam.tier_days gives periods, quarter mask, purchase days and recency,
@@ -603,9 +642,10 @@ hist AS (
 	-- aggregates skip orders after as_of, a customer with only such orders gets
 	-- the figures of one without orders)
 	SELECT o.customer_id,
-		   @extschema@.tier_days(o.ordered_at, (SELECT p.as_of FROM p), (SELECT p.per FROM p),
-								 (SELECT p.k FROM p)) AS d,
-		   @extschema@.revenue_12m(o.ordered_at, o.amount, (SELECT p.ends FROM p)) AS r
+		   @extschema@.tier_days(o.ordered_at AT TIME ZONE (SELECT p.tz FROM p), (SELECT p.as_of FROM p),
+								 (SELECT p.per FROM p), (SELECT p.k FROM p)) AS d,
+		   @extschema@.revenue_12m(o.ordered_at AT TIME ZONE (SELECT p.tz FROM p), o.amount,
+								   (SELECT p.ends FROM p)) AS r
 	  FROM @extschema@.orders o
 	 GROUP BY o.customer_id),
 base AS (
@@ -736,18 +776,21 @@ $v$,
 WITH p AS (
 	SELECT @extschema@.as_of() AS as_of, @extschema@.setting('period'::pg_catalog.text) AS per,
 		   CASE WHEN @extschema@.setting('period'::pg_catalog.text) = 'quarter' THEN interval '3 months'
-				ELSE ('1 ' || @extschema@.setting('period'::pg_catalog.text))::interval END AS len),
+				ELSE ('1 ' || @extschema@.setting('period'::pg_catalog.text))::interval END AS len,
+		   @extschema@.time_zone() AS tz),
 first_order AS (
 	-- the bound as a scalar subquery, not a join with p: a parallel scan can take it
-	SELECT min(o.ordered_at)::date AS day FROM @extschema@.orders o
-	 WHERE o.ordered_at < (SELECT p.as_of + 1 FROM p)),
+	-- (and the first order's day in ends, not here: Citus can't push a subquery
+	-- in the target list of this aggregate)
+	SELECT min(o.ordered_at) AS first_at FROM @extschema@.orders o
+	 WHERE o.ordered_at < (SELECT (p.as_of + 1)::timestamp AT TIME ZONE p.tz FROM p)),
 ends AS (
 	SELECT (row_number() OVER (ORDER BY s))::integer AS end_no, s::date AS period_start,
 		   LEAST((s + p.len)::date - 1, p.as_of) AS end_date
 	  FROM p, first_order f,
 		   -- kam.period_start: the same periods as date_trunc, and an infinite
 		   -- first order is an error (22008) rather than an endless series
-		   generate_series(@extschema@.period_start(f.day, p.per)::timestamp,
+		   generate_series(@extschema@.period_start((f.first_at AT TIME ZONE p.tz)::date, p.per)::timestamp,
 						   @extschema@.period_start(p.as_of, p.per)::timestamp, p.len) s),
 {rev},
 pol AS (
@@ -769,11 +812,13 @@ $v$,
 
 ('visit_compliance', 350, ARRAY['orders', 'customers', 'visits'], $v$
 WITH p AS (
-	SELECT @extschema@.as_of() AS as_of, @extschema@.setting('visit_weeks'::pg_catalog.text)::integer AS weeks),
+	SELECT @extschema@.as_of() AS as_of, @extschema@.setting('visit_weeks'::pg_catalog.text)::integer AS weeks,
+		   @extschema@.time_zone() AS tz),
 v AS (
 	SELECT v.customer_id, count(*) AS visits
 	  FROM p, @extschema@.visits v
-	 WHERE v.visited_at >= (p.as_of + 1) - 7 * p.weeks AND v.visited_at < p.as_of + 1
+	 WHERE v.visited_at >= ((p.as_of + 1) - 7 * p.weeks)::timestamp AT TIME ZONE p.tz
+	   AND v.visited_at < (p.as_of + 1)::timestamp AT TIME ZONE p.tz
 	 GROUP BY v.customer_id)
 SELECT t.customer_id, t.name, t.account_manager, t.tier, pol.visits_per_week, p.weeks,
 	   pol.visits_per_week * p.weeks AS required_visits,

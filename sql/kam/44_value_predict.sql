@@ -66,6 +66,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	unit text := @extschema@.setting('rfm_period'::pg_catalog.text);
+	tz text := @extschema@.time_zone();	-- the days of the order times
 	cal_next timestamptz;
 	hold_next timestamptz;
 	duration float8;
@@ -86,19 +87,19 @@ BEGIN
 				  HINT = 'Bind the orders with kam.bind_orders() first.';
 	END IF;
 	PERFORM @extschema@.check_trusted_read('kam.calibration_holdout()'::text);
-	cal_next := @extschema@.next_period_start(calibration_end, unit)::timestamptz;
-	hold_next := @extschema@.next_period_start(holdout_end, unit)::timestamptz;
+	cal_next := @extschema@.next_period_start(calibration_end, unit)::timestamp AT TIME ZONE tz;
+	hold_next := @extschema@.next_period_start(holdout_end, unit)::timestamp AT TIME ZONE tz;
 	-- the holdout length in periods, as kam.rfm counts T
-	duration := (@extschema@.rfm(calibration_end::timestamptz, 0::float8, holdout_end::timestamptz, unit)).t;
+	duration := (@extschema@.rfm(calibration_end, 0::float8, holdout_end, unit)).t;
 	RETURN QUERY
 	WITH cal AS (
-		SELECT o.customer_id, @extschema@.rfm(o.ordered_at, o.amount, calibration_end::timestamptz, unit) AS r
+		SELECT o.customer_id, @extschema@.rfm(o.ordered_at AT TIME ZONE tz, o.amount, calibration_end::timestamp, unit) AS r
 		  FROM @extschema@.orders o
 		 WHERE o.ordered_at < cal_next
 		 GROUP BY o.customer_id),
 	hold AS (
 		SELECT p.customer_id, count(*)::integer AS n, avg(p.v) AS m
-		  FROM (SELECT o.customer_id, @extschema@.period_start(o.ordered_at::date, unit) AS period,
+		  FROM (SELECT o.customer_id, @extschema@.period_start((o.ordered_at AT TIME ZONE tz)::date, unit) AS period,
 					   sum(o.amount) AS v
 				  FROM @extschema@.orders o
 				 WHERE o.ordered_at >= cal_next AND o.ordered_at < hold_next
@@ -262,12 +263,13 @@ $view$,
  'Calibration frequency histogram (lifetimes'' plot_period_transactions; Fader, Hardie & Lee, note 014): customers with 0, 1, .. validation_max_frequency or more repeat purchases in the calibration period, actual and expected by BG/NBD fitted on it (the sum over customers of P(X(T) = x)); empty without validation_calibration_end'),
 ('model_validation_tracking', 412, ARRAY['orders'], $view$
 WITH v AS MATERIALIZED (SELECT * FROM @extschema@.validation_customers()),
-c AS (SELECT v.model, v.calibration_end, v.holdout_end, s.unit,
+c AS (SELECT v.model, v.calibration_end, v.holdout_end, s.unit, s.tz,
 			 @extschema@.period_start(v.calibration_end, s.unit) AS calibration_period,
 			 CASE s.unit WHEN 'day' THEN '1 day'::pg_catalog.interval WHEN 'week' THEN '7 days'::pg_catalog.interval
 						 WHEN 'month' THEN '1 month'::pg_catalog.interval WHEN 'quarter' THEN '3 months'::pg_catalog.interval
 						 ELSE '1 year'::pg_catalog.interval END AS step
-		FROM v CROSS JOIN (SELECT @extschema@.setting('rfm_period'::pg_catalog.text) AS unit) s
+		FROM v CROSS JOIN (SELECT @extschema@.setting('rfm_period'::pg_catalog.text) AS unit,
+								  @extschema@.time_zone() AS tz) s
 	   LIMIT 1),
 -- the periods, numbered from the earliest first purchase of the cohort (k = 0)
 p AS (SELECT x.d::pg_catalog.date AS period,
@@ -282,10 +284,11 @@ born AS (SELECT (p.k OPERATOR(pg_catalog.-) v.t::integer) AS k, pg_catalog.count
 		  GROUP BY 1),
 -- purchase periods of the cohort (the first ones included)
 bought AS (SELECT b.period, pg_catalog.count(*) AS n
-			 FROM (SELECT DISTINCT o.customer_id, @extschema@.period_start(o.ordered_at::pg_catalog.date, c.unit) AS period
+			 FROM (SELECT DISTINCT o.customer_id,
+						  @extschema@.period_start((o.ordered_at AT TIME ZONE c.tz)::pg_catalog.date, c.unit) AS period
 					 FROM @extschema@.orders o CROSS JOIN c
 					WHERE o.ordered_at OPERATOR(pg_catalog.<)
-						  @extschema@.next_period_start(c.holdout_end, c.unit)::pg_catalog.timestamptz) b
+						  (@extschema@.next_period_start(c.holdout_end, c.unit)::pg_catalog.timestamp AT TIME ZONE c.tz)) b
 			 JOIN v ON v.customer_id OPERATOR(pg_catalog.=) b.customer_id::pg_catalog.text
 			GROUP BY 1),
 -- E[X(j)] of a new customer, j periods after the first purchase

@@ -312,16 +312,18 @@ COMMENT ON AGGREGATE @extschema@.trailing_retention(@extschema@.activity, intege
 
 -- ---------------------------------------------------------------------------
 -- Report views.  Settings are read once per query (scalar subqueries); orders
--- after the as-of date are left out.
+-- after the as-of date are left out; periods are those of the local times in
+-- the time_zone setting's zone.
 -- ---------------------------------------------------------------------------
 INSERT INTO @extschema@.report_views (name, position, requires, definition, description) VALUES
 ('customer_activity', 500, ARRAY['orders'], $v$
 SELECT o.customer_id,
-       @extschema@.activity(o.ordered_at, o.amount,
+       @extschema@.activity(o.ordered_at AT TIME ZONE (SELECT @extschema@.time_zone()), o.amount,
                             (SELECT @extschema@.setting('period'::pg_catalog.text)),
                             (SELECT @extschema@.as_of())) AS activity
   FROM @extschema@.orders o
- WHERE o.ordered_at < (SELECT (@extschema@.as_of() OPERATOR(pg_catalog.+) 1)::pg_catalog.timestamptz)
+ WHERE o.ordered_at < (SELECT (@extschema@.as_of() OPERATOR(pg_catalog.+) 1)::pg_catalog.timestamp
+                              AT TIME ZONE @extschema@.time_zone())
  GROUP BY o.customer_id
 $v$, 'One kam.activity signature per customer (period and as_of from the settings)'),
 
@@ -368,10 +370,11 @@ $v$, 'Per customer with orders: tenure, active periods, status (active | churned
 ('revenue_retention_ttm', 540, ARRAY['orders'], $v$
 SELECT r.period_start AS month, r.customers, r.start_revenue, r.end_revenue, r.grr, r.nrr
   FROM (SELECT @extschema@.trailing_retention(a.activity, 12::pg_catalog.int4) AS x
-          FROM (SELECT @extschema@.activity(o.ordered_at, o.amount, 'month'::pg_catalog.text,
-                                            (SELECT @extschema@.as_of())) AS activity
+          FROM (SELECT @extschema@.activity(o.ordered_at AT TIME ZONE (SELECT @extschema@.time_zone()), o.amount,
+                                            'month'::pg_catalog.text, (SELECT @extschema@.as_of())) AS activity
                   FROM @extschema@.orders o
-                 WHERE o.ordered_at < (SELECT (@extschema@.as_of() OPERATOR(pg_catalog.+) 1)::pg_catalog.timestamptz)
+                 WHERE o.ordered_at < (SELECT (@extschema@.as_of() OPERATOR(pg_catalog.+) 1)::pg_catalog.timestamp
+                                              AT TIME ZONE @extschema@.time_zone())
                  GROUP BY o.customer_id) a) s,
        unnest(s.x) r
 $v$, 'Trailing-twelve-month GRR and NRR: the 12 months ending with month against the 12 before')

@@ -120,10 +120,13 @@ SELECT k."time"::pg_catalog.int4 AS period_offset,
 				   p.as_of_index OPERATOR(pg_catalog.-) @extschema@.km_period_index(c.last_day, p.period)
 					   OPERATOR(pg_catalog.>=) p.churn_after) AS s
 		  FROM (SELECT o.customer_id,
-					   pg_catalog.min(o.ordered_at) FILTER (WHERE o.ordered_at OPERATOR(pg_catalog.<) p.day_after)::pg_catalog.date AS first_day,
-					   pg_catalog.max(o.ordered_at) FILTER (WHERE o.ordered_at OPERATOR(pg_catalog.<) p.day_after)::pg_catalog.date AS last_day
+					   (pg_catalog.min(o.ordered_at) FILTER (WHERE o.ordered_at OPERATOR(pg_catalog.<) p.day_after)
+						AT TIME ZONE (SELECT @extschema@.time_zone()))::pg_catalog.date AS first_day,
+					   (pg_catalog.max(o.ordered_at) FILTER (WHERE o.ordered_at OPERATOR(pg_catalog.<) p.day_after)
+						AT TIME ZONE (SELECT @extschema@.time_zone()))::pg_catalog.date AS last_day
 				  FROM @extschema@.orders o,
-					   (SELECT ((SELECT @extschema@.as_of()) OPERATOR(pg_catalog.+) 1)::pg_catalog.timestamptz AS day_after) p
+					   (SELECT ((SELECT @extschema@.as_of()) OPERATOR(pg_catalog.+) 1)::pg_catalog.timestamp
+							   AT TIME ZONE (SELECT @extschema@.time_zone()) AS day_after) p
 				 GROUP BY o.customer_id) c,
 			   (SELECT (SELECT @extschema@.setting('period'::pg_catalog.text)) AS period,
 					   (SELECT @extschema@.km_period_index(@extschema@.as_of(), @extschema@.setting('period'::pg_catalog.text))) AS as_of_index,

@@ -246,7 +246,8 @@ SELECT @extschema@.insert_default_health_policy()
 -- Report views.  {pol} is the policy pivoted to one row (spliced in below).
 -- Trailing 12 months ending at as_of = the days (as_of + 1 - 12 months) ..
 -- as_of, the 12 before = (as_of + 1 - 24 months) .. (as_of - 12 months);
--- days are taken in the session time zone, as in kam.customer_tier.
+-- days are those of the local times in the time_zone setting's zone (p.tz),
+-- as in kam.customer_tier.
 -- ---------------------------------------------------------------------------
 WITH f(name, body) AS (VALUES
 	('{pol}', $f$
@@ -347,19 +348,19 @@ r AS (
 v(name, position, requires, definition, description) AS (VALUES
 ('account_health', 600, ARRAY['orders', 'customers'], $v$
 WITH p AS (
-	SELECT x.as_of, (x.as_of + 1)::timestamptz AS end_at,
+	SELECT x.as_of, x.tz, (x.as_of + 1)::timestamp AT TIME ZONE x.tz AS end_at,
 		   ((x.as_of + 1) - interval '12 months')::date AS start_12m,
 		   ((x.as_of + 1) - interval '24 months')::date AS start_24m,
 		   @extschema@.setting('feedback_kind'::pg_catalog.text) AS feedback_kind,
 		   @extschema@.setting('visit_weeks'::pg_catalog.text)::integer AS visit_weeks,
 		   @extschema@.value_models_ready() AS models_ready
-	  FROM (SELECT @extschema@.as_of() AS as_of) x),
+	  FROM (SELECT @extschema@.as_of() AS as_of, @extschema@.time_zone() AS tz) x),
 {pol},
 -- one pass over the orders, in customer and day order: consecutive orders of
 -- a customer on different days are consecutive purchase days, so the gaps
 -- between distinct purchase days are the positive day - lag(day)
 ords AS (
-	SELECT o.customer_id, o.ordered_at::date AS day, o.amount
+	SELECT o.customer_id, (o.ordered_at AT TIME ZONE p.tz)::date AS day, o.amount
 	  FROM p, @extschema@.orders o
 	 WHERE o.ordered_at < p.end_at),
 gaps AS (
@@ -378,8 +379,8 @@ fb AS (
 	SELECT f.customer_id, f.score,
 		   row_number() OVER (PARTITION BY f.customer_id ORDER BY f.answered_at DESC, f.score) AS k
 	  FROM p, pol, {feedback} f
-	 WHERE f.answered_at < p.as_of + 1
-	   AND f.answered_at >= ((p.as_of + 1) - pol.satisfaction_months::integer * interval '1 month')
+	 WHERE f.answered_at < p.end_at
+	   AND f.answered_at >= ((p.as_of + 1) - pol.satisfaction_months::integer * interval '1 month') AT TIME ZONE p.tz
 	   AND f.score IS NOT NULL
 	   AND (p.feedback_kind IS NULL OR f.kind = p.feedback_kind)),
 sat AS MATERIALIZED (
@@ -388,19 +389,19 @@ sat AS MATERIALIZED (
 	  FROM fb WHERE fb.k <= 2 GROUP BY fb.customer_id),
 cmp AS MATERIALIZED (
 	SELECT c.customer_id, count(*) AS open_complaints,
-		   max(p.as_of - c.opened_at::date) AS oldest_open_days,
-		   count(*) FILTER (WHERE p.as_of - c.opened_at::date > pol.alert_complaint_days) AS long_open_complaints,
+		   max(p.as_of - (c.opened_at AT TIME ZONE p.tz)::date) AS oldest_open_days,
+		   count(*) FILTER (WHERE p.as_of - (c.opened_at AT TIME ZONE p.tz)::date > pol.alert_complaint_days) AS long_open_complaints,
 		   sum(COALESCE(c.severity, 1)) AS open_severity,
-		   sum(COALESCE(c.severity, 1) * (pol.complaint_points + pol.complaint_age_points * (p.as_of - c.opened_at::date) / 30.0)) AS cost
+		   sum(COALESCE(c.severity, 1) * (pol.complaint_points + pol.complaint_age_points * (p.as_of - (c.opened_at AT TIME ZONE p.tz)::date) / 30.0)) AS cost
 	  FROM p, pol, {complaints} c
-	 WHERE c.opened_at < p.as_of + 1 AND (c.closed_at IS NULL OR c.closed_at >= p.as_of + 1)
+	 WHERE c.opened_at < p.end_at AND (c.closed_at IS NULL OR c.closed_at >= p.end_at)
 	 GROUP BY c.customer_id),
 -- the figures of kam.visit_compliance, computed here from the one read of
 -- kam.customer_tier (reading that view would compute the tiers a second time)
 vis AS MATERIALIZED (
 	SELECT v.customer_id, count(*) AS visits
 	  FROM p, {visits} v
-	 WHERE v.visited_at >= (p.as_of + 1) - 7 * p.visit_weeks AND v.visited_at < p.as_of + 1
+	 WHERE v.visited_at >= ((p.as_of + 1) - 7 * p.visit_weeks)::timestamp AT TIME ZONE p.tz AND v.visited_at < p.end_at
 	 GROUP BY v.customer_id),
 -- (models_ready read from p: once, and on Citus by the coordinator, whose
 -- kam.models the workers don't have)

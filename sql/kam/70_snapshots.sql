@@ -107,7 +107,7 @@ AS $$
 		(SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'kam'),
 		(SELECT md5(string_agg(r.name OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) r.definition, ',' ORDER BY r.position))
 		   FROM @extschema@.report_views r),
-		'TimeZone=' OPERATOR(pg_catalog.||) current_setting('TimeZone'),
+		'TimeZone=' OPERATOR(pg_catalog.||) @extschema@.time_zone(),
 		'as_of=' OPERATOR(pg_catalog.||) @extschema@.as_of()::text,
 		(SELECT string_agg(s.name OPERATOR(pg_catalog.||) '=' OPERATOR(pg_catalog.||) COALESCE(s.value, ''), ',' ORDER BY s.name)
 		   FROM @extschema@.current_settings s

@@ -136,10 +136,11 @@ CREATE TRIGGER policy_truncate BEFORE TRUNCATE ON @extschema@.health_policy
 
 -- The snapshot store (sql/kam/70_snapshots.sql): a boolean setting type for
 -- its two settings, the invalidation log and the state of the last refresh
--- (the replayed section comments and grants them).
+-- (the replayed section comments and grants them); the time_zone setting
+-- (sql/kam/00_core.sql) has a type of its own.
 ALTER TABLE @extschema@.setting_defaults DROP CONSTRAINT setting_defaults_type_check;
 ALTER TABLE @extschema@.setting_defaults ADD CONSTRAINT setting_defaults_type_check
-	CHECK (type OPERATOR(pg_catalog.=) ANY (ARRAY['date', 'period', 'integer', 'float8', 'text', 'boolean']::pg_catalog.text[]));
+	CHECK (type OPERATOR(pg_catalog.=) ANY (ARRAY['date', 'period', 'integer', 'float8', 'text', 'boolean', 'time_zone']::pg_catalog.text[]));
 CREATE TABLE @extschema@.snapshot_log (
 	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 	kind text NOT NULL,
