@@ -298,3 +298,82 @@ SELECT count(DISTINCT rollup) AS rollup_texts, count(DISTINCT as_of_state) AS as
        count(*) AS settings
   FROM tio_efd_text;
 SELECT survival FROM tio_efd_text WHERE efd = -15;
+
+-- ---------------------------------------------------------------------------
+-- kam.concentration_state, the state of kam.gini, kam.top_share,
+-- kam.pareto_fraction and kam.pareto_sums.  pg_temp.conc_state returns the
+-- state itself (the transition function without a final function);
+-- pg_temp.conc_merge combines stored states.
+CREATE AGGREGATE pg_temp.conc_state(float8) (SFUNC = kam.gini_trans, STYPE = kam.concentration_state);
+CREATE AGGREGATE pg_temp.conc_state(float8, float8) (SFUNC = kam.top_share_trans, STYPE = kam.concentration_state);
+CREATE AGGREGATE pg_temp.conc_merge(kam.concentration_state) (SFUNC = kam.concentration_combine, STYPE = kam.concentration_state);
+CREATE FUNCTION pg_temp.hex(v kam.concentration_state) RETURNS text LANGUAGE sql AS $$ SELECT encode(kam.concentration_state_send(v), 'hex') $$;
+-- the values of a text form, in order, read as float8 (the oracle: float8in)
+CREATE FUNCTION pg_temp.conc_values(t text) RETURNS float8[] LANGUAGE sql AS $$
+	SELECT COALESCE(array_agg(x::float8 ORDER BY i), '{}')
+	  FROM unnest(string_to_array(nullif(substring(t FROM '\{(.*)\}'), ''), ',')) WITH ORDINALITY u(x, i) $$;
+-- values whose shortest exact decimal needs 17 digits, extremes, and zeros
+CREATE TEMP TABLE tio_conc_in (i int, v float8);
+INSERT INTO tio_conc_in VALUES (1, 1 / 3::float8), (2, 0.1), (3, 2 / 3::float8), (4, 1.0000000000000002),
+	(5, 5e-324), (6, 1.7976931348623157e308), (7, 0), (8, '-0'), (9, 123456.789), (10, NULL), (11, 2.2250738585072014e-308);
+CREATE TEMP TABLE tio_conc AS
+SELECT (SELECT pg_temp.conc_state(v ORDER BY i) FROM tio_conc_in) AS s,
+       (SELECT pg_temp.conc_state(v, 1 / 3::float8 ORDER BY i) FROM tio_conc_in) AS p,
+       (SELECT array_agg(v + 0.0 ORDER BY i) FROM tio_conc_in WHERE v IS NOT NULL) AS vals;
+-- the text form is exact and the same under every extra_float_digits: it
+-- reads back (text -> value -> text) to the same text, and its values are the
+-- input floats bit for bit (-0 stored as 0, NULL skipped)
+CREATE TEMP TABLE tio_conc_text (efd int, s text, p text, s_again text, p_again text);
+SET extra_float_digits = 3;
+INSERT INTO tio_conc_text SELECT 3, s::text, p::text, s::text::kam.concentration_state::text, p::text::kam.concentration_state::text FROM tio_conc;
+SET extra_float_digits = 0;
+INSERT INTO tio_conc_text SELECT 0, s::text, p::text, s::text::kam.concentration_state::text, p::text::kam.concentration_state::text FROM tio_conc;
+SET extra_float_digits = -15;
+INSERT INTO tio_conc_text SELECT -15, s::text, p::text, s::text::kam.concentration_state::text, p::text::kam.concentration_state::text FROM tio_conc;
+RESET extra_float_digits;
+SELECT t.efd, t.s = t.s_again AND t.p = t.p_again AS reads_back,
+       pg_temp.conc_values(t.s) = c.vals AS values_exact, pg_temp.conc_values(t.p) = c.vals AS param_values_exact,
+       split_part(t.p, ' ', 2)::float8 = 1 / 3::float8 AS param_exact, split_part(t.s, ' ', 2) AS no_param
+  FROM tio_conc_text t, tio_conc c ORDER BY t.efd;
+SELECT count(DISTINCT s) AS s_texts, count(DISTINCT p) AS p_texts FROM tio_conc_text;
+SELECT p::text FROM tio_conc;
+-- the binary form: send -> recv -> send is the identity, and the value read
+-- is the same; the results of a stored state equal the aggregate's
+SELECT pg_temp.hex(pg_temp.bin('kam.concentration_state', pg_temp.hex(s))::kam.concentration_state) = pg_temp.hex(s) AS s_binary,
+       pg_temp.bin('kam.concentration_state', pg_temp.hex(p)) = p::text AS p_binary,
+       kam.gini_final(s) = (SELECT kam.gini(v) FROM tio_conc_in) AS stored_gini,
+       kam.top_share_final(p) = (SELECT kam.top_share(v, 1 / 3::float8) FROM tio_conc_in) AS stored_top_share
+  FROM tio_conc;
+-- the combine of two states is the state of the union: the same values (as
+-- a multiset) and the same result of every final function, with the
+-- fraction carried from either side; an empty state combines to itself
+CREATE TEMP TABLE tio_conc_parts AS
+SELECT i % 3 AS part, pg_temp.conc_state(v, 0.25) AS p FROM tio_conc_in GROUP BY i % 3;
+INSERT INTO tio_conc_parts SELECT 9, pg_temp.conc_state(v, 0.25) FROM tio_conc_in WHERE false;
+INSERT INTO tio_conc_parts SELECT 8, pg_temp.conc_state(v, 0.25) FROM tio_conc_in WHERE v IS NULL;
+SELECT (SELECT array_agg(x ORDER BY x) FROM unnest(pg_temp.conc_values(m::text)) x)
+         = (SELECT array_agg(v + 0.0 ORDER BY v) FROM tio_conc_in WHERE v IS NOT NULL) AS same_values,
+       split_part(m::text, ' ', 2) AS fraction,
+       kam.gini_final(m) = (SELECT kam.gini(v) FROM tio_conc_in) AS same_gini,
+       kam.top_share_final(m) = (SELECT kam.top_share(v, 0.25) FROM tio_conc_in) AS same_top_share,
+       kam.pareto_fraction_final(m) = (SELECT kam.pareto_fraction(v, 0.25) FROM tio_conc_in) AS same_pareto_fraction,
+       kam.pareto_sums_final(m) = (SELECT kam.pareto_sums(v) FROM tio_conc_in) AS same_pareto_sums
+  FROM (SELECT pg_temp.conc_merge(p ORDER BY part) AS m FROM tio_conc_parts) x;
+SELECT pg_temp.err($$SELECT pg_temp.conc_merge(p) FROM (VALUES ('v1 0.25 {1}'::kam.concentration_state), ('v1 0.5 {2}')) t(p)$$);
+-- text and binary input refuse what kam.gini refuses, and garbage: 22P02 / 22P03
+SELECT t, pg_temp.err(format('SELECT %L::kam.concentration_state', t))
+  FROM unnest(ARRAY['', 'v1', 'v1 - {', 'v2 - {}', '1 - {1}', 'v1 - {1,}', 'v1 - {1 2}', 'v1 - {-1}', 'v1 - {NaN}',
+                    'v1 - {Infinity}', 'v1 - {1e999}', 'v1 1.5 {1}', 'v1 x {1}', 'v1 -0.1 {}', 'v1 - {1} x', 'v1 -{1}']) t;
+SELECT t, pg_temp.err(format('SELECT pg_temp.bin(%L, %L)', 'kam.concentration_state', t))
+  FROM unnest(ARRAY['', '01', '02' || '00' || pg_temp.i8(0) || pg_temp.i8(0),
+                    '01' || '02' || pg_temp.i8(0) || pg_temp.i8(0),
+                    '01' || '00' || pg_temp.i8(1) || pg_temp.i8(0),
+                    '01' || '01' || '3ff8000000000000' || pg_temp.i8(0),
+                    '01' || '00' || pg_temp.i8(0) || pg_temp.i8(2) || '3ff0000000000000',
+                    '01' || '00' || pg_temp.i8(0) || pg_temp.i8(-1),
+                    '01' || '00' || pg_temp.i8(0) || pg_temp.i8(1) || 'bff0000000000000',
+                    '01' || '00' || pg_temp.i8(0) || pg_temp.i8(1) || '7ff8000000000000']) t;
+-- valid edge forms
+SELECT 'v1 - {}'::kam.concentration_state::text AS empty, ' v1  0  { 1 , 2 } '::kam.concentration_state::text AS spaces,
+       'v1 1 {-0,4.9e-324}'::kam.concentration_state::text AS edges,
+       kam.gini_final('v1 - {}') AS gini_empty, kam.gini_final('v1 - {1,3}') AS gini_two;
