@@ -377,3 +377,74 @@ SELECT t, pg_temp.err(format('SELECT pg_temp.bin(%L, %L)', 'kam.concentration_st
 SELECT 'v1 - {}'::kam.concentration_state::text AS empty, ' v1  0  { 1 , 2 } '::kam.concentration_state::text AS spaces,
        'v1 1 {-0,4.9e-324}'::kam.concentration_state::text AS edges,
        kam.gini_final('v1 - {}') AS gini_empty, kam.gini_final('v1 - {1,3}') AS gini_two;
+
+-- ---------------------------------------------------------------------------
+-- kam.fit_state, the state of every fit and information aggregate.
+-- pg_temp.fit_state / pg_temp.info_state return the state of kam.bgnbd_fit /
+-- kam.bgnbd_information; pg_temp.fit_merge combines stored states.
+CREATE AGGREGATE pg_temp.fit_state(integer, float8, float8) (SFUNC = kam.bgnbd_trans, STYPE = kam.fit_state);
+CREATE AGGREGATE pg_temp.fit_state(integer, float8, float8, float8) (SFUNC = kam.bgnbd_trans, STYPE = kam.fit_state);
+CREATE AGGREGATE pg_temp.info_state(kam.bgnbd, integer, float8, float8) (SFUNC = kam.bgnbd_information_trans, STYPE = kam.fit_state);
+CREATE AGGREGATE pg_temp.fit_merge(kam.fit_state) (SFUNC = kam.fitstate_combine, STYPE = kam.fit_state);
+CREATE FUNCTION pg_temp.hex(v kam.fit_state) RETURNS text LANGUAGE sql AS $$ SELECT encode(kam.fit_state_send(v), 'hex') $$;
+-- (frequency, recency, T) with 17-digit values, repeated rows, fractional weights
+CREATE TEMP TABLE tio_fit_in (i int, x int, tx float8, t float8, w float8);
+INSERT INTO tio_fit_in VALUES (1, 2, 1 / 3::float8, 10 / 3::float8, 0.1), (2, 0, 0, 2 / 3::float8, 1.5), (3, 2, 1 / 3::float8, 10 / 3::float8, 2),
+	(4, 1, 0.1, 1.0000000000000002, 0.7), (5, 3, 2.9, 3.1, 1), (6, 0, 0, 3.1, 0.25), (7, 1, 1.7976931348623157e308, 1.7976931348623157e308, 1e-9),
+	(8, 5, 3, 3.3, NULL), (9, 4, 2, 4, 3);
+CREATE TEMP TABLE tio_fit AS
+SELECT (SELECT pg_temp.fit_state(x, tx, t ORDER BY i) FROM tio_fit_in WHERE i < 7) AS s,
+       (SELECT pg_temp.fit_state(x, tx, t, w ORDER BY i) FROM tio_fit_in) AS sw,
+       (SELECT pg_temp.info_state((0.5, 2, 0.7, 1.3, 0, 0, 0, true)::kam.bgnbd, x, tx, t ORDER BY i) FROM tio_fit_in WHERE i < 7) AS si;
+-- the text form reads back to the same text under every extra_float_digits
+CREATE TEMP TABLE tio_fit_text (efd int, s text, sw text, si text, s_again text, sw_again text, si_again text);
+SET extra_float_digits = 3;
+INSERT INTO tio_fit_text SELECT 3, s::text, sw::text, si::text, s::text::kam.fit_state::text, sw::text::kam.fit_state::text, si::text::kam.fit_state::text FROM tio_fit;
+SET extra_float_digits = 0;
+INSERT INTO tio_fit_text SELECT 0, s::text, sw::text, si::text, s::text::kam.fit_state::text, sw::text::kam.fit_state::text, si::text::kam.fit_state::text FROM tio_fit;
+SET extra_float_digits = -15;
+INSERT INTO tio_fit_text SELECT -15, s::text, sw::text, si::text, s::text::kam.fit_state::text, sw::text::kam.fit_state::text, si::text::kam.fit_state::text FROM tio_fit;
+RESET extra_float_digits;
+SELECT efd, s = s_again AND sw = sw_again AND si = si_again AS reads_back FROM tio_fit_text ORDER BY efd;
+SELECT count(DISTINCT s) AS s_texts, count(DISTINCT sw) AS sw_texts, count(DISTINCT si) AS si_texts FROM tio_fit_text;
+SELECT s::text, si::text FROM tio_fit;
+-- a state read from text, from binary and stored gives the aggregate's fit
+-- to the last bit (the fit is an oracle that reads every key and weight)
+SELECT kam.bgnbd_final(t.s::kam.fit_state) = (SELECT kam.bgnbd_fit(x, tx, t) FROM tio_fit_in WHERE i < 7) AS text_fit,
+       kam.bgnbd_final(t.sw::kam.fit_state) = (SELECT kam.bgnbd_fit(x, tx, t, w) FROM tio_fit_in) AS text_weighted_fit,
+       kam.bgnbd_information_final(t.si::kam.fit_state)
+         = (SELECT kam.bgnbd_information((0.5, 2, 0.7, 1.3, 0, 0, 0, true)::kam.bgnbd, x, tx, t) FROM tio_fit_in WHERE i < 7) AS text_information,
+       pg_temp.bin('kam.fit_state', pg_temp.hex(f.sw)) = f.sw::text AS binary_reads_back,
+       pg_temp.hex(pg_temp.bin('kam.fit_state', pg_temp.hex(f.si))::kam.fit_state) = pg_temp.hex(f.si) AS binary_send_again,
+       kam.bgnbd_final(f.s) = (SELECT kam.bgnbd_fit(x, tx, t) FROM tio_fit_in WHERE i < 7) AS stored_fit
+  FROM tio_fit_text t, tio_fit f WHERE t.efd = 0;
+-- the combine of states is the state of the union: the same rows and the same fit
+CREATE TEMP TABLE tio_fit_parts AS
+SELECT i % 3 AS part, pg_temp.fit_state(x, tx, t, w) AS s FROM tio_fit_in GROUP BY i % 3;
+SELECT split_part(m::text, ' ', 3) = split_part(f.sw::text, ' ', 3) AS same_rows,
+       length(m::text) = length(f.sw::text) AS same_length,
+       kam.bgnbd_final(m) = (SELECT kam.bgnbd_fit(x, tx, t, w) FROM tio_fit_in) AS same_fit
+  FROM (SELECT pg_temp.fit_merge(s ORDER BY part) AS m FROM tio_fit_parts) x, tio_fit f;
+SELECT pg_temp.err($$SELECT pg_temp.fit_merge(s) FROM (VALUES ('v1 2 1 - {(1,2;1)}'::kam.fit_state), ('v1 3 1 - {(1,2,3;1)}')) t(s)$$);
+SELECT pg_temp.err($$SELECT pg_temp.fit_merge(s) FROM (VALUES ('v1 3 1 [1,2,3,4] {(1,2,3;1)}'::kam.fit_state), ('v1 3 1 [1,2,3,5] {(1,2,3;1)}')) t(s)$$) AS two_models;
+-- refused input: 22P02 (text) and 22P03 (binary)
+SELECT t, pg_temp.err(format('SELECT %L::kam.fit_state', t))
+  FROM unnest(ARRAY['', 'v1', 'v2 1 0 - {}', 'v1 0 0 - {}', 'v1 4 0 - {}', 'v1 1 -1 - {}', 'v1 1 0 - {(1;1)}',
+                    'v1 1 2 - {(1;1),(1;2)}', 'v1 1 1 - {(1;0)}', 'v1 1 1 - {(1;-1)}', 'v1 1 1 - {(NaN;1)}',
+                    'v1 1 1 - {(Infinity;1)}', 'v1 2 1 - {(1;1)}', 'v1 1 1 - {(1,2;1)}', 'v1 1 1 - {(1;1.0000000001)}',
+                    'v1 1 1 [0] {}', 'v1 1 1 [1,2,3,4,5] {}', 'v1 1 1 [NaN] {}', 'v1 1 1 - {(1;1)} x', 'v1 1 1 - {(1;1)',
+                    'v1 1 1 - {(1e999;1)}', 'v1 1 1 - {(1;999999999999999999999999999999)}']) t;
+SELECT t, pg_temp.err(format('SELECT pg_temp.bin(%L, %L)', 'kam.fit_state', t))
+  FROM unnest(ARRAY['', '01', '02' || pg_temp.i4(1) || pg_temp.i8(0) || pg_temp.i8(0) || pg_temp.i4(0),
+                    '01' || pg_temp.i4(4) || pg_temp.i8(0) || pg_temp.i8(0) || pg_temp.i4(0),
+                    '01' || pg_temp.i4(1) || pg_temp.i8(0) || pg_temp.i8(1) || pg_temp.i4(0) || '3ff0000000000000' || pg_temp.i8(0) || pg_temp.i8(1000000000),
+                    '01' || pg_temp.i4(1) || pg_temp.i8(1) || pg_temp.i8(2) || pg_temp.i4(0) || '3ff0000000000000' || pg_temp.i8(0) || pg_temp.i8(1000000000),
+                    '01' || pg_temp.i4(1) || pg_temp.i8(1) || pg_temp.i8(1) || pg_temp.i4(0) || '3ff0000000000000' || pg_temp.i8(0),
+                    '01' || pg_temp.i4(1) || pg_temp.i8(1) || pg_temp.i8(1) || pg_temp.i4(0) || '7ff8000000000000' || pg_temp.i8(0) || pg_temp.i8(1000000000),
+                    '01' || pg_temp.i4(1) || pg_temp.i8(1) || pg_temp.i8(1) || pg_temp.i4(0) || '3ff0000000000000' || pg_temp.i8(-1) || pg_temp.i8(1000000000),
+                    '01' || pg_temp.i4(1) || pg_temp.i8(2) || pg_temp.i8(2) || pg_temp.i4(0) || '3ff0000000000000' || pg_temp.i8(0) || pg_temp.i8(1)
+                         || '3ff0000000000000' || pg_temp.i8(0) || pg_temp.i8(1),
+                    '01' || pg_temp.i4(1) || pg_temp.i8(0) || pg_temp.i8(0) || pg_temp.i4(1) || 'bff0000000000000',
+                    '01' || pg_temp.i4(1) || pg_temp.i8(0) || pg_temp.i8(0) || pg_temp.i4(5)]) t;
+SELECT ' v1  1  2  -  { ( -0 ; 2 ) } '::kam.fit_state::text AS spaces, 'v1 2 0 - {}'::kam.fit_state::text AS empty,
+       kam.bgnbd_final('v1 3 0 - {}') IS NULL AS empty_fit;
