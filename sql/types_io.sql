@@ -298,3 +298,153 @@ SELECT count(DISTINCT rollup) AS rollup_texts, count(DISTINCT as_of_state) AS as
        count(*) AS settings
   FROM tio_efd_text;
 SELECT survival FROM tio_efd_text WHERE efd = -15;
+
+-- ---------------------------------------------------------------------------
+-- kam.concentration_state, the state of kam.gini, kam.top_share,
+-- kam.pareto_fraction and kam.pareto_sums.  pg_temp.conc_state returns the
+-- state itself (the transition function without a final function);
+-- pg_temp.conc_merge combines stored states.
+CREATE AGGREGATE pg_temp.conc_state(float8) (SFUNC = kam.gini_trans, STYPE = kam.concentration_state);
+CREATE AGGREGATE pg_temp.conc_state(float8, float8) (SFUNC = kam.top_share_trans, STYPE = kam.concentration_state);
+CREATE AGGREGATE pg_temp.conc_merge(kam.concentration_state) (SFUNC = kam.concentration_combine, STYPE = kam.concentration_state);
+CREATE FUNCTION pg_temp.hex(v kam.concentration_state) RETURNS text LANGUAGE sql AS $$ SELECT encode(kam.concentration_state_send(v), 'hex') $$;
+-- the values of a text form, in order, read as float8 (the oracle: float8in)
+CREATE FUNCTION pg_temp.conc_values(t text) RETURNS float8[] LANGUAGE sql AS $$
+	SELECT COALESCE(array_agg(x::float8 ORDER BY i), '{}')
+	  FROM unnest(string_to_array(nullif(substring(t FROM '\{(.*)\}'), ''), ',')) WITH ORDINALITY u(x, i) $$;
+-- values whose shortest exact decimal needs 17 digits, extremes, and zeros
+CREATE TEMP TABLE tio_conc_in (i int, v float8);
+INSERT INTO tio_conc_in VALUES (1, 1 / 3::float8), (2, 0.1), (3, 2 / 3::float8), (4, 1.0000000000000002),
+	(5, 5e-324), (6, 1.7976931348623157e308), (7, 0), (8, '-0'), (9, 123456.789), (10, NULL), (11, 2.2250738585072014e-308);
+CREATE TEMP TABLE tio_conc AS
+SELECT (SELECT pg_temp.conc_state(v ORDER BY i) FROM tio_conc_in) AS s,
+       (SELECT pg_temp.conc_state(v, 1 / 3::float8 ORDER BY i) FROM tio_conc_in) AS p,
+       (SELECT array_agg(v + 0.0 ORDER BY i) FROM tio_conc_in WHERE v IS NOT NULL) AS vals;
+-- the text form is exact and the same under every extra_float_digits: it
+-- reads back (text -> value -> text) to the same text, and its values are the
+-- input floats bit for bit (-0 stored as 0, NULL skipped)
+CREATE TEMP TABLE tio_conc_text (efd int, s text, p text, s_again text, p_again text);
+SET extra_float_digits = 3;
+INSERT INTO tio_conc_text SELECT 3, s::text, p::text, s::text::kam.concentration_state::text, p::text::kam.concentration_state::text FROM tio_conc;
+SET extra_float_digits = 0;
+INSERT INTO tio_conc_text SELECT 0, s::text, p::text, s::text::kam.concentration_state::text, p::text::kam.concentration_state::text FROM tio_conc;
+SET extra_float_digits = -15;
+INSERT INTO tio_conc_text SELECT -15, s::text, p::text, s::text::kam.concentration_state::text, p::text::kam.concentration_state::text FROM tio_conc;
+RESET extra_float_digits;
+SELECT t.efd, t.s = t.s_again AND t.p = t.p_again AS reads_back,
+       pg_temp.conc_values(t.s) = c.vals AS values_exact, pg_temp.conc_values(t.p) = c.vals AS param_values_exact,
+       split_part(t.p, ' ', 2)::float8 = 1 / 3::float8 AS param_exact, split_part(t.s, ' ', 2) AS no_param
+  FROM tio_conc_text t, tio_conc c ORDER BY t.efd;
+SELECT count(DISTINCT s) AS s_texts, count(DISTINCT p) AS p_texts FROM tio_conc_text;
+SELECT p::text FROM tio_conc;
+-- the binary form: send -> recv -> send is the identity, and the value read
+-- is the same; the results of a stored state equal the aggregate's
+SELECT pg_temp.hex(pg_temp.bin('kam.concentration_state', pg_temp.hex(s))::kam.concentration_state) = pg_temp.hex(s) AS s_binary,
+       pg_temp.bin('kam.concentration_state', pg_temp.hex(p)) = p::text AS p_binary,
+       kam.gini_final(s) = (SELECT kam.gini(v) FROM tio_conc_in) AS stored_gini,
+       kam.top_share_final(p) = (SELECT kam.top_share(v, 1 / 3::float8) FROM tio_conc_in) AS stored_top_share
+  FROM tio_conc;
+-- the combine of two states is the state of the union: the same values (as
+-- a multiset) and the same result of every final function, with the
+-- fraction carried from either side; an empty state combines to itself
+CREATE TEMP TABLE tio_conc_parts AS
+SELECT i % 3 AS part, pg_temp.conc_state(v, 0.25) AS p FROM tio_conc_in GROUP BY i % 3;
+INSERT INTO tio_conc_parts SELECT 9, pg_temp.conc_state(v, 0.25) FROM tio_conc_in WHERE false;
+INSERT INTO tio_conc_parts SELECT 8, pg_temp.conc_state(v, 0.25) FROM tio_conc_in WHERE v IS NULL;
+SELECT (SELECT array_agg(x ORDER BY x) FROM unnest(pg_temp.conc_values(m::text)) x)
+         = (SELECT array_agg(v + 0.0 ORDER BY v) FROM tio_conc_in WHERE v IS NOT NULL) AS same_values,
+       split_part(m::text, ' ', 2) AS fraction,
+       kam.gini_final(m) = (SELECT kam.gini(v) FROM tio_conc_in) AS same_gini,
+       kam.top_share_final(m) = (SELECT kam.top_share(v, 0.25) FROM tio_conc_in) AS same_top_share,
+       kam.pareto_fraction_final(m) = (SELECT kam.pareto_fraction(v, 0.25) FROM tio_conc_in) AS same_pareto_fraction,
+       kam.pareto_sums_final(m) = (SELECT kam.pareto_sums(v) FROM tio_conc_in) AS same_pareto_sums
+  FROM (SELECT pg_temp.conc_merge(p ORDER BY part) AS m FROM tio_conc_parts) x;
+SELECT pg_temp.err($$SELECT pg_temp.conc_merge(p) FROM (VALUES ('v1 0.25 {1}'::kam.concentration_state), ('v1 0.5 {2}')) t(p)$$);
+-- text and binary input refuse what kam.gini refuses, and garbage: 22P02 / 22P03
+SELECT t, pg_temp.err(format('SELECT %L::kam.concentration_state', t))
+  FROM unnest(ARRAY['', 'v1', 'v1 - {', 'v2 - {}', '1 - {1}', 'v1 - {1,}', 'v1 - {1 2}', 'v1 - {-1}', 'v1 - {NaN}',
+                    'v1 - {Infinity}', 'v1 - {1e999}', 'v1 1.5 {1}', 'v1 x {1}', 'v1 -0.1 {}', 'v1 - {1} x', 'v1 -{1}']) t;
+SELECT t, pg_temp.err(format('SELECT pg_temp.bin(%L, %L)', 'kam.concentration_state', t))
+  FROM unnest(ARRAY['', '01', '02' || '00' || pg_temp.i8(0) || pg_temp.i8(0),
+                    '01' || '02' || pg_temp.i8(0) || pg_temp.i8(0),
+                    '01' || '00' || pg_temp.i8(1) || pg_temp.i8(0),
+                    '01' || '01' || '3ff8000000000000' || pg_temp.i8(0),
+                    '01' || '00' || pg_temp.i8(0) || pg_temp.i8(2) || '3ff0000000000000',
+                    '01' || '00' || pg_temp.i8(0) || pg_temp.i8(-1),
+                    '01' || '00' || pg_temp.i8(0) || pg_temp.i8(1) || 'bff0000000000000',
+                    '01' || '00' || pg_temp.i8(0) || pg_temp.i8(1) || '7ff8000000000000']) t;
+-- valid edge forms
+SELECT 'v1 - {}'::kam.concentration_state::text AS empty, ' v1  0  { 1 , 2 } '::kam.concentration_state::text AS spaces,
+       'v1 1 {-0,4.9e-324}'::kam.concentration_state::text AS edges,
+       kam.gini_final('v1 - {}') AS gini_empty, kam.gini_final('v1 - {1,3}') AS gini_two;
+
+-- ---------------------------------------------------------------------------
+-- kam.fit_state, the state of every fit and information aggregate.
+-- pg_temp.fit_state / pg_temp.info_state return the state of kam.bgnbd_fit /
+-- kam.bgnbd_information; pg_temp.fit_merge combines stored states.
+CREATE AGGREGATE pg_temp.fit_state(integer, float8, float8) (SFUNC = kam.bgnbd_trans, STYPE = kam.fit_state);
+CREATE AGGREGATE pg_temp.fit_state(integer, float8, float8, float8) (SFUNC = kam.bgnbd_trans, STYPE = kam.fit_state);
+CREATE AGGREGATE pg_temp.info_state(kam.bgnbd, integer, float8, float8) (SFUNC = kam.bgnbd_information_trans, STYPE = kam.fit_state);
+CREATE AGGREGATE pg_temp.fit_merge(kam.fit_state) (SFUNC = kam.fitstate_combine, STYPE = kam.fit_state);
+CREATE FUNCTION pg_temp.hex(v kam.fit_state) RETURNS text LANGUAGE sql AS $$ SELECT encode(kam.fit_state_send(v), 'hex') $$;
+-- (frequency, recency, T) with 17-digit values, repeated rows, fractional weights
+CREATE TEMP TABLE tio_fit_in (i int, x int, tx float8, t float8, w float8);
+INSERT INTO tio_fit_in VALUES (1, 2, 1 / 3::float8, 10 / 3::float8, 0.1), (2, 0, 0, 2 / 3::float8, 1.5), (3, 2, 1 / 3::float8, 10 / 3::float8, 2),
+	(4, 1, 0.1, 1.0000000000000002, 0.7), (5, 3, 2.9, 3.1, 1), (6, 0, 0, 3.1, 0.25), (7, 1, 1.7976931348623157e308, 1.7976931348623157e308, 1e-9),
+	(8, 5, 3, 3.3, NULL), (9, 4, 2, 4, 3);
+CREATE TEMP TABLE tio_fit AS
+SELECT (SELECT pg_temp.fit_state(x, tx, t ORDER BY i) FROM tio_fit_in WHERE i < 7) AS s,
+       (SELECT pg_temp.fit_state(x, tx, t, w ORDER BY i) FROM tio_fit_in) AS sw,
+       (SELECT pg_temp.info_state((0.5, 2, 0.7, 1.3, 0, 0, 0, true)::kam.bgnbd, x, tx, t ORDER BY i) FROM tio_fit_in WHERE i < 7) AS si;
+-- the text form reads back to the same text under every extra_float_digits
+CREATE TEMP TABLE tio_fit_text (efd int, s text, sw text, si text, s_again text, sw_again text, si_again text);
+SET extra_float_digits = 3;
+INSERT INTO tio_fit_text SELECT 3, s::text, sw::text, si::text, s::text::kam.fit_state::text, sw::text::kam.fit_state::text, si::text::kam.fit_state::text FROM tio_fit;
+SET extra_float_digits = 0;
+INSERT INTO tio_fit_text SELECT 0, s::text, sw::text, si::text, s::text::kam.fit_state::text, sw::text::kam.fit_state::text, si::text::kam.fit_state::text FROM tio_fit;
+SET extra_float_digits = -15;
+INSERT INTO tio_fit_text SELECT -15, s::text, sw::text, si::text, s::text::kam.fit_state::text, sw::text::kam.fit_state::text, si::text::kam.fit_state::text FROM tio_fit;
+RESET extra_float_digits;
+SELECT efd, s = s_again AND sw = sw_again AND si = si_again AS reads_back FROM tio_fit_text ORDER BY efd;
+SELECT count(DISTINCT s) AS s_texts, count(DISTINCT sw) AS sw_texts, count(DISTINCT si) AS si_texts FROM tio_fit_text;
+SELECT s::text, si::text FROM tio_fit;
+-- a state read from text, from binary and stored gives the aggregate's fit
+-- to the last bit (the fit is an oracle that reads every key and weight)
+SELECT kam.bgnbd_final(t.s::kam.fit_state) = (SELECT kam.bgnbd_fit(x, tx, t) FROM tio_fit_in WHERE i < 7) AS text_fit,
+       kam.bgnbd_final(t.sw::kam.fit_state) = (SELECT kam.bgnbd_fit(x, tx, t, w) FROM tio_fit_in) AS text_weighted_fit,
+       kam.bgnbd_information_final(t.si::kam.fit_state)
+         = (SELECT kam.bgnbd_information((0.5, 2, 0.7, 1.3, 0, 0, 0, true)::kam.bgnbd, x, tx, t) FROM tio_fit_in WHERE i < 7) AS text_information,
+       pg_temp.bin('kam.fit_state', pg_temp.hex(f.sw)) = f.sw::text AS binary_reads_back,
+       pg_temp.hex(pg_temp.bin('kam.fit_state', pg_temp.hex(f.si))::kam.fit_state) = pg_temp.hex(f.si) AS binary_send_again,
+       kam.bgnbd_final(f.s) = (SELECT kam.bgnbd_fit(x, tx, t) FROM tio_fit_in WHERE i < 7) AS stored_fit
+  FROM tio_fit_text t, tio_fit f WHERE t.efd = 0;
+-- the combine of states is the state of the union: the same rows and the same fit
+CREATE TEMP TABLE tio_fit_parts AS
+SELECT i % 3 AS part, pg_temp.fit_state(x, tx, t, w) AS s FROM tio_fit_in GROUP BY i % 3;
+SELECT split_part(m::text, ' ', 3) = split_part(f.sw::text, ' ', 3) AS same_rows,
+       length(m::text) = length(f.sw::text) AS same_length,
+       kam.bgnbd_final(m) = (SELECT kam.bgnbd_fit(x, tx, t, w) FROM tio_fit_in) AS same_fit
+  FROM (SELECT pg_temp.fit_merge(s ORDER BY part) AS m FROM tio_fit_parts) x, tio_fit f;
+SELECT pg_temp.err($$SELECT pg_temp.fit_merge(s) FROM (VALUES ('v1 2 1 - {(1,2;1)}'::kam.fit_state), ('v1 3 1 - {(1,2,3;1)}')) t(s)$$);
+SELECT pg_temp.err($$SELECT pg_temp.fit_merge(s) FROM (VALUES ('v1 3 1 [1,2,3,4] {(1,2,3;1)}'::kam.fit_state), ('v1 3 1 [1,2,3,5] {(1,2,3;1)}')) t(s)$$) AS two_models;
+-- refused input: 22P02 (text) and 22P03 (binary)
+SELECT t, pg_temp.err(format('SELECT %L::kam.fit_state', t))
+  FROM unnest(ARRAY['', 'v1', 'v2 1 0 - {}', 'v1 0 0 - {}', 'v1 4 0 - {}', 'v1 1 -1 - {}', 'v1 1 0 - {(1;1)}',
+                    'v1 1 2 - {(1;1),(1;2)}', 'v1 1 1 - {(1;0)}', 'v1 1 1 - {(1;-1)}', 'v1 1 1 - {(NaN;1)}',
+                    'v1 1 1 - {(Infinity;1)}', 'v1 2 1 - {(1;1)}', 'v1 1 1 - {(1,2;1)}', 'v1 1 1 - {(1;1.0000000001)}',
+                    'v1 1 1 [0] {}', 'v1 1 1 [1,2,3,4,5] {}', 'v1 1 1 [NaN] {}', 'v1 1 1 - {(1;1)} x', 'v1 1 1 - {(1;1)',
+                    'v1 1 1 - {(1e999;1)}', 'v1 1 1 - {(1;999999999999999999999999999999)}']) t;
+SELECT t, pg_temp.err(format('SELECT pg_temp.bin(%L, %L)', 'kam.fit_state', t))
+  FROM unnest(ARRAY['', '01', '02' || pg_temp.i4(1) || pg_temp.i8(0) || pg_temp.i8(0) || pg_temp.i4(0),
+                    '01' || pg_temp.i4(4) || pg_temp.i8(0) || pg_temp.i8(0) || pg_temp.i4(0),
+                    '01' || pg_temp.i4(1) || pg_temp.i8(0) || pg_temp.i8(1) || pg_temp.i4(0) || '3ff0000000000000' || pg_temp.i8(0) || pg_temp.i8(1000000000),
+                    '01' || pg_temp.i4(1) || pg_temp.i8(1) || pg_temp.i8(2) || pg_temp.i4(0) || '3ff0000000000000' || pg_temp.i8(0) || pg_temp.i8(1000000000),
+                    '01' || pg_temp.i4(1) || pg_temp.i8(1) || pg_temp.i8(1) || pg_temp.i4(0) || '3ff0000000000000' || pg_temp.i8(0),
+                    '01' || pg_temp.i4(1) || pg_temp.i8(1) || pg_temp.i8(1) || pg_temp.i4(0) || '7ff8000000000000' || pg_temp.i8(0) || pg_temp.i8(1000000000),
+                    '01' || pg_temp.i4(1) || pg_temp.i8(1) || pg_temp.i8(1) || pg_temp.i4(0) || '3ff0000000000000' || pg_temp.i8(-1) || pg_temp.i8(1000000000),
+                    '01' || pg_temp.i4(1) || pg_temp.i8(2) || pg_temp.i8(2) || pg_temp.i4(0) || '3ff0000000000000' || pg_temp.i8(0) || pg_temp.i8(1)
+                         || '3ff0000000000000' || pg_temp.i8(0) || pg_temp.i8(1),
+                    '01' || pg_temp.i4(1) || pg_temp.i8(0) || pg_temp.i8(0) || pg_temp.i4(1) || 'bff0000000000000',
+                    '01' || pg_temp.i4(1) || pg_temp.i8(0) || pg_temp.i8(0) || pg_temp.i4(5)]) t;
+SELECT ' v1  1  2  -  { ( -0 ; 2 ) } '::kam.fit_state::text AS spaces, 'v1 2 0 - {}'::kam.fit_state::text AS empty,
+       kam.bgnbd_final('v1 3 0 - {}') IS NULL AS empty_fit;

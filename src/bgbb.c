@@ -113,13 +113,13 @@ bgbb_add(FunctionCallInfo fcinfo, bool weighted)
 Datum
 kam_bgbb_trans(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_POINTER(bgbb_add(fcinfo, false));
+	KAM_FITSTATE_RETURN(bgbb_add(fcinfo, false));
 }
 
 Datum
 kam_bgbb_trans_w(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_POINTER(bgbb_add(fcinfo, true));
+	KAM_FITSTATE_RETURN(bgbb_add(fcinfo, true));
 }
 
 typedef struct BgbbData
@@ -304,7 +304,7 @@ kam_bgbb_final(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	st = (KamFitState *) PG_GETARG_POINTER(0);
+	st = kam_fitstate_arg(fcinfo, 0);
 	if (!bgbb_build(st, &d))
 		PG_RETURN_NULL();
 

@@ -17,10 +17,27 @@
  * customer plus 0.4 of the second).  Negative values are an error, NULLs are
  * skipped, and an empty input or a zero total gives NULL.
  *
- * The state is every value seen (an internal state: 8 bytes per customer),
- * so that the final function can sort them.  Sorting before summing makes
- * the result independent of the row order and of how a parallel plan split
- * the rows; the sums are compensated (Neumaier).
+ * The state is every value seen (8 bytes per customer), so that the final
+ * function can sort them.  Sorting before summing makes the result
+ * independent of the row order and of how a parallel plan or a Citus cluster
+ * split the rows; the sums are compensated (Neumaier).
+ *
+ * The state type is kam.concentration_state, a real varlena type (Citus can
+ * only partially aggregate a state that is not a pseudo-type: it ships the
+ * state from each worker as the type's text form, and combines on the
+ * coordinator).  While an aggregate runs, the state is a read-write expanded
+ * object (utils/expandeddatum.h) in its own memory context under the
+ * aggregate context, so a row costs what the `internal` state cost: no copy.
+ * It is flattened only when it leaves the aggregate (a parallel worker's
+ * tuple, a stored value, the text or binary form).
+ *
+ *	flat (on disk):	format (int16), has_param (int16), pad, param (float8),
+ *					n (int64), n float8 values
+ *	text:			v1 <param or -> {<value>,...}, floats written shortest
+ *					exact (double_to_shortest_decimal_buf), whatever the
+ *					session's extra_float_digits; e.g. "v1 0.2 {1,2.5}"
+ *	binary:			format (byte 1), has_param (byte), param (float8),
+ *					n (int64), n float8 values
  */
 #include "kam.h"
 #include "neumaier.h"
@@ -28,14 +45,23 @@
 #include <math.h>
 
 #include "catalog/pg_type.h"
+#include "common/shortest_dec.h"
+#include "lib/stringinfo.h"
+#include "libpq/pqformat.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/expandeddatum.h"
 #include "utils/memutils.h"
 
+#define CONC_FORMAT 1
+#define CONC_TYPNAME "kam.concentration_state"
+
+/* the in-memory state: an expanded object (hdr first), or a view of a flat value */
 typedef struct ConcState
 {
+	ExpandedObjectHeader hdr;
 	int64		n;
 	int64		cap;
 	bool		has_param;
@@ -43,13 +69,74 @@ typedef struct ConcState
 	double	   *values;
 } ConcState;
 
+typedef struct ConcFlat
+{
+	int32		vl_len_;
+	int16		format;
+	int16		has_param;
+	double		param;
+	int64		n;
+	double		values[FLEXIBLE_ARRAY_MEMBER];
+} ConcFlat;
+
+#define CONC_FLAT_SIZE(n) (offsetof(ConcFlat, values) + sizeof(double) * (Size) (n))
+#define CONC_MAX_VALUES ((int64) ((MaxAllocSize - offsetof(ConcFlat, values)) / sizeof(double)))
+
 #define CONC_HINT "Use kam.gini, kam.top_share or kam.pareto_fraction."
 
-static ConcState *
-conc_new(MemoryContext cxt, int64 cap)
+static Size conc_get_flat_size(ExpandedObjectHeader *eohptr);
+static void conc_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
+
+static const ExpandedObjectMethods conc_methods = {
+	conc_get_flat_size,
+	conc_flatten_into
+};
+
+static void
+conc_too_many(int64 n)
 {
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("too many values for a kam concentration state (%lld)", (long long) n),
+			 errdetail("A state holds at most %lld values.", (long long) CONC_MAX_VALUES),
+			 errhint("Aggregate fewer rows per call.")));
+}
+
+static Size
+conc_get_flat_size(ExpandedObjectHeader *eohptr)
+{
+	ConcState  *st = (ConcState *) eohptr;
+
+	if (st->n > CONC_MAX_VALUES)
+		conc_too_many(st->n);
+	return CONC_FLAT_SIZE(st->n);
+}
+
+static void
+conc_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
+{
+	ConcState  *st = (ConcState *) eohptr;
+	ConcFlat   *f = (ConcFlat *) result;
+
+	Assert(allocated_size == CONC_FLAT_SIZE(st->n));
+	memset(f, 0, offsetof(ConcFlat, values));
+	SET_VARSIZE(f, allocated_size);
+	f->format = CONC_FORMAT;
+	f->has_param = st->has_param;
+	f->param = st->has_param ? st->param : 0.0;
+	f->n = st->n;
+	memcpy(f->values, st->values, sizeof(double) * (Size) st->n);
+}
+
+/* A new, empty expanded state in a memory context of its own under parent. */
+static ConcState *
+conc_new(MemoryContext parent, int64 cap)
+{
+	MemoryContext cxt = AllocSetContextCreate(parent, "kam concentration state",
+											  ALLOCSET_SMALL_SIZES);
 	ConcState  *st = MemoryContextAllocZero(cxt, sizeof(ConcState));
 
+	EOH_init_header(&st->hdr, &conc_methods, cxt);
 	st->cap = Max(cap, 64);
 	st->values = MemoryContextAllocHuge(cxt, sizeof(double) * st->cap);
 	return st;
@@ -60,6 +147,8 @@ conc_reserve(ConcState *st, int64 extra)
 {
 	int64		need = st->n + extra;
 
+	if (need > CONC_MAX_VALUES)
+		conc_too_many(need);
 	if (need > st->cap)
 	{
 		int64		cap = st->cap;
@@ -70,6 +159,83 @@ conc_reserve(ConcState *st, int64 extra)
 		st->cap = cap;
 	}
 }
+
+/* The expanded state behind d, or NULL when d is a flat value. */
+static ConcState *
+conc_expanded(Datum d)
+{
+	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)))
+	{
+		ExpandedObjectHeader *eoh = DatumGetEOHP(d);
+
+		if (eoh->eoh_methods == &conc_methods)
+			return (ConcState *) eoh;
+	}
+	return NULL;
+}
+
+/*
+ * The state of d to read: its expanded object, or tmp filled in as a view
+ * of the flat value (its values are the flat value's: not to be changed).
+ */
+static ConcState *
+conc_view(Datum d, ConcState *tmp)
+{
+	ConcState  *st = conc_expanded(d);
+	ConcFlat   *f;
+
+	if (st != NULL)
+		return st;
+	f = (ConcFlat *) PG_DETOAST_DATUM(d);
+	if (f->format != CONC_FORMAT || VARSIZE(f) != CONC_FLAT_SIZE(f->n))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid stored %s value", CONC_TYPNAME),
+				 errdetail("Format %d, %u bytes.", f->format, VARSIZE(f))));
+	memset(tmp, 0, sizeof(ConcState));
+	tmp->n = f->n;
+	tmp->cap = f->n;
+	tmp->has_param = f->has_param != 0;
+	tmp->param = f->param;
+	tmp->values = f->values;
+	return tmp;
+}
+
+/* A new expanded state under parent holding a copy of src. */
+static ConcState *
+conc_copy(MemoryContext parent, const ConcState *src)
+{
+	ConcState  *st = conc_new(parent, src->n);
+
+	st->has_param = src->has_param;
+	st->param = src->param;
+	memcpy(st->values, src->values, sizeof(double) * (Size) src->n);
+	st->n = src->n;
+	return st;
+}
+
+/*
+ * The state argument 0 of a transition or combine function, to change: our
+ * own read-write expanded object as it is, a new one on the first row, or a
+ * copy of any other value (a stored one, a parallel worker's).
+ */
+static ConcState *
+conc_writable(FunctionCallInfo fcinfo, MemoryContext aggcontext)
+{
+	Datum		d;
+	ConcState  *st;
+	ConcState	tmp;
+
+	if (PG_ARGISNULL(0))
+		return conc_new(aggcontext, 64);
+	d = PG_GETARG_DATUM(0);
+	st = conc_expanded(d);
+	if (st != NULL && VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)))
+		return st;
+	return conc_copy(aggcontext, conc_view(d, &tmp));
+}
+
+#define CONC_RETURN(st) PG_RETURN_DATUM(EOHPGetRWDatum(&(st)->hdr))
 
 static void
 conc_set_param(ConcState *st, double param, const char *argname, const char *fname)
@@ -87,16 +253,13 @@ conc_set_param(ConcState *st, double param, const char *argname, const char *fna
 				 errhint("Pass a constant, or group the rows by it.")));
 }
 
-/* common transition: st may be NULL (first row) */
+/* common transition */
 static ConcState *
 conc_add(FunctionCallInfo fcinfo, const char *fname, const char *argname)
 {
 	MemoryContext aggcontext = kam_agg_context(fcinfo, fname, CONC_HINT);
-	ConcState  *st = PG_ARGISNULL(0) ? NULL : (ConcState *) PG_GETARG_POINTER(0);
+	ConcState  *st = conc_writable(fcinfo, aggcontext);
 	double		x;
-
-	if (st == NULL)
-		st = conc_new(aggcontext, 64);
 
 	if (argname != NULL)
 	{
@@ -134,113 +297,325 @@ PG_FUNCTION_INFO_V1(kam_gini_trans);
 Datum
 kam_gini_trans(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_POINTER(conc_add(fcinfo, "kam.gini", NULL));
+	CONC_RETURN(conc_add(fcinfo, "kam.gini", NULL));
 }
 
 PG_FUNCTION_INFO_V1(kam_pareto_sums_trans);
 Datum
 kam_pareto_sums_trans(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_POINTER(conc_add(fcinfo, "kam.pareto_sums", NULL));
+	CONC_RETURN(conc_add(fcinfo, "kam.pareto_sums", NULL));
 }
 
 PG_FUNCTION_INFO_V1(kam_top_share_trans);
 Datum
 kam_top_share_trans(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_POINTER(conc_add(fcinfo, "kam.top_share", "fraction"));
+	CONC_RETURN(conc_add(fcinfo, "kam.top_share", "fraction"));
 }
 
 PG_FUNCTION_INFO_V1(kam_pareto_fraction_trans);
 Datum
 kam_pareto_fraction_trans(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_POINTER(conc_add(fcinfo, "kam.pareto_fraction", "share"));
+	CONC_RETURN(conc_add(fcinfo, "kam.pareto_fraction", "share"));
 }
 
 PG_FUNCTION_INFO_V1(kam_concentration_combine);
 
-/* appends the second state's values to the first (copied into the aggregate context) */
+/* appends the second state's values to the first (changed in place when it is our own) */
 Datum
 kam_concentration_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = kam_agg_context(fcinfo, "kam concentration combine", CONC_HINT);
-	ConcState  *a = PG_ARGISNULL(0) ? NULL : (ConcState *) PG_GETARG_POINTER(0);
-	ConcState  *b = PG_ARGISNULL(1) ? NULL : (ConcState *) PG_GETARG_POINTER(1);
+	MemoryContext aggcontext = kam_agg_context(fcinfo, "kam.concentration_combine", CONC_HINT);
+	ConcState	tmp;
+	ConcState  *a;
+	ConcState  *b;
 
-	if (b == NULL)
+	if (PG_ARGISNULL(1))
 	{
-		if (a == NULL)
+		if (PG_ARGISNULL(0))
 			PG_RETURN_NULL();
-		PG_RETURN_POINTER(a);
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	if (a == NULL)
-		a = conc_new(aggcontext, b->n);
+	b = conc_view(PG_GETARG_DATUM(1), &tmp);
+	a = conc_writable(fcinfo, aggcontext);
 	if (b->has_param)
 		conc_set_param(a, b->param, "the fraction or share", "a kam concentration aggregate");
 	conc_reserve(a, b->n);
-	memcpy(a->values + a->n, b->values, sizeof(double) * b->n);
+	memcpy(a->values + a->n, b->values, sizeof(double) * (Size) b->n);
 	a->n += b->n;
-	PG_RETURN_POINTER(a);
+	CONC_RETURN(a);
 }
 
-PG_FUNCTION_INFO_V1(kam_concentration_serialize);
-
-/* bytea: n (int64), has_param (bool), param (float8), n float8 values */
-Datum
-kam_concentration_serialize(PG_FUNCTION_ARGS)
+/*
+ * The state argument 0 of a final function, whose values it may sort: the
+ * aggregate's expanded object (sorting leaves the state the same multiset),
+ * or a copy of a flat value.  NULL for a NULL state.
+ */
+static ConcState *
+conc_final_state(FunctionCallInfo fcinfo)
 {
-	ConcState  *st = (ConcState *) PG_GETARG_POINTER(0);
-	Size		len = sizeof(int64) + sizeof(bool) + sizeof(double) + sizeof(double) * st->n;
-	bytea	   *out;
-	char	   *p;
-
-	(void) kam_agg_context(fcinfo, "kam concentration serialize", CONC_HINT);
-	if (len + VARHDRSZ > MaxAllocSize)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("too many values for a parallel kam concentration aggregate (%lld)",
-						(long long) st->n),
-				 errhint("Aggregate fewer rows per call, or disable parallel query for this query.")));
-	out = palloc(len + VARHDRSZ);
-	SET_VARSIZE(out, len + VARHDRSZ);
-	p = VARDATA(out);
-	memcpy(p, &st->n, sizeof(int64));
-	p += sizeof(int64);
-	memcpy(p, &st->has_param, sizeof(bool));
-	p += sizeof(bool);
-	memcpy(p, &st->param, sizeof(double));
-	p += sizeof(double);
-	memcpy(p, st->values, sizeof(double) * st->n);
-	PG_RETURN_BYTEA_P(out);
-}
-
-PG_FUNCTION_INFO_V1(kam_concentration_deserialize);
-Datum
-kam_concentration_deserialize(PG_FUNCTION_ARGS)
-{
-	bytea	   *in = PG_GETARG_BYTEA_PP(0);
-	const char *p = VARDATA_ANY(in);
-	Size		len = VARSIZE_ANY_EXHDR(in);
-	int64		n;
+	ConcState	tmp;
 	ConcState  *st;
 
-	(void) kam_agg_context(fcinfo, "kam concentration deserialize", CONC_HINT);
-	if (len < sizeof(int64) + sizeof(bool) + sizeof(double))
-		elog(ERROR, "invalid kam concentration state");
-	memcpy(&n, p, sizeof(int64));
-	if (n < 0 || len != sizeof(int64) + sizeof(bool) + sizeof(double) + sizeof(double) * (Size) n)
-		elog(ERROR, "invalid kam concentration state");
-	/* in the caller's (short-lived) context: the combine function copies it */
-	st = conc_new(CurrentMemoryContext, n);
-	p += sizeof(int64);
-	memcpy(&st->has_param, p, sizeof(bool));
-	p += sizeof(bool);
-	memcpy(&st->param, p, sizeof(double));
-	p += sizeof(double);
-	memcpy(st->values, p, sizeof(double) * n);
-	st->n = n;
-	PG_RETURN_POINTER(st);
+	if (PG_ARGISNULL(0))
+		return NULL;
+	st = conc_expanded(PG_GETARG_DATUM(0));
+	if (st != NULL)
+		return st;
+	st = conc_view(PG_GETARG_DATUM(0), &tmp);
+	return conc_copy(CurrentMemoryContext, st);
+}
+
+/* ---- the type's text and binary forms ---- */
+
+static void
+conc_syntax_error(const char *str, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("invalid input syntax for type %s: \"%s\"", CONC_TYPNAME, str),
+			 errdetail("%s", detail),
+			 errhint("The form is \"v1 <fraction or -> {<value>,...}\", e.g. \"v1 0.2 {1,2.5}\".")));
+}
+
+static const char *
+conc_skip_space(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
+/* a float as float8out writes it (subnormals read; underflow to 0 or overflow refused) */
+static const char *
+conc_read_float(const char *p, double *out, const char *str, const char *what)
+{
+	char	   *end;
+	double		v;
+
+	p = conc_skip_space(p);
+	errno = 0;
+	v = strtod(p, &end);
+	if (end == p)
+		conc_syntax_error(str, psprintf("%s must be a number.", what));
+	if ((errno == ERANGE && (v == 0 || isinf(v))) || isnan(v) || isinf(v))
+		conc_syntax_error(str, psprintf("%s must be a finite number in the range of float8.", what));
+	*out = v + 0.0;				/* no negative zero */
+	return end;
+}
+
+/* the errors common to the text and binary input: the checks kam.gini makes */
+static const char *
+conc_param_problem(double param)
+{
+	if (isnan(param) || param < 0 || param > 1)
+		return "The fraction or share must be between 0 and 1.";
+	return NULL;
+}
+
+static const char *
+conc_value_problem(double v)
+{
+	if (isnan(v) || isinf(v))
+		return "Every value must be finite.";
+	if (v < 0)
+		return "Every value must be non-negative.";
+	return NULL;
+}
+
+static ConcFlat *
+conc_flat_alloc(int64 n)
+{
+	ConcFlat   *f;
+
+	if (n > CONC_MAX_VALUES)
+		conc_too_many(n);
+	f = palloc0(CONC_FLAT_SIZE(n));
+	SET_VARSIZE(f, CONC_FLAT_SIZE(n));
+	f->format = CONC_FORMAT;
+	f->n = n;
+	return f;
+}
+
+PG_FUNCTION_INFO_V1(kam_concentration_state_in);
+Datum
+kam_concentration_state_in(PG_FUNCTION_ARGS)
+{
+	char	   *str = PG_GETARG_CSTRING(0);
+	const char *p = conc_skip_space(str);
+	const char *problem;
+	bool		has_param = false;
+	double		param = 0.0;
+	int64		n = 0,
+				cap = 16;
+	double	   *v = palloc(sizeof(double) * cap);
+	ConcFlat   *f;
+
+	if (strncmp(p, "v1 ", 3) != 0)
+		conc_syntax_error(str, "The value must start with the format marker \"v1 \".");
+	p = conc_skip_space(p + 3);
+	if (*p == '-')
+	{
+		p++;
+		if (*p != ' ')
+			conc_syntax_error(str, "The fraction or share must be a number or \"-\".");
+	}
+	else
+	{
+		p = conc_read_float(p, &param, str, "The fraction or share");
+		if ((problem = conc_param_problem(param)) != NULL)
+			conc_syntax_error(str, problem);
+		has_param = true;
+	}
+	p = conc_skip_space(p);
+	if (*p++ != '{')
+		conc_syntax_error(str, "The values must be written in braces: {1,2.5}.");
+	p = conc_skip_space(p);
+	if (*p != '}')
+	{
+		for (;;)
+		{
+			if ((n & 0xffff) == 0)
+				CHECK_FOR_INTERRUPTS();
+			if (n == cap)
+			{
+				if (cap >= CONC_MAX_VALUES)
+					conc_too_many(cap + 1);
+				cap = Min(cap * 2, CONC_MAX_VALUES);
+				v = repalloc_huge(v, sizeof(double) * cap);
+			}
+			p = conc_read_float(p, &v[n], str, "A value");
+			if ((problem = conc_value_problem(v[n])) != NULL)
+				conc_syntax_error(str, problem);
+			n++;
+			p = conc_skip_space(p);
+			if (*p == ',')
+			{
+				p++;
+				continue;
+			}
+			break;
+		}
+	}
+	if (*p++ != '}')
+		conc_syntax_error(str, "The values must be separated by commas and end with \"}\".");
+	p = conc_skip_space(p);
+	if (*p != '\0')
+		conc_syntax_error(str, "Unexpected text after \"}\".");
+	f = conc_flat_alloc(n);
+	f->has_param = has_param;
+	f->param = param;
+	memcpy(f->values, v, sizeof(double) * (Size) n);
+	pfree(v);
+	PG_RETURN_POINTER(f);
+}
+
+PG_FUNCTION_INFO_V1(kam_concentration_state_out);
+Datum
+kam_concentration_state_out(PG_FUNCTION_ARGS)
+{
+	ConcState	tmp;
+	ConcState  *st = conc_view(PG_GETARG_DATUM(0), &tmp);
+	StringInfoData buf;
+	char		t[DOUBLE_SHORTEST_DECIMAL_LEN];
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "v%d ", CONC_FORMAT);
+	if (st->has_param)
+	{
+		/* the shortest exact form, whatever the session's extra_float_digits */
+		double_to_shortest_decimal_buf(st->param, t);
+		appendStringInfoString(&buf, t);
+	}
+	else
+		appendStringInfoChar(&buf, '-');
+	appendStringInfoString(&buf, " {");
+	for (int64 i = 0; i < st->n; i++)
+	{
+		if ((i & 0xffff) == 0)
+			CHECK_FOR_INTERRUPTS();
+		double_to_shortest_decimal_buf(st->values[i], t);
+		if (i > 0)
+			appendStringInfoChar(&buf, ',');
+		appendStringInfoString(&buf, t);
+	}
+	appendStringInfoChar(&buf, '}');
+	PG_RETURN_CSTRING(buf.data);
+}
+
+static void
+conc_binary_error(const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid binary %s value", CONC_TYPNAME),
+			 errdetail("%s", detail)));
+}
+
+PG_FUNCTION_INFO_V1(kam_concentration_state_recv);
+Datum
+kam_concentration_state_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	const char *problem;
+	int			format,
+				has_param;
+	double		param;
+	int64		n;
+	ConcFlat   *f;
+
+	if (buf->len - buf->cursor < 1 + 1 + 8 + 8)
+		conc_binary_error("The value is shorter than its header.");
+	format = pq_getmsgbyte(buf);
+	if (format != CONC_FORMAT)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("%s binary format %d is not supported", CONC_TYPNAME, format),
+				 errdetail("This kam reads format %d.", CONC_FORMAT)));
+	has_param = pq_getmsgbyte(buf);
+	if (has_param != 0 && has_param != 1)
+		conc_binary_error("The parameter flag must be 0 or 1.");
+	param = pq_getmsgfloat8(buf);
+	if (has_param && (problem = conc_param_problem(param)) != NULL)
+		conc_binary_error(problem);
+	if (!has_param && param != 0)
+		conc_binary_error("Without a fraction or share the parameter must be 0.");
+	n = pq_getmsgint64(buf);
+	/* the length must fit the count exactly, checked before anything is allocated */
+	if (n < 0 || n > CONC_MAX_VALUES || (int64) (buf->len - buf->cursor) != n * 8)
+		conc_binary_error("The number of values does not match the length of the value.");
+	f = conc_flat_alloc(n);
+	f->has_param = has_param;
+	f->param = param + 0.0;
+	for (int64 i = 0; i < n; i++)
+	{
+		if ((i & 0xffff) == 0)
+			CHECK_FOR_INTERRUPTS();
+		f->values[i] = pq_getmsgfloat8(buf) + 0.0;
+		if ((problem = conc_value_problem(f->values[i])) != NULL)
+			conc_binary_error(problem);
+	}
+	PG_RETURN_POINTER(f);
+}
+
+PG_FUNCTION_INFO_V1(kam_concentration_state_send);
+Datum
+kam_concentration_state_send(PG_FUNCTION_ARGS)
+{
+	ConcState	tmp;
+	ConcState  *st = conc_view(PG_GETARG_DATUM(0), &tmp);
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	pq_sendbyte(&buf, CONC_FORMAT);
+	pq_sendbyte(&buf, st->has_param ? 1 : 0);
+	pq_sendfloat8(&buf, st->has_param ? st->param : 0.0);
+	pq_sendint64(&buf, st->n);
+	for (int64 i = 0; i < st->n; i++)
+		pq_sendfloat8(&buf, st->values[i]);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
 static int
@@ -272,7 +647,7 @@ PG_FUNCTION_INFO_V1(kam_gini_final);
 Datum
 kam_gini_final(PG_FUNCTION_ARGS)
 {
-	ConcState  *st = PG_ARGISNULL(0) ? NULL : (ConcState *) PG_GETARG_POINTER(0);
+	ConcState  *st = conc_final_state(fcinfo);
 	NeumaierSum w = {0, 0};
 	double		total;
 	double		n;
@@ -295,7 +670,7 @@ PG_FUNCTION_INFO_V1(kam_top_share_final);
 Datum
 kam_top_share_final(PG_FUNCTION_ARGS)
 {
-	ConcState  *st = PG_ARGISNULL(0) ? NULL : (ConcState *) PG_GETARG_POINTER(0);
+	ConcState  *st = conc_final_state(fcinfo);
 	NeumaierSum top = {0, 0};
 	double		total;
 	double		t;
@@ -322,7 +697,7 @@ PG_FUNCTION_INFO_V1(kam_pareto_fraction_final);
 Datum
 kam_pareto_fraction_final(PG_FUNCTION_ARGS)
 {
-	ConcState  *st = PG_ARGISNULL(0) ? NULL : (ConcState *) PG_GETARG_POINTER(0);
+	ConcState  *st = conc_final_state(fcinfo);
 	NeumaierSum cum = {0, 0};
 	double		total;
 	double		target;
@@ -365,7 +740,7 @@ PG_FUNCTION_INFO_V1(kam_pareto_sums_final);
 Datum
 kam_pareto_sums_final(PG_FUNCTION_ARGS)
 {
-	ConcState  *st = PG_ARGISNULL(0) ? NULL : (ConcState *) PG_GETARG_POINTER(0);
+	ConcState  *st = conc_final_state(fcinfo);
 	MemoryContext tmp,
 				old;
 	Datum	   *out;

@@ -1,15 +1,33 @@
 /*
  * fitstate.c -- the weighted histogram state of kam's model fits
  *
- * The state is `internal`: one KamFitState in the aggregate context.  The
- * SQL-callable support functions shared by every fit aggregate are
- * kam.fitstate_combine, kam.fitstate_serialize and kam.fitstate_deserialize.
+ * The state is of the storable type kam.fit_state, so that Citus aggregates
+ * the fits partially on the workers (it needs a state type that is not a
+ * pseudo-type, and ships it as its text form).  While an aggregate runs the
+ * state is a read-write expanded object, one KamFitState in a memory context
+ * of its own under the aggregate context, changed in place row by row; it is
+ * flattened only when it leaves the aggregate (a parallel worker's tuple, a
+ * stored value, the text or binary form).  kam.fitstate_combine is the combine
+ * function shared by every fit and information aggregate.
+ *
+ *	flat (on disk):	format, nkeys, nmodel (int32), nrows, nentries (int64),
+ *					model (4 float8), the entries (KamFitEntry)
+ *	text:			v1 <nkeys> <nrows> <model: - or [m,...]> {(k,...;w),...}
+ *					keys and model written shortest exact
+ *					(double_to_shortest_decimal_buf) whatever the session's
+ *					extra_float_digits, weights exactly (kam_sum_to_cstring),
+ *					e.g. "v1 2 3 - {(1,12.5;2.000000000),(2,7;1.000000000)}"
+ *	binary:			format (byte 1), nkeys (int32), nrows, nentries (int64),
+ *					nmodel (int32), the model (float8 each), then per entry
+ *					its keys (float8 each) and its weight (int64 hi, lo)
  */
 #include "postgres.h"
 
 #include <math.h>
 
+#include "common/shortest_dec.h"
 #include "fmgr.h"
+#include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
 #include "miscadmin.h"
 #include "utils/memutils.h"
@@ -18,8 +36,13 @@
 #include "kam.h"
 
 PG_FUNCTION_INFO_V1(kam_fitstate_combine);
-PG_FUNCTION_INFO_V1(kam_fitstate_serialize);
-PG_FUNCTION_INFO_V1(kam_fitstate_deserialize);
+PG_FUNCTION_INFO_V1(kam_fit_state_in);
+PG_FUNCTION_INFO_V1(kam_fit_state_out);
+PG_FUNCTION_INFO_V1(kam_fit_state_recv);
+PG_FUNCTION_INFO_V1(kam_fit_state_send);
+
+#define FIT_FORMAT 1
+#define FIT_TYPNAME "kam.fit_state"
 
 #define INITIAL_CAPACITY 64
 /* a hash slot: the key hash's upper 32 bits, then entry index + 1 (0 = empty) */
@@ -102,6 +125,166 @@ grow(KamFitState *st)
 	rebuild_slots(st);
 }
 
+static Size fit_get_flat_size(ExpandedObjectHeader *eohptr);
+static void fit_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
+
+static const ExpandedObjectMethods fit_methods = {
+	fit_get_flat_size,
+	fit_flatten_into
+};
+
+typedef struct FitFlat
+{
+	int32		vl_len_;
+	int32		format;
+	int32		nkeys;
+	int32		nmodel;
+	int64		nrows;
+	int64		nentries;
+	double		model[KAM_FIT_MAXMODEL];
+	KamFitEntry entries[FLEXIBLE_ARRAY_MEMBER];
+} FitFlat;
+
+#define FIT_FLAT_SIZE(n) (offsetof(FitFlat, entries) + sizeof(KamFitEntry) * (Size) (n))
+/* the largest state grow() makes, and less than a varlena holds */
+#define FIT_MAX_ENTRIES ((int64) PG_INT32_MAX / 4)
+
+static Size
+fit_get_flat_size(ExpandedObjectHeader *eohptr)
+{
+	return FIT_FLAT_SIZE(((KamFitState *) eohptr)->nentries);
+}
+
+static void
+fit_flatten(const KamFitState *st, FitFlat *f, Size size)
+{
+	memset(f, 0, offsetof(FitFlat, entries));
+	SET_VARSIZE(f, size);
+	f->format = FIT_FORMAT;
+	f->nkeys = st->nkeys;
+	f->nmodel = st->nmodel;
+	f->nrows = st->nrows;
+	f->nentries = st->nentries;
+	memcpy(f->model, st->model, sizeof(double) * st->nmodel);
+	memcpy(f->entries, st->entries, sizeof(KamFitEntry) * (Size) st->nentries);
+}
+
+static void
+fit_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
+{
+	Assert(allocated_size == fit_get_flat_size(eohptr));
+	fit_flatten((KamFitState *) eohptr, (FitFlat *) result, allocated_size);
+}
+
+/* A new, empty expanded state in a memory context of its own under parent. */
+static KamFitState *
+fitstate_new_expanded(MemoryContext parent, int nkeys, int64 capacity)
+{
+	MemoryContext cxt = AllocSetContextCreate(parent, "kam fit state", ALLOCSET_SMALL_SIZES);
+	KamFitState *st = fitstate_new(cxt, nkeys, capacity);
+
+	EOH_init_header(&st->hdr, &fit_methods, cxt);
+	return st;
+}
+
+/* The expanded state behind d, or NULL when d is a flat value. */
+static KamFitState *
+fitstate_expanded(Datum d)
+{
+	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)))
+	{
+		ExpandedObjectHeader *eoh = DatumGetEOHP(d);
+
+		if (eoh->eoh_methods == &fit_methods)
+			return (KamFitState *) eoh;
+	}
+	return NULL;
+}
+
+static int64
+capacity_for(int64 n)
+{
+	int64		cap = INITIAL_CAPACITY;
+
+	while (cap < n)
+		cap *= 2;
+	return cap;
+}
+
+/* A copy of src: expanded under parent when expanded is true, else plain in parent. */
+static KamFitState *
+fitstate_copy(MemoryContext parent, const KamFitState *src, bool expanded)
+{
+	int64		cap = capacity_for(src->nentries);
+	KamFitState *st = expanded ? fitstate_new_expanded(parent, src->nkeys, cap) :
+		fitstate_new(parent, src->nkeys, cap);
+
+	memcpy(st->entries, src->entries, sizeof(KamFitEntry) * (Size) src->nentries);
+	st->nentries = src->nentries;
+	st->nrows = src->nrows;
+	st->nmodel = src->nmodel;
+	memcpy(st->model, src->model, sizeof(st->model));
+	rebuild_slots(st);
+	return st;
+}
+
+/* A copy of the state of a flat (stored) value: see fitstate_copy. */
+static KamFitState *
+fitstate_from_flat(Datum d, MemoryContext cxt, bool expanded)
+{
+	FitFlat    *f = (FitFlat *) PG_DETOAST_DATUM(d);
+	KamFitState tmp;
+
+	if (f->format != FIT_FORMAT || f->nkeys < 1 || f->nkeys > KAM_FIT_MAXKEY ||
+		f->nmodel < 0 || f->nmodel > KAM_FIT_MAXMODEL || f->nentries < 0 ||
+		VARSIZE(f) != FIT_FLAT_SIZE(f->nentries))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid stored %s value", FIT_TYPNAME),
+				 errdetail("Format %d, %u bytes.", f->format, VARSIZE(f))));
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.nkeys = f->nkeys;
+	tmp.nrows = f->nrows;
+	tmp.nentries = f->nentries;
+	tmp.entries = f->entries;
+	tmp.nmodel = f->nmodel;
+	memcpy(tmp.model, f->model, sizeof(double) * f->nmodel);
+	return fitstate_copy(cxt, &tmp, expanded);
+}
+
+/*
+ * The state argument 0 of a transition or combine function, to change: our
+ * own read-write expanded object as it is, else an expanded copy under
+ * aggcxt (a stored value, a parallel worker's).  Not NULL.
+ */
+static KamFitState *
+fitstate_writable(FunctionCallInfo fcinfo, MemoryContext aggcxt)
+{
+	Datum		d = PG_GETARG_DATUM(0);
+	KamFitState *st = fitstate_expanded(d);
+
+	if (st != NULL && VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)))
+		return st;
+	if (st != NULL)
+		return fitstate_copy(aggcxt, st, true);
+	return fitstate_from_flat(d, aggcxt, true);
+}
+
+/*
+ * A state argument to read (and sort: the final functions): the aggregate's
+ * expanded object (sorting keeps the histogram), or a copy of a flat value in
+ * the current context.  Not NULL (callers check).
+ */
+KamFitState *
+kam_fitstate_arg(FunctionCallInfo fcinfo, int argno)
+{
+	KamFitState *st = fitstate_expanded(PG_GETARG_DATUM(argno));
+
+	if (st != NULL)
+		return st;
+	return fitstate_from_flat(PG_GETARG_DATUM(argno), CurrentMemoryContext, false);
+}
+
 /* An empty state in cxt (the information aggregates' tests build their own). */
 KamFitState *
 kam_fitstate_create(MemoryContext cxt, int nkeys)
@@ -133,15 +316,23 @@ kam_fitstate_set_model(KamFitState *st, const double *model, int nmodel)
 					 errhint("Pass one fitted model, e.g. (SELECT kam.bgnbd_fit(...) FROM ...), not a column that varies.")));
 }
 
-/* The transition state, created in the aggregate context on the first row. */
+/* The transition state: see kam_fitstate_writable below. */
 KamFitState *
 kam_fitstate_get(FunctionCallInfo fcinfo, int nkeys, const char *fname)
 {
 	MemoryContext aggcxt = kam_agg_context(fcinfo, fname, NULL);
+	KamFitState *st;
 
-	if (!PG_ARGISNULL(0))
-		return (KamFitState *) PG_GETARG_POINTER(0);
-	return fitstate_new(aggcxt, nkeys, INITIAL_CAPACITY);
+	if (PG_ARGISNULL(0))
+		return fitstate_new_expanded(aggcxt, nkeys, INITIAL_CAPACITY);
+	st = fitstate_writable(fcinfo, aggcxt);
+	if (st->nkeys != nkeys)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("this kam.fit_state does not fit %s", fname),
+				 errdetail("The state has %d key columns, %s takes %d.", st->nkeys, fname, nkeys),
+				 errhint("Use a state only with the aggregate that built it.")));
+	return st;
 }
 
 /* Entry of key, created with weight 0 when new. */
@@ -280,21 +471,20 @@ kam_fitstate_combine(PG_FUNCTION_ARGS)
 	{
 		if (PG_ARGISNULL(0))
 			PG_RETURN_NULL();
-		PG_RETURN_POINTER(PG_GETARG_POINTER(0));
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	b = (KamFitState *) PG_GETARG_POINTER(1);
+	b = kam_fitstate_arg(fcinfo, 1);
 	if (PG_ARGISNULL(0))
 	{
-		a = fitstate_new(aggcxt, b->nkeys, Max(b->capacity, INITIAL_CAPACITY));
-		memcpy(a->entries, b->entries, sizeof(KamFitEntry) * b->nentries);
-		a->nentries = b->nentries;
-		a->nrows = b->nrows;
-		a->nmodel = b->nmodel;
-		memcpy(a->model, b->model, sizeof(a->model));
-		rebuild_slots(a);
-		PG_RETURN_POINTER(a);
+		a = fitstate_copy(aggcxt, b, true);
+		KAM_FITSTATE_RETURN(a);
 	}
-	a = (KamFitState *) PG_GETARG_POINTER(0);
+	a = fitstate_writable(fcinfo, aggcxt);
+	if (a->nkeys != b->nkeys)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot combine kam.fit_state values of different fits"),
+				 errdetail("One has %d key columns, the other %d.", a->nkeys, b->nkeys)));
 	for (i = 0; i < b->nentries; i++)
 	{
 		if ((i & 0xffff) == 0)
@@ -304,92 +494,361 @@ kam_fitstate_combine(PG_FUNCTION_ARGS)
 	a->nrows += b->nrows;
 	if (b->nmodel > 0)
 		kam_fitstate_set_model(a, b->model, b->nmodel);
-	PG_RETURN_POINTER(a);
+	KAM_FITSTATE_RETURN(a);
+}
+
+/* ---- the type's text and binary forms ---- */
+
+static void
+fit_syntax_error(const char *str, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("invalid input syntax for type %s: \"%s\"", FIT_TYPNAME,
+					strlen(str) > 200 ? psprintf("%.200s...", str) : str),
+			 errdetail("%s", detail),
+			 errhint("The form is \"v1 <keys> <rows> <- or [model,...]> {(key,...;weight),...}\".")));
+}
+
+static void
+fit_binary_error(const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid binary %s value", FIT_TYPNAME),
+			 errdetail("%s", detail)));
 }
 
 /*
- * Binary form: nkeys, nrows, nentries, then per entry its keys and weight;
- * then, for an information aggregate only, nmodel and the model parameters.
+ * The checks of a value read (text or binary): what the fits' transition
+ * functions guarantee.  Returns the problem, or NULL.
  */
-Datum
-kam_fitstate_serialize(PG_FUNCTION_ARGS)
+static const char *
+fit_header_problem(int nkeys, int64 nrows, int64 nentries, int nmodel, const double *model)
 {
-	KamFitState *st = (KamFitState *) PG_GETARG_POINTER(0);
-	StringInfoData buf;
-	int64		i;
-	int			k;
+	if (nkeys < 1 || nkeys > KAM_FIT_MAXKEY)
+		return "The number of key columns must be 1, 2 or 3.";
+	if (nentries < 0 || nentries > FIT_MAX_ENTRIES)
+		return "The number of entries is out of range.";
+	if (nrows < nentries)
+		return "Every entry stands for at least one input row.";
+	if (nmodel < 0 || nmodel > KAM_FIT_MAXMODEL)
+		return "A model has at most 4 parameters.";
+	for (int i = 0; i < nmodel; i++)
+		if (isnan(model[i]) || isinf(model[i]) || model[i] <= 0)
+			return "Every model parameter must be a positive finite number.";
+	return NULL;
+}
 
-	(void) kam_agg_context(fcinfo, "kam_fitstate_serialize", NULL);
+/* adds a read entry to st (plain, in the current context); NULL or the problem */
+static const char *
+fit_add_entry(KamFitState *st, double *key, const KamSum *w)
+{
+	KamFitEntry *e;
+	PG_INT128_TYPE v = kam_sum_get(w);
+
+	for (int k = 0; k < KAM_FIT_MAXKEY; k++)
+	{
+		if (k >= st->nkeys)
+			key[k] = 0;
+		else if (isnan(key[k]) || isinf(key[k]))
+			return "Every key must be a finite number.";
+		key[k] += 0.0;			/* no negative zero */
+	}
+	if (v <= 0 || !kam_sum_in_range(v))
+		return "Every weight must be positive and within the bound of kam's totals.";
+	e = lookup(st, key);
+	if (kam_sum_get(&e->weight) != 0)
+		return "Two entries have the same keys.";
+	e->weight = *w;
+	return NULL;
+}
+
+static Datum
+fit_flat_datum(const KamFitState *st)
+{
+	Size		size = FIT_FLAT_SIZE(st->nentries);
+	FitFlat    *f = palloc(size);
+
+	fit_flatten(st, f, size);
+	PG_RETURN_POINTER(f);
+}
+
+static const char *
+fit_skip_space(const char *p)
+{
+	while (*p == ' ')
+		p++;
+	return p;
+}
+
+static const char *
+fit_read_float(const char *p, double *out, const char *str)
+{
+	char	   *end;
+
+	p = fit_skip_space(p);
+	errno = 0;
+	*out = strtod(p, &end);
+	if (end == p)
+		fit_syntax_error(str, "A key or model parameter must be a number.");
+	if (errno == ERANGE && (*out == 0 || isinf(*out)))
+		fit_syntax_error(str, "A number is out of the range of float8.");
+	return end;
+}
+
+static const char *
+fit_read_int(const char *p, int64 *out, const char *str)
+{
+	char	   *end;
+
+	p = fit_skip_space(p);
+	errno = 0;
+	*out = strtoll(p, &end, 10);
+	if (end == p || errno == ERANGE)
+		fit_syntax_error(str, "The key columns and rows must be whole numbers.");
+	return end;
+}
+
+static const char *
+fit_expect(const char *p, char c, const char *str)
+{
+	p = fit_skip_space(p);
+	if (*p != c)
+		fit_syntax_error(str, psprintf("Expected \"%c\".", c));
+	return p + 1;
+}
+
+Datum
+kam_fit_state_in(PG_FUNCTION_ARGS)
+{
+	char	   *str = PG_GETARG_CSTRING(0);
+	const char *p = fit_skip_space(str);
+	const char *problem;
+	int64		nkeys,
+				nrows;
+	int			nmodel = 0;
+	double		model[KAM_FIT_MAXMODEL];
+	KamFitState *st;
+
+	if (strncmp(p, "v1 ", 3) != 0)
+		fit_syntax_error(str, "The value must start with the format marker \"v1 \".");
+	p = fit_read_int(p + 3, &nkeys, str);
+	p = fit_read_int(p, &nrows, str);
+	p = fit_skip_space(p);
+	if (*p == '-')
+		p++;
+	else
+	{
+		p = fit_expect(p, '[', str);
+		for (;;)
+		{
+			if (nmodel == KAM_FIT_MAXMODEL)
+				fit_syntax_error(str, "A model has at most 4 parameters.");
+			p = fit_read_float(p, &model[nmodel++], str);
+			p = fit_skip_space(p);
+			if (*p != ',')
+				break;
+			p++;
+		}
+		p = fit_expect(p, ']', str);
+	}
+	if ((problem = fit_header_problem((int) Min(nkeys, 99), nrows, 0, nmodel, model)) != NULL)
+		fit_syntax_error(str, problem);
+	st = fitstate_new(CurrentMemoryContext, (int) nkeys, INITIAL_CAPACITY);
+	st->nrows = nrows;
+	st->nmodel = nmodel;
+	memcpy(st->model, model, sizeof(double) * nmodel);
+	p = fit_expect(p, '{', str);
+	p = fit_skip_space(p);
+	if (*p != '}')
+	{
+		for (;;)
+		{
+			double		key[KAM_FIT_MAXKEY] = {0, 0, 0};
+			KamSum		w;
+			char	   *end;
+
+			if ((st->nentries & 0xffff) == 0)
+				CHECK_FOR_INTERRUPTS();
+			if (st->nentries >= FIT_MAX_ENTRIES)
+				fit_syntax_error(str, "Too many entries.");
+			p = fit_expect(p, '(', str);
+			for (int k = 0; k < st->nkeys; k++)
+			{
+				if (k > 0)
+					p = fit_expect(p, ',', str);
+				p = fit_read_float(p, &key[k], str);
+			}
+			p = fit_expect(p, ';', str);
+			p = fit_skip_space(p);
+			if (!kam_sum_from_cstring(p, &w, &end) || end == p)
+				fit_syntax_error(str, "A weight must be a decimal number with at most 9 decimals.");
+			p = fit_expect(end, ')', str);
+			if ((problem = fit_add_entry(st, key, &w)) != NULL)
+				fit_syntax_error(str, problem);
+			p = fit_skip_space(p);
+			if (*p != ',')
+				break;
+			p++;
+		}
+	}
+	p = fit_expect(p, '}', str);
+	if (*fit_skip_space(p) != '\0')
+		fit_syntax_error(str, "Unexpected text after \"}\".");
+	if (st->nrows < st->nentries)
+		fit_syntax_error(str, "Every entry stands for at least one input row.");
+	return fit_flat_datum(st);
+}
+
+/* the state of a value to write: expanded, or a view of the flat value */
+static const KamFitState *
+fit_view(Datum d, KamFitState *tmp)
+{
+	KamFitState *st = fitstate_expanded(d);
+	FitFlat    *f;
+
+	if (st != NULL)
+		return st;
+	f = (FitFlat *) PG_DETOAST_DATUM(d);
+	if (f->format != FIT_FORMAT || VARSIZE(f) != FIT_FLAT_SIZE(f->nentries))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid stored %s value", FIT_TYPNAME)));
+	memset(tmp, 0, sizeof(KamFitState));
+	tmp->nkeys = f->nkeys;
+	tmp->nrows = f->nrows;
+	tmp->nentries = f->nentries;
+	tmp->entries = f->entries;
+	tmp->nmodel = f->nmodel;
+	memcpy(tmp->model, f->model, sizeof(double) * f->nmodel);
+	return tmp;
+}
+
+Datum
+kam_fit_state_out(PG_FUNCTION_ARGS)
+{
+	KamFitState tmp;
+	const KamFitState *st = fit_view(PG_GETARG_DATUM(0), &tmp);
+	StringInfoData buf;
+	char		t[DOUBLE_SHORTEST_DECIMAL_LEN];
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "v%d %d " INT64_FORMAT " ", FIT_FORMAT, st->nkeys, st->nrows);
+	if (st->nmodel == 0)
+		appendStringInfoChar(&buf, '-');
+	else
+	{
+		appendStringInfoChar(&buf, '[');
+		for (int k = 0; k < st->nmodel; k++)
+		{
+			/* the shortest exact form, whatever the session's extra_float_digits */
+			double_to_shortest_decimal_buf(st->model[k], t);
+			appendStringInfo(&buf, "%s%s", k > 0 ? "," : "", t);
+		}
+		appendStringInfoChar(&buf, ']');
+	}
+	appendStringInfoString(&buf, " {");
+	for (int64 i = 0; i < st->nentries; i++)
+	{
+		const KamFitEntry *e = &st->entries[i];
+		char	   *w = kam_sum_to_cstring(&e->weight);
+
+		if ((i & 0xffff) == 0)
+			CHECK_FOR_INTERRUPTS();
+		appendStringInfoString(&buf, i > 0 ? ",(" : "(");
+		for (int k = 0; k < st->nkeys; k++)
+		{
+			double_to_shortest_decimal_buf(e->key[k], t);
+			appendStringInfo(&buf, "%s%s", k > 0 ? "," : "", t);
+		}
+		appendStringInfo(&buf, ";%s)", w);
+		pfree(w);
+	}
+	appendStringInfoChar(&buf, '}');
+	PG_RETURN_CSTRING(buf.data);
+}
+
+Datum
+kam_fit_state_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	const char *problem;
+	int			format,
+				nkeys,
+				nmodel;
+	int64		nrows,
+				n;
+	double		model[KAM_FIT_MAXMODEL];
+	KamFitState *st;
+
+	if (buf->len - buf->cursor < 1 + 4 + 8 + 8 + 4)
+		fit_binary_error("The value is shorter than its header.");
+	format = pq_getmsgbyte(buf);
+	if (format != FIT_FORMAT)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("%s binary format %d is not supported", FIT_TYPNAME, format),
+				 errdetail("This kam reads format %d.", FIT_FORMAT)));
+	nkeys = pq_getmsgint(buf, 4);
+	nrows = pq_getmsgint64(buf);
+	n = pq_getmsgint64(buf);
+	nmodel = pq_getmsgint(buf, 4);
+	if (nmodel < 0 || nmodel > KAM_FIT_MAXMODEL || nkeys < 1 || nkeys > KAM_FIT_MAXKEY)
+		fit_binary_error("The number of key columns or model parameters is out of range.");
+	if (buf->len - buf->cursor < 8 * nmodel)
+		fit_binary_error("The value is shorter than its model.");
+	for (int k = 0; k < nmodel; k++)
+		model[k] = pq_getmsgfloat8(buf);
+	if ((problem = fit_header_problem(nkeys, nrows, n, nmodel, model)) != NULL)
+		fit_binary_error(problem);
+	/* the length must fit the count exactly, checked before anything is allocated */
+	if ((int64) (buf->len - buf->cursor) != n * (8 * nkeys + 16))
+		fit_binary_error("The number of entries does not match the length of the value.");
+	st = fitstate_new(CurrentMemoryContext, nkeys, capacity_for(n));
+	st->nrows = nrows;
+	st->nmodel = nmodel;
+	memcpy(st->model, model, sizeof(double) * nmodel);
+	for (int64 i = 0; i < n; i++)
+	{
+		double		key[KAM_FIT_MAXKEY] = {0, 0, 0};
+		KamSum		w;
+
+		if ((i & 0xffff) == 0)
+			CHECK_FOR_INTERRUPTS();
+		for (int k = 0; k < nkeys; k++)
+			key[k] = pq_getmsgfloat8(buf);
+		w.hi = pq_getmsgint64(buf);
+		w.lo = (uint64) pq_getmsgint64(buf);
+		if ((problem = fit_add_entry(st, key, &w)) != NULL)
+			fit_binary_error(problem);
+	}
+	return fit_flat_datum(st);
+}
+
+Datum
+kam_fit_state_send(PG_FUNCTION_ARGS)
+{
+	KamFitState tmp;
+	const KamFitState *st = fit_view(PG_GETARG_DATUM(0), &tmp);
+	StringInfoData buf;
+
 	pq_begintypsend(&buf);
+	pq_sendbyte(&buf, FIT_FORMAT);
 	pq_sendint32(&buf, st->nkeys);
 	pq_sendint64(&buf, st->nrows);
 	pq_sendint64(&buf, st->nentries);
-	for (i = 0; i < st->nentries; i++)
+	pq_sendint32(&buf, st->nmodel);
+	for (int k = 0; k < st->nmodel; k++)
+		pq_sendfloat8(&buf, st->model[k]);
+	for (int64 i = 0; i < st->nentries; i++)
 	{
-		for (k = 0; k < st->nkeys; k++)
+		for (int k = 0; k < st->nkeys; k++)
 			pq_sendfloat8(&buf, st->entries[i].key[k]);
 		pq_sendint64(&buf, st->entries[i].weight.hi);
 		pq_sendint64(&buf, (int64) st->entries[i].weight.lo);
 	}
-	if (st->nmodel > 0)
-	{
-		pq_sendint32(&buf, st->nmodel);
-		for (k = 0; k < st->nmodel; k++)
-			pq_sendfloat8(&buf, st->model[k]);
-	}
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
-}
-
-Datum
-kam_fitstate_deserialize(PG_FUNCTION_ARGS)
-{
-	bytea	   *b = PG_GETARG_BYTEA_PP(0);
-	StringInfoData buf;
-	KamFitState *st;
-	int32		nkeys;
-	int64		nrows,
-				n,
-				cap = INITIAL_CAPACITY,
-				i;
-	int			k;
-
-	(void) kam_agg_context(fcinfo, "kam_fitstate_deserialize", NULL);
-	buf.data = VARDATA_ANY(b);
-	buf.len = VARSIZE_ANY_EXHDR(b);
-	buf.maxlen = buf.len;
-	buf.cursor = 0;
-	nkeys = pq_getmsgint(&buf, 4);
-	nrows = pq_getmsgint64(&buf);
-	n = pq_getmsgint64(&buf);
-	if (nkeys < 1 || nkeys > KAM_FIT_MAXKEY || n < 0 || nrows < 0)
-		elog(ERROR, "invalid kam fit state");
-	while (cap < n)
-		cap *= 2;
-	/* in the caller's (short-lived) context: the combine function copies it */
-	st = fitstate_new(CurrentMemoryContext, nkeys, cap);
-	st->nrows = nrows;
-	for (i = 0; i < n; i++)
-	{
-		KamFitEntry *e = &st->entries[i];
-
-		memset(e, 0, sizeof(KamFitEntry));
-		for (k = 0; k < nkeys; k++)
-			e->key[k] = pq_getmsgfloat8(&buf);
-		e->weight.hi = pq_getmsgint64(&buf);
-		e->weight.lo = (uint64) pq_getmsgint64(&buf);
-	}
-	st->nentries = n;
-	if (buf.cursor < buf.len)
-	{
-		st->nmodel = pq_getmsgint(&buf, 4);
-		if (st->nmodel < 1 || st->nmodel > KAM_FIT_MAXMODEL)
-			elog(ERROR, "invalid kam fit state");
-		for (k = 0; k < st->nmodel; k++)
-			st->model[k] = pq_getmsgfloat8(&buf);
-	}
-	pq_getmsgend(&buf);
-	rebuild_slots(st);
-	PG_RETURN_POINTER(st);
 }
 
 static int

@@ -14,6 +14,7 @@
 
 #include "postgres.h"
 #include "fmgr.h"
+#include "utils/expandeddatum.h"
 
 #include "money.h"
 
@@ -26,8 +27,15 @@ typedef struct KamFitEntry
 	KamSum		weight;
 } KamFitEntry;
 
+/*
+ * The state of every fit and information aggregate, of the storable type
+ * kam.fit_state (fitstate.c): while an aggregate runs, a read-write expanded
+ * object (hdr) in a memory context of its own under the aggregate context,
+ * flattened only when it leaves the aggregate.
+ */
 typedef struct KamFitState
 {
+	ExpandedObjectHeader hdr;	/* unused in a state that is not expanded */
 	int32		nkeys;			/* key columns in use (1..3) */
 	int64		nrows;			/* input rows added (weight > 0) */
 	int64		nentries;
@@ -43,6 +51,10 @@ typedef struct KamFitState
 extern KamFitState *kam_fitstate_create(MemoryContext cxt, int nkeys);
 extern void kam_fitstate_set_model(KamFitState *st, const double *model, int nmodel);
 extern KamFitState *kam_fitstate_get(FunctionCallInfo fcinfo, int nkeys, const char *fname);
+extern KamFitState *kam_fitstate_arg(FunctionCallInfo fcinfo, int argno);
+
+/* a transition function's result: the state kam_fitstate_get returned */
+#define KAM_FITSTATE_RETURN(st) PG_RETURN_DATUM(EOHPGetRWDatum(&(st)->hdr))
 extern void kam_fitstate_add(KamFitState *st, const double *key, double weight);
 extern double kam_fit_weight_arg(FunctionCallInfo fcinfo, int argno);
 extern void kam_fitstate_sort(KamFitState *st);

@@ -208,7 +208,7 @@ kam_gammagamma_final(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	st = (KamFitState *) PG_GETARG_POINTER(0);
+	st = kam_fitstate_arg(fcinfo, 0);
 	if (!gg_build(st, &d))
 		PG_RETURN_NULL();
 

@@ -249,7 +249,7 @@ information_final(FunctionCallInfo fcinfo, KamProblemBuilder build, int npar,
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	st = (KamFitState *) PG_GETARG_POINTER(0);
+	st = kam_fitstate_arg(fcinfo, 0);
 	if (st->nmodel == 0)
 		PG_RETURN_NULL();
 	if (st->nmodel != npar)
@@ -330,9 +330,9 @@ information_trans(FunctionCallInfo fcinfo, PGFunction trans, int npar, const cha
 	result = trans(sub);
 	if (sub->isnull)
 		elog(ERROR, "%s information: transition returned NULL", typname);
-	st = (KamFitState *) DatumGetPointer(result);
+	st = (KamFitState *) DatumGetEOHP(result);
 	kam_fitstate_set_model(st, m, npar);
-	PG_RETURN_POINTER(st);
+	PG_RETURN_DATUM(result);
 }
 
 #define INFORMATION_FUNCS(model, npar) \

@@ -164,7 +164,7 @@ kam_mbgnbd_final(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	st = (KamFitState *) PG_GETARG_POINTER(0);
+	st = kam_fitstate_arg(fcinfo, 0);
 	if (!kam_rft_build(st, &d, "mbgnbd_fit"))
 		PG_RETURN_NULL();
 

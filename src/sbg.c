@@ -188,7 +188,7 @@ kam_sbg_final(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	st = (KamFitState *) PG_GETARG_POINTER(0);
+	st = kam_fitstate_arg(fcinfo, 0);
 	if (!sbg_build(st, &d))
 		PG_RETURN_NULL();
 

@@ -195,13 +195,13 @@ kam_rft_fit_accumulate(FunctionCallInfo fcinfo, const char *fname, bool weighted
 	double		key[3];
 
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3) || (weighted && PG_ARGISNULL(4)))
-		PG_RETURN_POINTER(st);
+		KAM_FITSTATE_RETURN(st);
 	key[0] = PG_GETARG_INT32(1);
 	key[1] = PG_GETARG_FLOAT8(2);
 	key[2] = PG_GETARG_FLOAT8(3);
 	kam_check_rft(key[0], key[1], key[2]);
 	kam_fitstate_add(st, key, weighted ? kam_fit_weight_arg(fcinfo, 4) : 1.0);
-	PG_RETURN_POINTER(st);
+	KAM_FITSTATE_RETURN(st);
 }
 
 /*
@@ -217,7 +217,7 @@ kam_fit2_accumulate(FunctionCallInfo fcinfo, const char *fname, bool weighted,
 
 	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2) && (!weighted || !PG_ARGISNULL(3)))
 		add(fcinfo, st, weighted ? kam_fit_weight_arg(fcinfo, 3) : 1.0);
-	PG_RETURN_POINTER(st);
+	KAM_FITSTATE_RETURN(st);
 }
 
 /*
@@ -237,7 +237,7 @@ kam_rft_fit_final(FunctionCallInfo fcinfo, const KamRftModel *model)
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	st = (KamFitState *) PG_GETARG_POINTER(0);
+	st = kam_fitstate_arg(fcinfo, 0);
 	if (!kam_rft_build(st, &d, model->fitname))
 		PG_RETURN_NULL();
 

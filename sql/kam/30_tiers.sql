@@ -45,79 +45,93 @@ COMMENT ON FUNCTION @extschema@.tier_scores(float8, integer, bigint) IS
 
 -- ---------------------------------------------------------------------------
 -- Concentration aggregates, see src/concentration.c.  The state is the list
--- of values; the final functions sort it (and only rearrange it, so the state
--- stays valid: READ_ONLY).
+-- of values, of the storable type kam.concentration_state (so that Citus
+-- aggregates it partially on the workers); the final functions sort it (and
+-- only rearrange it, so the state stays valid: READ_ONLY).
 -- ---------------------------------------------------------------------------
-CREATE FUNCTION @extschema@.gini_trans(internal, float8)
-RETURNS internal AS 'MODULE_PATHNAME', 'kam_gini_trans'
+CREATE TYPE @extschema@.concentration_state;
+CREATE FUNCTION @extschema@.concentration_state_in(cstring) RETURNS @extschema@.concentration_state
+	AS 'MODULE_PATHNAME', 'kam_concentration_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.concentration_state_out(@extschema@.concentration_state) RETURNS cstring
+	AS 'MODULE_PATHNAME', 'kam_concentration_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.concentration_state_recv(internal) RETURNS @extschema@.concentration_state
+	AS 'MODULE_PATHNAME', 'kam_concentration_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.concentration_state_send(@extschema@.concentration_state) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'kam_concentration_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.concentration_state_in(cstring) IS 'Text input function of type kam.concentration_state; not for direct use';
+COMMENT ON FUNCTION @extschema@.concentration_state_out(@extschema@.concentration_state) IS 'Text output function of type kam.concentration_state; not for direct use';
+COMMENT ON FUNCTION @extschema@.concentration_state_recv(internal) IS 'Binary input function of type kam.concentration_state; not for direct use';
+COMMENT ON FUNCTION @extschema@.concentration_state_send(@extschema@.concentration_state) IS 'Binary output function of type kam.concentration_state; not for direct use';
+CREATE TYPE @extschema@.concentration_state (
+	INPUT = @extschema@.concentration_state_in,
+	OUTPUT = @extschema@.concentration_state_out,
+	RECEIVE = @extschema@.concentration_state_recv,
+	SEND = @extschema@.concentration_state_send,
+	INTERNALLENGTH = VARIABLE,
+	ALIGNMENT = double,
+	STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.concentration_state IS
+	'State of kam.gini, kam.top_share, kam.pareto_fraction and kam.pareto_sums: every non-negative value seen and the fraction or share; exact text form "v1 <fraction or -> {<value>,...}"';
+
+CREATE FUNCTION @extschema@.gini_trans(@extschema@.concentration_state, float8)
+RETURNS @extschema@.concentration_state AS 'MODULE_PATHNAME', 'kam_gini_trans'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.top_share_trans(internal, float8, float8)
-RETURNS internal AS 'MODULE_PATHNAME', 'kam_top_share_trans'
+CREATE FUNCTION @extschema@.top_share_trans(@extschema@.concentration_state, float8, float8)
+RETURNS @extschema@.concentration_state AS 'MODULE_PATHNAME', 'kam_top_share_trans'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.pareto_fraction_trans(internal, float8, float8)
-RETURNS internal AS 'MODULE_PATHNAME', 'kam_pareto_fraction_trans'
+CREATE FUNCTION @extschema@.pareto_fraction_trans(@extschema@.concentration_state, float8, float8)
+RETURNS @extschema@.concentration_state AS 'MODULE_PATHNAME', 'kam_pareto_fraction_trans'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.concentration_combine(internal, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'kam_concentration_combine'
+CREATE FUNCTION @extschema@.concentration_combine(@extschema@.concentration_state, @extschema@.concentration_state)
+RETURNS @extschema@.concentration_state AS 'MODULE_PATHNAME', 'kam_concentration_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.concentration_serialize(internal)
-RETURNS bytea AS 'MODULE_PATHNAME', 'kam_concentration_serialize'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.concentration_deserialize(bytea, internal)
-RETURNS internal AS 'MODULE_PATHNAME', 'kam_concentration_deserialize'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.gini_final(internal)
+CREATE FUNCTION @extschema@.gini_final(@extschema@.concentration_state)
 RETURNS float8 AS 'MODULE_PATHNAME', 'kam_gini_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.top_share_final(internal)
+CREATE FUNCTION @extschema@.top_share_final(@extschema@.concentration_state)
 RETURNS float8 AS 'MODULE_PATHNAME', 'kam_top_share_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.pareto_fraction_final(internal)
+CREATE FUNCTION @extschema@.pareto_fraction_final(@extschema@.concentration_state)
 RETURNS float8 AS 'MODULE_PATHNAME', 'kam_pareto_fraction_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.gini_trans(internal, float8) IS 'transition function of kam.gini; not for direct use';
-COMMENT ON FUNCTION @extschema@.top_share_trans(internal, float8, float8) IS 'transition function of kam.top_share; not for direct use';
-COMMENT ON FUNCTION @extschema@.pareto_fraction_trans(internal, float8, float8) IS 'transition function of kam.pareto_fraction; not for direct use';
-COMMENT ON FUNCTION @extschema@.concentration_combine(internal, internal) IS 'combine function of kam.gini, kam.top_share and kam.pareto_fraction; not for direct use';
-COMMENT ON FUNCTION @extschema@.concentration_serialize(internal) IS 'serialize function of kam.gini, kam.top_share and kam.pareto_fraction; not for direct use';
-COMMENT ON FUNCTION @extschema@.concentration_deserialize(bytea, internal) IS 'deserialize function of kam.gini, kam.top_share and kam.pareto_fraction; not for direct use';
-COMMENT ON FUNCTION @extschema@.gini_final(internal) IS 'final function of kam.gini; not for direct use';
-COMMENT ON FUNCTION @extschema@.top_share_final(internal) IS 'final function of kam.top_share; not for direct use';
-COMMENT ON FUNCTION @extschema@.pareto_fraction_final(internal) IS 'final function of kam.pareto_fraction; not for direct use';
+COMMENT ON FUNCTION @extschema@.gini_trans(@extschema@.concentration_state, float8) IS 'transition function of kam.gini; not for direct use';
+COMMENT ON FUNCTION @extschema@.top_share_trans(@extschema@.concentration_state, float8, float8) IS 'transition function of kam.top_share; not for direct use';
+COMMENT ON FUNCTION @extschema@.pareto_fraction_trans(@extschema@.concentration_state, float8, float8) IS 'transition function of kam.pareto_fraction; not for direct use';
+COMMENT ON FUNCTION @extschema@.concentration_combine(@extschema@.concentration_state, @extschema@.concentration_state) IS 'combine function of kam.gini, kam.top_share, kam.pareto_fraction and kam.pareto_sums; not for direct use';
+COMMENT ON FUNCTION @extschema@.gini_final(@extschema@.concentration_state) IS 'final function of kam.gini; not for direct use';
+COMMENT ON FUNCTION @extschema@.top_share_final(@extschema@.concentration_state) IS 'final function of kam.top_share; not for direct use';
+COMMENT ON FUNCTION @extschema@.pareto_fraction_final(@extschema@.concentration_state) IS 'final function of kam.pareto_fraction; not for direct use';
 
 CREATE AGGREGATE @extschema@.gini(value float8) (
 	SFUNC = @extschema@.gini_trans,
-	STYPE = internal,
+	STYPE = @extschema@.concentration_state,
 	FINALFUNC = @extschema@.gini_final,
 	FINALFUNC_MODIFY = READ_ONLY,
 	COMBINEFUNC = @extschema@.concentration_combine,
-	SERIALFUNC = @extschema@.concentration_serialize,
-	DESERIALFUNC = @extschema@.concentration_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.gini(float8) IS
 'population Gini coefficient of non-negative values (zeros count)';
 
-CREATE FUNCTION @extschema@.pareto_sums_trans(internal, float8)
-RETURNS internal AS 'MODULE_PATHNAME', 'kam_pareto_sums_trans'
+CREATE FUNCTION @extschema@.pareto_sums_trans(@extschema@.concentration_state, float8)
+RETURNS @extschema@.concentration_state AS 'MODULE_PATHNAME', 'kam_pareto_sums_trans'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.pareto_sums_trans(internal, float8) IS
+COMMENT ON FUNCTION @extschema@.pareto_sums_trans(@extschema@.concentration_state, float8) IS
 'transition function of kam.pareto_sums; internal';
 
-CREATE FUNCTION @extschema@.pareto_sums_final(internal)
+CREATE FUNCTION @extschema@.pareto_sums_final(@extschema@.concentration_state)
 RETURNS numeric[] AS 'MODULE_PATHNAME', 'kam_pareto_sums_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.pareto_sums_final(internal) IS
+COMMENT ON FUNCTION @extschema@.pareto_sums_final(@extschema@.concentration_state) IS
 'final function of kam.pareto_sums; internal';
 
 CREATE AGGREGATE @extschema@.pareto_sums(value float8) (
 	SFUNC = @extschema@.pareto_sums_trans,
-	STYPE = internal,
+	STYPE = @extschema@.concentration_state,
 	FINALFUNC = @extschema@.pareto_sums_final,
 	FINALFUNC_MODIFY = READ_ONLY,
 	COMBINEFUNC = @extschema@.concentration_combine,
-	SERIALFUNC = @extschema@.concentration_serialize,
-	DESERIALFUNC = @extschema@.concentration_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.pareto_sums(float8) IS
@@ -125,12 +139,10 @@ COMMENT ON AGGREGATE @extschema@.pareto_sums(float8) IS
 
 CREATE AGGREGATE @extschema@.top_share(value float8, fraction float8) (
 	SFUNC = @extschema@.top_share_trans,
-	STYPE = internal,
+	STYPE = @extschema@.concentration_state,
 	FINALFUNC = @extschema@.top_share_final,
 	FINALFUNC_MODIFY = READ_ONLY,
 	COMBINEFUNC = @extschema@.concentration_combine,
-	SERIALFUNC = @extschema@.concentration_serialize,
-	DESERIALFUNC = @extschema@.concentration_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.top_share(float8, float8) IS
@@ -138,12 +150,10 @@ COMMENT ON AGGREGATE @extschema@.top_share(float8, float8) IS
 
 CREATE AGGREGATE @extschema@.pareto_fraction(value float8, share float8) (
 	SFUNC = @extschema@.pareto_fraction_trans,
-	STYPE = internal,
+	STYPE = @extschema@.concentration_state,
 	FINALFUNC = @extschema@.pareto_fraction_final,
 	FINALFUNC_MODIFY = READ_ONLY,
 	COMBINEFUNC = @extschema@.concentration_combine,
-	SERIALFUNC = @extschema@.concentration_serialize,
-	DESERIALFUNC = @extschema@.concentration_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.pareto_fraction(float8, float8) IS

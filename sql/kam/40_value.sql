@@ -5,19 +5,37 @@
 -- gammagamma.c, sbg.c, clv.c), and closed-form CLV.
 -- ---------------------------------------------------------------------------
 
--- The fit aggregates share one state: a weighted histogram of distinct inputs.
-CREATE FUNCTION @extschema@.fitstate_combine(internal, internal) RETURNS internal
+-- The fit aggregates share one state: a weighted histogram of distinct
+-- inputs, of the storable type kam.fit_state (so that Citus aggregates the
+-- fits partially on the workers; src/fitstate.c).
+CREATE TYPE @extschema@.fit_state;
+CREATE FUNCTION @extschema@.fit_state_in(cstring) RETURNS @extschema@.fit_state
+	AS 'MODULE_PATHNAME', 'kam_fit_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.fit_state_out(@extschema@.fit_state) RETURNS cstring
+	AS 'MODULE_PATHNAME', 'kam_fit_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.fit_state_recv(internal) RETURNS @extschema@.fit_state
+	AS 'MODULE_PATHNAME', 'kam_fit_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.fit_state_send(@extschema@.fit_state) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'kam_fit_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.fit_state_in(cstring) IS 'Text input function of type kam.fit_state; not for direct use';
+COMMENT ON FUNCTION @extschema@.fit_state_out(@extschema@.fit_state) IS 'Text output function of type kam.fit_state; not for direct use';
+COMMENT ON FUNCTION @extschema@.fit_state_recv(internal) IS 'Binary input function of type kam.fit_state; not for direct use';
+COMMENT ON FUNCTION @extschema@.fit_state_send(@extschema@.fit_state) IS 'Binary output function of type kam.fit_state; not for direct use';
+CREATE TYPE @extschema@.fit_state (
+	INPUT = @extschema@.fit_state_in,
+	OUTPUT = @extschema@.fit_state_out,
+	RECEIVE = @extschema@.fit_state_recv,
+	SEND = @extschema@.fit_state_send,
+	INTERNALLENGTH = VARIABLE,
+	ALIGNMENT = double,
+	STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.fit_state IS
+	'State of the fit and information aggregates: the weighted histogram of distinct input rows (and the model of an information aggregate); exact text form "v1 <keys> <rows> <- or [model,...]> {(key,...;weight),...}"';
+CREATE FUNCTION @extschema@.fitstate_combine(@extschema@.fit_state, @extschema@.fit_state) RETURNS @extschema@.fit_state
 AS 'MODULE_PATHNAME', 'kam_fitstate_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.fitstate_serialize(internal) RETURNS bytea
-AS 'MODULE_PATHNAME', 'kam_fitstate_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.fitstate_deserialize(bytea, internal) RETURNS internal
-AS 'MODULE_PATHNAME', 'kam_fitstate_deserialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.fitstate_combine(internal, internal) IS
-	'Combine function of the fit aggregates (kam.bgnbd_fit, paretonbd_fit, gammagamma_fit, sbg_fit); not for direct use';
-COMMENT ON FUNCTION @extschema@.fitstate_serialize(internal) IS
-	'Serialize function of the fit aggregates; not for direct use';
-COMMENT ON FUNCTION @extschema@.fitstate_deserialize(bytea, internal) IS
-	'Deserialize function of the fit aggregates; not for direct use';
+COMMENT ON FUNCTION @extschema@.fitstate_combine(@extschema@.fit_state, @extschema@.fit_state) IS
+	'Combine function of the fit and information aggregates (kam.bgnbd_fit, paretonbd_fit, gammagamma_fit, sbg_fit, bgbb_fit, mbgnbd_fit, *_information); not for direct use';
 
 -- BG/NBD ----------------------------------------------------------------------
 CREATE TYPE @extschema@.bgnbd AS (
@@ -34,29 +52,25 @@ COMMENT ON COLUMN @extschema@.bgnbd.converged IS 'True when the fit reached an i
 COMMENT ON TYPE @extschema@.bgnbd IS
 	'BG/NBD purchase model (Fader, Hardie & Lee 2005) as fitted by kam.bgnbd_fit';
 
-CREATE FUNCTION @extschema@.bgnbd_trans(internal, integer, float8, float8) RETURNS internal
+CREATE FUNCTION @extschema@.bgnbd_trans(@extschema@.fit_state, integer, float8, float8) RETURNS @extschema@.fit_state
 AS 'MODULE_PATHNAME', 'kam_bgnbd_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.bgnbd_trans(internal, integer, float8, float8, float8) RETURNS internal
+CREATE FUNCTION @extschema@.bgnbd_trans(@extschema@.fit_state, integer, float8, float8, float8) RETURNS @extschema@.fit_state
 AS 'MODULE_PATHNAME', 'kam_bgnbd_trans_w' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.bgnbd_final(internal) RETURNS @extschema@.bgnbd
+CREATE FUNCTION @extschema@.bgnbd_final(@extschema@.fit_state) RETURNS @extschema@.bgnbd
 AS 'MODULE_PATHNAME', 'kam_bgnbd_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.bgnbd_trans(internal, integer, float8, float8) IS 'Transition function of kam.bgnbd_fit; not for direct use';
-COMMENT ON FUNCTION @extschema@.bgnbd_trans(internal, integer, float8, float8, float8) IS 'Transition function of kam.bgnbd_fit (weighted); not for direct use';
-COMMENT ON FUNCTION @extschema@.bgnbd_final(internal) IS 'Final function of kam.bgnbd_fit (the maximum-likelihood fit); not for direct use';
+COMMENT ON FUNCTION @extschema@.bgnbd_trans(@extschema@.fit_state, integer, float8, float8) IS 'Transition function of kam.bgnbd_fit; not for direct use';
+COMMENT ON FUNCTION @extschema@.bgnbd_trans(@extschema@.fit_state, integer, float8, float8, float8) IS 'Transition function of kam.bgnbd_fit (weighted); not for direct use';
+COMMENT ON FUNCTION @extschema@.bgnbd_final(@extschema@.fit_state) IS 'Final function of kam.bgnbd_fit (the maximum-likelihood fit); not for direct use';
 
 CREATE AGGREGATE @extschema@.bgnbd_fit(frequency integer, recency float8, t float8) (
-	SFUNC = @extschema@.bgnbd_trans, STYPE = internal,
+	SFUNC = @extschema@.bgnbd_trans, STYPE = @extschema@.fit_state,
 	FINALFUNC = @extschema@.bgnbd_final,
 	COMBINEFUNC = @extschema@.fitstate_combine,
-	SERIALFUNC = @extschema@.fitstate_serialize,
-	DESERIALFUNC = @extschema@.fitstate_deserialize,
 	PARALLEL = SAFE);
 CREATE AGGREGATE @extschema@.bgnbd_fit(frequency integer, recency float8, t float8, weight float8) (
-	SFUNC = @extschema@.bgnbd_trans, STYPE = internal,
+	SFUNC = @extschema@.bgnbd_trans, STYPE = @extschema@.fit_state,
 	FINALFUNC = @extschema@.bgnbd_final,
 	COMBINEFUNC = @extschema@.fitstate_combine,
-	SERIALFUNC = @extschema@.fitstate_serialize,
-	DESERIALFUNC = @extschema@.fitstate_deserialize,
 	PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.bgnbd_fit(integer, float8, float8) IS
 	'Maximum-likelihood BG/NBD fit of one row per customer: frequency (repeat purchases), recency and t in one time unit';
@@ -89,29 +103,25 @@ COMMENT ON COLUMN @extschema@.paretonbd.converged IS 'True when the fit reached 
 COMMENT ON TYPE @extschema@.paretonbd IS
 	'Pareto/NBD purchase model (Schmittlein, Morrison & Colombo 1987) as fitted by kam.paretonbd_fit';
 
-CREATE FUNCTION @extschema@.paretonbd_trans(internal, integer, float8, float8) RETURNS internal
+CREATE FUNCTION @extschema@.paretonbd_trans(@extschema@.fit_state, integer, float8, float8) RETURNS @extschema@.fit_state
 AS 'MODULE_PATHNAME', 'kam_paretonbd_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.paretonbd_trans(internal, integer, float8, float8, float8) RETURNS internal
+CREATE FUNCTION @extschema@.paretonbd_trans(@extschema@.fit_state, integer, float8, float8, float8) RETURNS @extschema@.fit_state
 AS 'MODULE_PATHNAME', 'kam_paretonbd_trans_w' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.paretonbd_final(internal) RETURNS @extschema@.paretonbd
+CREATE FUNCTION @extschema@.paretonbd_final(@extschema@.fit_state) RETURNS @extschema@.paretonbd
 AS 'MODULE_PATHNAME', 'kam_paretonbd_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.paretonbd_trans(internal, integer, float8, float8) IS 'Transition function of kam.paretonbd_fit; not for direct use';
-COMMENT ON FUNCTION @extschema@.paretonbd_trans(internal, integer, float8, float8, float8) IS 'Transition function of kam.paretonbd_fit (weighted); not for direct use';
-COMMENT ON FUNCTION @extschema@.paretonbd_final(internal) IS 'Final function of kam.paretonbd_fit (the maximum-likelihood fit); not for direct use';
+COMMENT ON FUNCTION @extschema@.paretonbd_trans(@extschema@.fit_state, integer, float8, float8) IS 'Transition function of kam.paretonbd_fit; not for direct use';
+COMMENT ON FUNCTION @extschema@.paretonbd_trans(@extschema@.fit_state, integer, float8, float8, float8) IS 'Transition function of kam.paretonbd_fit (weighted); not for direct use';
+COMMENT ON FUNCTION @extschema@.paretonbd_final(@extschema@.fit_state) IS 'Final function of kam.paretonbd_fit (the maximum-likelihood fit); not for direct use';
 
 CREATE AGGREGATE @extschema@.paretonbd_fit(frequency integer, recency float8, t float8) (
-	SFUNC = @extschema@.paretonbd_trans, STYPE = internal,
+	SFUNC = @extschema@.paretonbd_trans, STYPE = @extschema@.fit_state,
 	FINALFUNC = @extschema@.paretonbd_final,
 	COMBINEFUNC = @extschema@.fitstate_combine,
-	SERIALFUNC = @extschema@.fitstate_serialize,
-	DESERIALFUNC = @extschema@.fitstate_deserialize,
 	PARALLEL = SAFE);
 CREATE AGGREGATE @extschema@.paretonbd_fit(frequency integer, recency float8, t float8, weight float8) (
-	SFUNC = @extschema@.paretonbd_trans, STYPE = internal,
+	SFUNC = @extschema@.paretonbd_trans, STYPE = @extschema@.fit_state,
 	FINALFUNC = @extschema@.paretonbd_final,
 	COMBINEFUNC = @extschema@.fitstate_combine,
-	SERIALFUNC = @extschema@.fitstate_serialize,
-	DESERIALFUNC = @extschema@.fitstate_deserialize,
 	PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.paretonbd_fit(integer, float8, float8) IS
 	'Maximum-likelihood Pareto/NBD fit of one row per customer: frequency (repeat purchases), recency and t in one time unit';
@@ -143,29 +153,25 @@ COMMENT ON COLUMN @extschema@.gammagamma.converged IS 'True when the fit reached
 COMMENT ON TYPE @extschema@.gammagamma IS
 	'Gamma-Gamma spend model (Fader, Hardie & Lee 2005) as fitted by kam.gammagamma_fit';
 
-CREATE FUNCTION @extschema@.gammagamma_trans(internal, integer, float8) RETURNS internal
+CREATE FUNCTION @extschema@.gammagamma_trans(@extschema@.fit_state, integer, float8) RETURNS @extschema@.fit_state
 AS 'MODULE_PATHNAME', 'kam_gammagamma_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.gammagamma_trans(internal, integer, float8, float8) RETURNS internal
+CREATE FUNCTION @extschema@.gammagamma_trans(@extschema@.fit_state, integer, float8, float8) RETURNS @extschema@.fit_state
 AS 'MODULE_PATHNAME', 'kam_gammagamma_trans_w' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.gammagamma_final(internal) RETURNS @extschema@.gammagamma
+CREATE FUNCTION @extschema@.gammagamma_final(@extschema@.fit_state) RETURNS @extschema@.gammagamma
 AS 'MODULE_PATHNAME', 'kam_gammagamma_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.gammagamma_trans(internal, integer, float8) IS 'Transition function of kam.gammagamma_fit; not for direct use';
-COMMENT ON FUNCTION @extschema@.gammagamma_trans(internal, integer, float8, float8) IS 'Transition function of kam.gammagamma_fit (weighted); not for direct use';
-COMMENT ON FUNCTION @extschema@.gammagamma_final(internal) IS 'Final function of kam.gammagamma_fit (the maximum-likelihood fit); not for direct use';
+COMMENT ON FUNCTION @extschema@.gammagamma_trans(@extschema@.fit_state, integer, float8) IS 'Transition function of kam.gammagamma_fit; not for direct use';
+COMMENT ON FUNCTION @extschema@.gammagamma_trans(@extschema@.fit_state, integer, float8, float8) IS 'Transition function of kam.gammagamma_fit (weighted); not for direct use';
+COMMENT ON FUNCTION @extschema@.gammagamma_final(@extschema@.fit_state) IS 'Final function of kam.gammagamma_fit (the maximum-likelihood fit); not for direct use';
 
 CREATE AGGREGATE @extschema@.gammagamma_fit(frequency integer, monetary float8) (
-	SFUNC = @extschema@.gammagamma_trans, STYPE = internal,
+	SFUNC = @extschema@.gammagamma_trans, STYPE = @extschema@.fit_state,
 	FINALFUNC = @extschema@.gammagamma_final,
 	COMBINEFUNC = @extschema@.fitstate_combine,
-	SERIALFUNC = @extschema@.fitstate_serialize,
-	DESERIALFUNC = @extschema@.fitstate_deserialize,
 	PARALLEL = SAFE);
 CREATE AGGREGATE @extschema@.gammagamma_fit(frequency integer, monetary float8, weight float8) (
-	SFUNC = @extschema@.gammagamma_trans, STYPE = internal,
+	SFUNC = @extschema@.gammagamma_trans, STYPE = @extschema@.fit_state,
 	FINALFUNC = @extschema@.gammagamma_final,
 	COMBINEFUNC = @extschema@.fitstate_combine,
-	SERIALFUNC = @extschema@.fitstate_serialize,
-	DESERIALFUNC = @extschema@.fitstate_deserialize,
 	PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.gammagamma_fit(integer, float8) IS
 	'Maximum-likelihood Gamma-Gamma fit of one row per customer: frequency and monetary (mean spend per repeat purchase, currency); frequency 0 skipped';
@@ -215,29 +221,25 @@ COMMENT ON COLUMN @extschema@.sbg.converged IS 'True when the fit reached an int
 COMMENT ON TYPE @extschema@.sbg IS
 	'Shifted-beta-geometric contract model (Fader & Hardie 2007) as fitted by kam.sbg_fit';
 
-CREATE FUNCTION @extschema@.sbg_trans(internal, integer, boolean) RETURNS internal
+CREATE FUNCTION @extschema@.sbg_trans(@extschema@.fit_state, integer, boolean) RETURNS @extschema@.fit_state
 AS 'MODULE_PATHNAME', 'kam_sbg_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.sbg_trans(internal, integer, boolean, float8) RETURNS internal
+CREATE FUNCTION @extschema@.sbg_trans(@extschema@.fit_state, integer, boolean, float8) RETURNS @extschema@.fit_state
 AS 'MODULE_PATHNAME', 'kam_sbg_trans_w' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.sbg_final(internal) RETURNS @extschema@.sbg
+CREATE FUNCTION @extschema@.sbg_final(@extschema@.fit_state) RETURNS @extschema@.sbg
 AS 'MODULE_PATHNAME', 'kam_sbg_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.sbg_trans(internal, integer, boolean) IS 'Transition function of kam.sbg_fit; not for direct use';
-COMMENT ON FUNCTION @extschema@.sbg_trans(internal, integer, boolean, float8) IS 'Transition function of kam.sbg_fit (weighted); not for direct use';
-COMMENT ON FUNCTION @extschema@.sbg_final(internal) IS 'Final function of kam.sbg_fit (the maximum-likelihood fit); not for direct use';
+COMMENT ON FUNCTION @extschema@.sbg_trans(@extschema@.fit_state, integer, boolean) IS 'Transition function of kam.sbg_fit; not for direct use';
+COMMENT ON FUNCTION @extschema@.sbg_trans(@extschema@.fit_state, integer, boolean, float8) IS 'Transition function of kam.sbg_fit (weighted); not for direct use';
+COMMENT ON FUNCTION @extschema@.sbg_final(@extschema@.fit_state) IS 'Final function of kam.sbg_fit (the maximum-likelihood fit); not for direct use';
 
 CREATE AGGREGATE @extschema@.sbg_fit(period integer, churned boolean) (
-	SFUNC = @extschema@.sbg_trans, STYPE = internal,
+	SFUNC = @extschema@.sbg_trans, STYPE = @extschema@.fit_state,
 	FINALFUNC = @extschema@.sbg_final,
 	COMBINEFUNC = @extschema@.fitstate_combine,
-	SERIALFUNC = @extschema@.fitstate_serialize,
-	DESERIALFUNC = @extschema@.fitstate_deserialize,
 	PARALLEL = SAFE);
 CREATE AGGREGATE @extschema@.sbg_fit(period integer, churned boolean, weight float8) (
-	SFUNC = @extschema@.sbg_trans, STYPE = internal,
+	SFUNC = @extschema@.sbg_trans, STYPE = @extschema@.fit_state,
 	FINALFUNC = @extschema@.sbg_final,
 	COMBINEFUNC = @extschema@.fitstate_combine,
-	SERIALFUNC = @extschema@.fitstate_serialize,
-	DESERIALFUNC = @extschema@.fitstate_deserialize,
 	PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.sbg_fit(integer, boolean) IS
 	'Maximum-likelihood sBG fit of one row per contract customer: the period it churned in, or the periods observed when still active';

@@ -22,34 +22,30 @@ COMMENT ON COLUMN @extschema@.bgbb.n IS 'Customers fitted on (sum of weights)';
 COMMENT ON COLUMN @extschema@.bgbb.iterations IS 'Optimizer iterations';
 COMMENT ON COLUMN @extschema@.bgbb.converged IS 'True when the fit reached an interior maximum; do not use the parameters otherwise';
 
-CREATE FUNCTION @extschema@.bgbb_trans(internal, integer, integer, integer) RETURNS internal
+CREATE FUNCTION @extschema@.bgbb_trans(@extschema@.fit_state, integer, integer, integer) RETURNS @extschema@.fit_state
 AS 'MODULE_PATHNAME', 'kam_bgbb_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.bgbb_trans(internal, integer, integer, integer) IS
+COMMENT ON FUNCTION @extschema@.bgbb_trans(@extschema@.fit_state, integer, integer, integer) IS
 	'Transition function of kam.bgbb_fit: adds one customer (counts of opportunities) to the fit state.';
-CREATE FUNCTION @extschema@.bgbb_trans(internal, integer, integer, integer, float8) RETURNS internal
+CREATE FUNCTION @extschema@.bgbb_trans(@extschema@.fit_state, integer, integer, integer, float8) RETURNS @extschema@.fit_state
 AS 'MODULE_PATHNAME', 'kam_bgbb_trans_w' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.bgbb_trans(internal, integer, integer, integer, float8) IS
+COMMENT ON FUNCTION @extschema@.bgbb_trans(@extschema@.fit_state, integer, integer, integer, float8) IS
 	'Transition function of the weighted kam.bgbb_fit: adds a row standing for weight customers to the fit state.';
-CREATE FUNCTION @extschema@.bgbb_final(internal) RETURNS @extschema@.bgbb
+CREATE FUNCTION @extschema@.bgbb_final(@extschema@.fit_state) RETURNS @extschema@.bgbb
 AS 'MODULE_PATHNAME', 'kam_bgbb_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.bgbb_final(internal) IS
+COMMENT ON FUNCTION @extschema@.bgbb_final(@extschema@.fit_state) IS
 	'Final function of kam.bgbb_fit: maximizes the BG/BB likelihood (log-likelihood in nats).';
 
 CREATE AGGREGATE @extschema@.bgbb_fit(frequency integer, recency integer, n_periods integer) (
-	SFUNC = @extschema@.bgbb_trans, STYPE = internal,
+	SFUNC = @extschema@.bgbb_trans, STYPE = @extschema@.fit_state,
 	FINALFUNC = @extschema@.bgbb_final,
 	COMBINEFUNC = @extschema@.fitstate_combine,
-	SERIALFUNC = @extschema@.fitstate_serialize,
-	DESERIALFUNC = @extschema@.fitstate_deserialize,
 	PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.bgbb_fit(integer, integer, integer) IS
 	'Fits BG/BB to one row per customer: frequency and recency in opportunities (0..n_periods), n_periods opportunities observed.';
 CREATE AGGREGATE @extschema@.bgbb_fit(frequency integer, recency integer, n_periods integer, weight float8) (
-	SFUNC = @extschema@.bgbb_trans, STYPE = internal,
+	SFUNC = @extschema@.bgbb_trans, STYPE = @extschema@.fit_state,
 	FINALFUNC = @extschema@.bgbb_final,
 	COMBINEFUNC = @extschema@.fitstate_combine,
-	SERIALFUNC = @extschema@.fitstate_serialize,
-	DESERIALFUNC = @extschema@.fitstate_deserialize,
 	PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.bgbb_fit(integer, integer, integer, float8) IS
 	'Fits BG/BB to rows of (frequency, recency, n_periods) in opportunities, each standing for weight customers.';
@@ -85,34 +81,30 @@ COMMENT ON COLUMN @extschema@.mbgnbd.n IS 'Customers fitted on (sum of weights)'
 COMMENT ON COLUMN @extschema@.mbgnbd.iterations IS 'Optimizer iterations';
 COMMENT ON COLUMN @extschema@.mbgnbd.converged IS 'True when the fit reached an interior maximum; do not use the parameters otherwise';
 
-CREATE FUNCTION @extschema@.mbgnbd_trans(internal, integer, float8, float8) RETURNS internal
+CREATE FUNCTION @extschema@.mbgnbd_trans(@extschema@.fit_state, integer, float8, float8) RETURNS @extschema@.fit_state
 AS 'MODULE_PATHNAME', 'kam_mbgnbd_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mbgnbd_trans(internal, integer, float8, float8) IS
+COMMENT ON FUNCTION @extschema@.mbgnbd_trans(@extschema@.fit_state, integer, float8, float8) IS
 	'Transition function of kam.mbgnbd_fit: adds one customer (recency and t in one time unit) to the fit state.';
-CREATE FUNCTION @extschema@.mbgnbd_trans(internal, integer, float8, float8, float8) RETURNS internal
+CREATE FUNCTION @extschema@.mbgnbd_trans(@extschema@.fit_state, integer, float8, float8, float8) RETURNS @extschema@.fit_state
 AS 'MODULE_PATHNAME', 'kam_mbgnbd_trans_w' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mbgnbd_trans(internal, integer, float8, float8, float8) IS
+COMMENT ON FUNCTION @extschema@.mbgnbd_trans(@extschema@.fit_state, integer, float8, float8, float8) IS
 	'Transition function of the weighted kam.mbgnbd_fit: adds a row standing for weight customers to the fit state.';
-CREATE FUNCTION @extschema@.mbgnbd_final(internal) RETURNS @extschema@.mbgnbd
+CREATE FUNCTION @extschema@.mbgnbd_final(@extschema@.fit_state) RETURNS @extschema@.mbgnbd
 AS 'MODULE_PATHNAME', 'kam_mbgnbd_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mbgnbd_final(internal) IS
+COMMENT ON FUNCTION @extschema@.mbgnbd_final(@extschema@.fit_state) IS
 	'Final function of kam.mbgnbd_fit: maximizes the MBG/NBD likelihood (log-likelihood in nats).';
 
 CREATE AGGREGATE @extschema@.mbgnbd_fit(frequency integer, recency float8, t float8) (
-	SFUNC = @extschema@.mbgnbd_trans, STYPE = internal,
+	SFUNC = @extschema@.mbgnbd_trans, STYPE = @extschema@.fit_state,
 	FINALFUNC = @extschema@.mbgnbd_final,
 	COMBINEFUNC = @extschema@.fitstate_combine,
-	SERIALFUNC = @extschema@.fitstate_serialize,
-	DESERIALFUNC = @extschema@.fitstate_deserialize,
 	PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.mbgnbd_fit(integer, float8, float8) IS
 	'Fits MBG/NBD to one row per customer: repeat purchase periods, recency and t in one time unit.';
 CREATE AGGREGATE @extschema@.mbgnbd_fit(frequency integer, recency float8, t float8, weight float8) (
-	SFUNC = @extschema@.mbgnbd_trans, STYPE = internal,
+	SFUNC = @extschema@.mbgnbd_trans, STYPE = @extschema@.fit_state,
 	FINALFUNC = @extschema@.mbgnbd_final,
 	COMBINEFUNC = @extschema@.fitstate_combine,
-	SERIALFUNC = @extschema@.fitstate_serialize,
-	DESERIALFUNC = @extschema@.fitstate_deserialize,
 	PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.mbgnbd_fit(integer, float8, float8, float8) IS
 	'Fits MBG/NBD to rows of (frequency, recency, t) in one time unit, each standing for weight customers.';

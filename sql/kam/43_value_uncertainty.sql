@@ -9,37 +9,33 @@
 -- (minus the Hessian of the log-likelihood, in nats) of the natural
 -- parameters at the model.  kam.model_summary(model, information) turns it
 -- into standard errors and intervals.  The information aggregates share the
--- fits' state, combine, serialize and deserialize functions (section 40).
+-- fits' state type kam.fit_state and combine function (section 40).
 -- ===========================================================================
 
-CREATE FUNCTION @extschema@.bgnbd_information_trans(internal, @extschema@.bgnbd, integer, float8, float8) RETURNS internal
+CREATE FUNCTION @extschema@.bgnbd_information_trans(@extschema@.fit_state, @extschema@.bgnbd, integer, float8, float8) RETURNS @extschema@.fit_state
 AS 'MODULE_PATHNAME', 'kam_bgnbd_information_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.bgnbd_information_trans(internal, @extschema@.bgnbd, integer, float8, float8) IS
+COMMENT ON FUNCTION @extschema@.bgnbd_information_trans(@extschema@.fit_state, @extschema@.bgnbd, integer, float8, float8) IS
 	'Transition function of kam.bgnbd_information: adds one customer (the units of kam.bgnbd_fit) to the state; not for direct use';
-CREATE FUNCTION @extschema@.bgnbd_information_trans(internal, @extschema@.bgnbd, integer, float8, float8, float8) RETURNS internal
+CREATE FUNCTION @extschema@.bgnbd_information_trans(@extschema@.fit_state, @extschema@.bgnbd, integer, float8, float8, float8) RETURNS @extschema@.fit_state
 AS 'MODULE_PATHNAME', 'kam_bgnbd_information_trans_w' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.bgnbd_information_trans(internal, @extschema@.bgnbd, integer, float8, float8, float8) IS
+COMMENT ON FUNCTION @extschema@.bgnbd_information_trans(@extschema@.fit_state, @extschema@.bgnbd, integer, float8, float8, float8) IS
 	'Transition function of the weighted kam.bgnbd_information: adds a row standing for weight customers to the state; not for direct use';
-CREATE FUNCTION @extschema@.bgnbd_information_final(internal) RETURNS float8[]
+CREATE FUNCTION @extschema@.bgnbd_information_final(@extschema@.fit_state) RETURNS float8[]
 AS 'MODULE_PATHNAME', 'kam_bgnbd_information_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.bgnbd_information_final(internal) IS
+COMMENT ON FUNCTION @extschema@.bgnbd_information_final(@extschema@.fit_state) IS
 	'Final function of kam.bgnbd_information: the observed information matrix at the model (per nat of log-likelihood); not for direct use';
 
 CREATE AGGREGATE @extschema@.bgnbd_information(model @extschema@.bgnbd, frequency integer, recency float8, t float8) (
-	SFUNC = @extschema@.bgnbd_information_trans, STYPE = internal,
+	SFUNC = @extschema@.bgnbd_information_trans, STYPE = @extschema@.fit_state,
 	FINALFUNC = @extschema@.bgnbd_information_final,
 	COMBINEFUNC = @extschema@.fitstate_combine,
-	SERIALFUNC = @extschema@.fitstate_serialize,
-	DESERIALFUNC = @extschema@.fitstate_deserialize,
 	PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.bgnbd_information(@extschema@.bgnbd, integer, float8, float8) IS
 	'Observed information of a BG/NBD model over the rows it was fitted on: float8[][] (minus the Hessian of the log-likelihood in nats) of r, alpha, a, b (alpha in the time unit of recency and t); entry (i, j) in 1/(unit of parameter i x unit of parameter j); for kam.model_summary';
 CREATE AGGREGATE @extschema@.bgnbd_information(model @extschema@.bgnbd, frequency integer, recency float8, t float8, weight float8) (
-	SFUNC = @extschema@.bgnbd_information_trans, STYPE = internal,
+	SFUNC = @extschema@.bgnbd_information_trans, STYPE = @extschema@.fit_state,
 	FINALFUNC = @extschema@.bgnbd_information_final,
 	COMBINEFUNC = @extschema@.fitstate_combine,
-	SERIALFUNC = @extschema@.fitstate_serialize,
-	DESERIALFUNC = @extschema@.fitstate_deserialize,
 	PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.bgnbd_information(@extschema@.bgnbd, integer, float8, float8, float8) IS
 	'Observed information of a BG/NBD model over weighted rows (weight = customers a row stands for): float8[][] of r, alpha, a, b (alpha in the time unit of recency and t); entry (i, j) in 1/(unit of parameter i x unit of parameter j); for kam.model_summary';
@@ -50,34 +46,30 @@ AS 'MODULE_PATHNAME', 'kam_model_summary' LANGUAGE C IMMUTABLE STRICT PARALLEL S
 COMMENT ON FUNCTION @extschema@.model_summary(@extschema@.bgnbd, float8[]) IS
 	'Standard errors and 95% intervals of a BG/NBD model from kam.bgnbd_information: one row per parameter (r, alpha, a, b (alpha in the time unit of recency and t)), estimate, std_error and the bounds in the parameter''s unit';
 
-CREATE FUNCTION @extschema@.paretonbd_information_trans(internal, @extschema@.paretonbd, integer, float8, float8) RETURNS internal
+CREATE FUNCTION @extschema@.paretonbd_information_trans(@extschema@.fit_state, @extschema@.paretonbd, integer, float8, float8) RETURNS @extschema@.fit_state
 AS 'MODULE_PATHNAME', 'kam_paretonbd_information_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.paretonbd_information_trans(internal, @extschema@.paretonbd, integer, float8, float8) IS
+COMMENT ON FUNCTION @extschema@.paretonbd_information_trans(@extschema@.fit_state, @extschema@.paretonbd, integer, float8, float8) IS
 	'Transition function of kam.paretonbd_information: adds one customer (the units of kam.paretonbd_fit) to the state; not for direct use';
-CREATE FUNCTION @extschema@.paretonbd_information_trans(internal, @extschema@.paretonbd, integer, float8, float8, float8) RETURNS internal
+CREATE FUNCTION @extschema@.paretonbd_information_trans(@extschema@.fit_state, @extschema@.paretonbd, integer, float8, float8, float8) RETURNS @extschema@.fit_state
 AS 'MODULE_PATHNAME', 'kam_paretonbd_information_trans_w' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.paretonbd_information_trans(internal, @extschema@.paretonbd, integer, float8, float8, float8) IS
+COMMENT ON FUNCTION @extschema@.paretonbd_information_trans(@extschema@.fit_state, @extschema@.paretonbd, integer, float8, float8, float8) IS
 	'Transition function of the weighted kam.paretonbd_information: adds a row standing for weight customers to the state; not for direct use';
-CREATE FUNCTION @extschema@.paretonbd_information_final(internal) RETURNS float8[]
+CREATE FUNCTION @extschema@.paretonbd_information_final(@extschema@.fit_state) RETURNS float8[]
 AS 'MODULE_PATHNAME', 'kam_paretonbd_information_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.paretonbd_information_final(internal) IS
+COMMENT ON FUNCTION @extschema@.paretonbd_information_final(@extschema@.fit_state) IS
 	'Final function of kam.paretonbd_information: the observed information matrix at the model (per nat of log-likelihood); not for direct use';
 
 CREATE AGGREGATE @extschema@.paretonbd_information(model @extschema@.paretonbd, frequency integer, recency float8, t float8) (
-	SFUNC = @extschema@.paretonbd_information_trans, STYPE = internal,
+	SFUNC = @extschema@.paretonbd_information_trans, STYPE = @extschema@.fit_state,
 	FINALFUNC = @extschema@.paretonbd_information_final,
 	COMBINEFUNC = @extschema@.fitstate_combine,
-	SERIALFUNC = @extschema@.fitstate_serialize,
-	DESERIALFUNC = @extschema@.fitstate_deserialize,
 	PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.paretonbd_information(@extschema@.paretonbd, integer, float8, float8) IS
 	'Observed information of a Pareto/NBD model over the rows it was fitted on: float8[][] (minus the Hessian of the log-likelihood in nats) of r, alpha, s, beta (alpha and beta in the time unit of recency and t); entry (i, j) in 1/(unit of parameter i x unit of parameter j); for kam.model_summary';
 CREATE AGGREGATE @extschema@.paretonbd_information(model @extschema@.paretonbd, frequency integer, recency float8, t float8, weight float8) (
-	SFUNC = @extschema@.paretonbd_information_trans, STYPE = internal,
+	SFUNC = @extschema@.paretonbd_information_trans, STYPE = @extschema@.fit_state,
 	FINALFUNC = @extschema@.paretonbd_information_final,
 	COMBINEFUNC = @extschema@.fitstate_combine,
-	SERIALFUNC = @extschema@.fitstate_serialize,
-	DESERIALFUNC = @extschema@.fitstate_deserialize,
 	PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.paretonbd_information(@extschema@.paretonbd, integer, float8, float8, float8) IS
 	'Observed information of a Pareto/NBD model over weighted rows (weight = customers a row stands for): float8[][] of r, alpha, s, beta (alpha and beta in the time unit of recency and t); entry (i, j) in 1/(unit of parameter i x unit of parameter j); for kam.model_summary';
@@ -88,34 +80,30 @@ AS 'MODULE_PATHNAME', 'kam_model_summary' LANGUAGE C IMMUTABLE STRICT PARALLEL S
 COMMENT ON FUNCTION @extschema@.model_summary(@extschema@.paretonbd, float8[]) IS
 	'Standard errors and 95% intervals of a Pareto/NBD model from kam.paretonbd_information: one row per parameter (r, alpha, s, beta (alpha and beta in the time unit of recency and t)), estimate, std_error and the bounds in the parameter''s unit';
 
-CREATE FUNCTION @extschema@.mbgnbd_information_trans(internal, @extschema@.mbgnbd, integer, float8, float8) RETURNS internal
+CREATE FUNCTION @extschema@.mbgnbd_information_trans(@extschema@.fit_state, @extschema@.mbgnbd, integer, float8, float8) RETURNS @extschema@.fit_state
 AS 'MODULE_PATHNAME', 'kam_mbgnbd_information_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mbgnbd_information_trans(internal, @extschema@.mbgnbd, integer, float8, float8) IS
+COMMENT ON FUNCTION @extschema@.mbgnbd_information_trans(@extschema@.fit_state, @extschema@.mbgnbd, integer, float8, float8) IS
 	'Transition function of kam.mbgnbd_information: adds one customer (the units of kam.mbgnbd_fit) to the state; not for direct use';
-CREATE FUNCTION @extschema@.mbgnbd_information_trans(internal, @extschema@.mbgnbd, integer, float8, float8, float8) RETURNS internal
+CREATE FUNCTION @extschema@.mbgnbd_information_trans(@extschema@.fit_state, @extschema@.mbgnbd, integer, float8, float8, float8) RETURNS @extschema@.fit_state
 AS 'MODULE_PATHNAME', 'kam_mbgnbd_information_trans_w' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mbgnbd_information_trans(internal, @extschema@.mbgnbd, integer, float8, float8, float8) IS
+COMMENT ON FUNCTION @extschema@.mbgnbd_information_trans(@extschema@.fit_state, @extschema@.mbgnbd, integer, float8, float8, float8) IS
 	'Transition function of the weighted kam.mbgnbd_information: adds a row standing for weight customers to the state; not for direct use';
-CREATE FUNCTION @extschema@.mbgnbd_information_final(internal) RETURNS float8[]
+CREATE FUNCTION @extschema@.mbgnbd_information_final(@extschema@.fit_state) RETURNS float8[]
 AS 'MODULE_PATHNAME', 'kam_mbgnbd_information_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.mbgnbd_information_final(internal) IS
+COMMENT ON FUNCTION @extschema@.mbgnbd_information_final(@extschema@.fit_state) IS
 	'Final function of kam.mbgnbd_information: the observed information matrix at the model (per nat of log-likelihood); not for direct use';
 
 CREATE AGGREGATE @extschema@.mbgnbd_information(model @extschema@.mbgnbd, frequency integer, recency float8, t float8) (
-	SFUNC = @extschema@.mbgnbd_information_trans, STYPE = internal,
+	SFUNC = @extschema@.mbgnbd_information_trans, STYPE = @extschema@.fit_state,
 	FINALFUNC = @extschema@.mbgnbd_information_final,
 	COMBINEFUNC = @extschema@.fitstate_combine,
-	SERIALFUNC = @extschema@.fitstate_serialize,
-	DESERIALFUNC = @extschema@.fitstate_deserialize,
 	PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.mbgnbd_information(@extschema@.mbgnbd, integer, float8, float8) IS
 	'Observed information of a MBG/NBD model over the rows it was fitted on: float8[][] (minus the Hessian of the log-likelihood in nats) of r, alpha, a, b (alpha in the time unit of recency and t); entry (i, j) in 1/(unit of parameter i x unit of parameter j); for kam.model_summary';
 CREATE AGGREGATE @extschema@.mbgnbd_information(model @extschema@.mbgnbd, frequency integer, recency float8, t float8, weight float8) (
-	SFUNC = @extschema@.mbgnbd_information_trans, STYPE = internal,
+	SFUNC = @extschema@.mbgnbd_information_trans, STYPE = @extschema@.fit_state,
 	FINALFUNC = @extschema@.mbgnbd_information_final,
 	COMBINEFUNC = @extschema@.fitstate_combine,
-	SERIALFUNC = @extschema@.fitstate_serialize,
-	DESERIALFUNC = @extschema@.fitstate_deserialize,
 	PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.mbgnbd_information(@extschema@.mbgnbd, integer, float8, float8, float8) IS
 	'Observed information of a MBG/NBD model over weighted rows (weight = customers a row stands for): float8[][] of r, alpha, a, b (alpha in the time unit of recency and t); entry (i, j) in 1/(unit of parameter i x unit of parameter j); for kam.model_summary';
@@ -126,34 +114,30 @@ AS 'MODULE_PATHNAME', 'kam_model_summary' LANGUAGE C IMMUTABLE STRICT PARALLEL S
 COMMENT ON FUNCTION @extschema@.model_summary(@extschema@.mbgnbd, float8[]) IS
 	'Standard errors and 95% intervals of a MBG/NBD model from kam.mbgnbd_information: one row per parameter (r, alpha, a, b (alpha in the time unit of recency and t)), estimate, std_error and the bounds in the parameter''s unit';
 
-CREATE FUNCTION @extschema@.gammagamma_information_trans(internal, @extschema@.gammagamma, integer, float8) RETURNS internal
+CREATE FUNCTION @extschema@.gammagamma_information_trans(@extschema@.fit_state, @extschema@.gammagamma, integer, float8) RETURNS @extschema@.fit_state
 AS 'MODULE_PATHNAME', 'kam_gammagamma_information_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.gammagamma_information_trans(internal, @extschema@.gammagamma, integer, float8) IS
+COMMENT ON FUNCTION @extschema@.gammagamma_information_trans(@extschema@.fit_state, @extschema@.gammagamma, integer, float8) IS
 	'Transition function of kam.gammagamma_information: adds one customer (the units of kam.gammagamma_fit) to the state; not for direct use';
-CREATE FUNCTION @extschema@.gammagamma_information_trans(internal, @extschema@.gammagamma, integer, float8, float8) RETURNS internal
+CREATE FUNCTION @extschema@.gammagamma_information_trans(@extschema@.fit_state, @extschema@.gammagamma, integer, float8, float8) RETURNS @extschema@.fit_state
 AS 'MODULE_PATHNAME', 'kam_gammagamma_information_trans_w' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.gammagamma_information_trans(internal, @extschema@.gammagamma, integer, float8, float8) IS
+COMMENT ON FUNCTION @extschema@.gammagamma_information_trans(@extschema@.fit_state, @extschema@.gammagamma, integer, float8, float8) IS
 	'Transition function of the weighted kam.gammagamma_information: adds a row standing for weight customers to the state; not for direct use';
-CREATE FUNCTION @extschema@.gammagamma_information_final(internal) RETURNS float8[]
+CREATE FUNCTION @extschema@.gammagamma_information_final(@extschema@.fit_state) RETURNS float8[]
 AS 'MODULE_PATHNAME', 'kam_gammagamma_information_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.gammagamma_information_final(internal) IS
+COMMENT ON FUNCTION @extschema@.gammagamma_information_final(@extschema@.fit_state) IS
 	'Final function of kam.gammagamma_information: the observed information matrix at the model (per nat of log-likelihood); not for direct use';
 
 CREATE AGGREGATE @extschema@.gammagamma_information(model @extschema@.gammagamma, frequency integer, monetary float8) (
-	SFUNC = @extschema@.gammagamma_information_trans, STYPE = internal,
+	SFUNC = @extschema@.gammagamma_information_trans, STYPE = @extschema@.fit_state,
 	FINALFUNC = @extschema@.gammagamma_information_final,
 	COMBINEFUNC = @extschema@.fitstate_combine,
-	SERIALFUNC = @extschema@.fitstate_serialize,
-	DESERIALFUNC = @extschema@.fitstate_deserialize,
 	PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.gammagamma_information(@extschema@.gammagamma, integer, float8) IS
 	'Observed information of a Gamma-Gamma model over the rows it was fitted on: float8[][] (minus the Hessian of the log-likelihood in nats) of p, q, v (v in currency); entry (i, j) in 1/(unit of parameter i x unit of parameter j); for kam.model_summary';
 CREATE AGGREGATE @extschema@.gammagamma_information(model @extschema@.gammagamma, frequency integer, monetary float8, weight float8) (
-	SFUNC = @extschema@.gammagamma_information_trans, STYPE = internal,
+	SFUNC = @extschema@.gammagamma_information_trans, STYPE = @extschema@.fit_state,
 	FINALFUNC = @extschema@.gammagamma_information_final,
 	COMBINEFUNC = @extschema@.fitstate_combine,
-	SERIALFUNC = @extschema@.fitstate_serialize,
-	DESERIALFUNC = @extschema@.fitstate_deserialize,
 	PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.gammagamma_information(@extschema@.gammagamma, integer, float8, float8) IS
 	'Observed information of a Gamma-Gamma model over weighted rows (weight = customers a row stands for): float8[][] of p, q, v (v in currency); entry (i, j) in 1/(unit of parameter i x unit of parameter j); for kam.model_summary';
@@ -164,34 +148,30 @@ AS 'MODULE_PATHNAME', 'kam_model_summary' LANGUAGE C IMMUTABLE STRICT PARALLEL S
 COMMENT ON FUNCTION @extschema@.model_summary(@extschema@.gammagamma, float8[]) IS
 	'Standard errors and 95% intervals of a Gamma-Gamma model from kam.gammagamma_information: one row per parameter (p, q, v (v in currency)), estimate, std_error and the bounds in the parameter''s unit';
 
-CREATE FUNCTION @extschema@.sbg_information_trans(internal, @extschema@.sbg, integer, boolean) RETURNS internal
+CREATE FUNCTION @extschema@.sbg_information_trans(@extschema@.fit_state, @extschema@.sbg, integer, boolean) RETURNS @extschema@.fit_state
 AS 'MODULE_PATHNAME', 'kam_sbg_information_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.sbg_information_trans(internal, @extschema@.sbg, integer, boolean) IS
+COMMENT ON FUNCTION @extschema@.sbg_information_trans(@extschema@.fit_state, @extschema@.sbg, integer, boolean) IS
 	'Transition function of kam.sbg_information: adds one customer (the units of kam.sbg_fit) to the state; not for direct use';
-CREATE FUNCTION @extschema@.sbg_information_trans(internal, @extschema@.sbg, integer, boolean, float8) RETURNS internal
+CREATE FUNCTION @extschema@.sbg_information_trans(@extschema@.fit_state, @extschema@.sbg, integer, boolean, float8) RETURNS @extschema@.fit_state
 AS 'MODULE_PATHNAME', 'kam_sbg_information_trans_w' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.sbg_information_trans(internal, @extschema@.sbg, integer, boolean, float8) IS
+COMMENT ON FUNCTION @extschema@.sbg_information_trans(@extschema@.fit_state, @extschema@.sbg, integer, boolean, float8) IS
 	'Transition function of the weighted kam.sbg_information: adds a row standing for weight customers to the state; not for direct use';
-CREATE FUNCTION @extschema@.sbg_information_final(internal) RETURNS float8[]
+CREATE FUNCTION @extschema@.sbg_information_final(@extschema@.fit_state) RETURNS float8[]
 AS 'MODULE_PATHNAME', 'kam_sbg_information_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.sbg_information_final(internal) IS
+COMMENT ON FUNCTION @extschema@.sbg_information_final(@extschema@.fit_state) IS
 	'Final function of kam.sbg_information: the observed information matrix at the model (per nat of log-likelihood); not for direct use';
 
 CREATE AGGREGATE @extschema@.sbg_information(model @extschema@.sbg, period integer, churned boolean) (
-	SFUNC = @extschema@.sbg_information_trans, STYPE = internal,
+	SFUNC = @extschema@.sbg_information_trans, STYPE = @extschema@.fit_state,
 	FINALFUNC = @extschema@.sbg_information_final,
 	COMBINEFUNC = @extschema@.fitstate_combine,
-	SERIALFUNC = @extschema@.fitstate_serialize,
-	DESERIALFUNC = @extschema@.fitstate_deserialize,
 	PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.sbg_information(@extschema@.sbg, integer, boolean) IS
 	'Observed information of a sBG model over the rows it was fitted on: float8[][] (minus the Hessian of the log-likelihood in nats) of alpha, beta (dimensionless); entry (i, j) in 1/(unit of parameter i x unit of parameter j); for kam.model_summary';
 CREATE AGGREGATE @extschema@.sbg_information(model @extschema@.sbg, period integer, churned boolean, weight float8) (
-	SFUNC = @extschema@.sbg_information_trans, STYPE = internal,
+	SFUNC = @extschema@.sbg_information_trans, STYPE = @extschema@.fit_state,
 	FINALFUNC = @extschema@.sbg_information_final,
 	COMBINEFUNC = @extschema@.fitstate_combine,
-	SERIALFUNC = @extschema@.fitstate_serialize,
-	DESERIALFUNC = @extschema@.fitstate_deserialize,
 	PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.sbg_information(@extschema@.sbg, integer, boolean, float8) IS
 	'Observed information of a sBG model over weighted rows (weight = customers a row stands for): float8[][] of alpha, beta (dimensionless); entry (i, j) in 1/(unit of parameter i x unit of parameter j); for kam.model_summary';
@@ -202,34 +182,30 @@ AS 'MODULE_PATHNAME', 'kam_model_summary' LANGUAGE C IMMUTABLE STRICT PARALLEL S
 COMMENT ON FUNCTION @extschema@.model_summary(@extschema@.sbg, float8[]) IS
 	'Standard errors and 95% intervals of a sBG model from kam.sbg_information: one row per parameter (alpha, beta (dimensionless)), estimate, std_error and the bounds in the parameter''s unit';
 
-CREATE FUNCTION @extschema@.bgbb_information_trans(internal, @extschema@.bgbb, integer, integer, integer) RETURNS internal
+CREATE FUNCTION @extschema@.bgbb_information_trans(@extschema@.fit_state, @extschema@.bgbb, integer, integer, integer) RETURNS @extschema@.fit_state
 AS 'MODULE_PATHNAME', 'kam_bgbb_information_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.bgbb_information_trans(internal, @extschema@.bgbb, integer, integer, integer) IS
+COMMENT ON FUNCTION @extschema@.bgbb_information_trans(@extschema@.fit_state, @extschema@.bgbb, integer, integer, integer) IS
 	'Transition function of kam.bgbb_information: adds one customer (the units of kam.bgbb_fit) to the state; not for direct use';
-CREATE FUNCTION @extschema@.bgbb_information_trans(internal, @extschema@.bgbb, integer, integer, integer, float8) RETURNS internal
+CREATE FUNCTION @extschema@.bgbb_information_trans(@extschema@.fit_state, @extschema@.bgbb, integer, integer, integer, float8) RETURNS @extschema@.fit_state
 AS 'MODULE_PATHNAME', 'kam_bgbb_information_trans_w' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.bgbb_information_trans(internal, @extschema@.bgbb, integer, integer, integer, float8) IS
+COMMENT ON FUNCTION @extschema@.bgbb_information_trans(@extschema@.fit_state, @extschema@.bgbb, integer, integer, integer, float8) IS
 	'Transition function of the weighted kam.bgbb_information: adds a row standing for weight customers to the state; not for direct use';
-CREATE FUNCTION @extschema@.bgbb_information_final(internal) RETURNS float8[]
+CREATE FUNCTION @extschema@.bgbb_information_final(@extschema@.fit_state) RETURNS float8[]
 AS 'MODULE_PATHNAME', 'kam_bgbb_information_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.bgbb_information_final(internal) IS
+COMMENT ON FUNCTION @extschema@.bgbb_information_final(@extschema@.fit_state) IS
 	'Final function of kam.bgbb_information: the observed information matrix at the model (per nat of log-likelihood); not for direct use';
 
 CREATE AGGREGATE @extschema@.bgbb_information(model @extschema@.bgbb, frequency integer, recency integer, n_periods integer) (
-	SFUNC = @extschema@.bgbb_information_trans, STYPE = internal,
+	SFUNC = @extschema@.bgbb_information_trans, STYPE = @extschema@.fit_state,
 	FINALFUNC = @extschema@.bgbb_information_final,
 	COMBINEFUNC = @extschema@.fitstate_combine,
-	SERIALFUNC = @extschema@.fitstate_serialize,
-	DESERIALFUNC = @extschema@.fitstate_deserialize,
 	PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.bgbb_information(@extschema@.bgbb, integer, integer, integer) IS
 	'Observed information of a BG/BB model over the rows it was fitted on: float8[][] (minus the Hessian of the log-likelihood in nats) of alpha, beta, gamma, delta (dimensionless); entry (i, j) in 1/(unit of parameter i x unit of parameter j); for kam.model_summary';
 CREATE AGGREGATE @extschema@.bgbb_information(model @extschema@.bgbb, frequency integer, recency integer, n_periods integer, weight float8) (
-	SFUNC = @extschema@.bgbb_information_trans, STYPE = internal,
+	SFUNC = @extschema@.bgbb_information_trans, STYPE = @extschema@.fit_state,
 	FINALFUNC = @extschema@.bgbb_information_final,
 	COMBINEFUNC = @extschema@.fitstate_combine,
-	SERIALFUNC = @extschema@.fitstate_serialize,
-	DESERIALFUNC = @extschema@.fitstate_deserialize,
 	PARALLEL = SAFE);
 COMMENT ON AGGREGATE @extschema@.bgbb_information(@extschema@.bgbb, integer, integer, integer, float8) IS
 	'Observed information of a BG/BB model over weighted rows (weight = customers a row stands for): float8[][] of alpha, beta, gamma, delta (dimensionless); entry (i, j) in 1/(unit of parameter i x unit of parameter j); for kam.model_summary';

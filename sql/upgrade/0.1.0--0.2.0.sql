@@ -72,6 +72,91 @@ DROP AGGREGATE @extschema@.rfm(timestamp, float8, timestamp, pg_catalog.text);
 DROP AGGREGATE @extschema@.rfm(date, float8, date);
 DROP AGGREGATE @extschema@.rfm(date, float8, date, pg_catalog.text);
 
+-- kam.gini, kam.top_share and kam.pareto_fraction have a storable state type
+-- in 0.2.0 (sql/kam/30_tiers.sql), so that Citus aggregates them on the
+-- workers; CREATE OR REPLACE AGGREGATE cannot change 0.1.0's internal state,
+-- and their support functions take the new type: drop them, create the type
+-- (the replay leaves CREATE TYPE out) with the install's definitions, and the
+-- replayed section creates the functions and aggregates again.
+DROP AGGREGATE @extschema@.gini(float8);
+DROP AGGREGATE @extschema@.top_share(float8, float8);
+DROP AGGREGATE @extschema@.pareto_fraction(float8, float8);
+DROP FUNCTION @extschema@.gini_trans(internal, float8);
+DROP FUNCTION @extschema@.top_share_trans(internal, float8, float8);
+DROP FUNCTION @extschema@.pareto_fraction_trans(internal, float8, float8);
+DROP FUNCTION @extschema@.concentration_combine(internal, internal);
+DROP FUNCTION @extschema@.concentration_serialize(internal);
+DROP FUNCTION @extschema@.concentration_deserialize(bytea, internal);
+DROP FUNCTION @extschema@.gini_final(internal);
+DROP FUNCTION @extschema@.top_share_final(internal);
+DROP FUNCTION @extschema@.pareto_fraction_final(internal);
+CREATE TYPE @extschema@.concentration_state;
+CREATE FUNCTION @extschema@.concentration_state_in(cstring) RETURNS @extschema@.concentration_state
+	AS 'MODULE_PATHNAME', 'kam_concentration_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.concentration_state_out(@extschema@.concentration_state) RETURNS cstring
+	AS 'MODULE_PATHNAME', 'kam_concentration_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.concentration_state_recv(internal) RETURNS @extschema@.concentration_state
+	AS 'MODULE_PATHNAME', 'kam_concentration_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.concentration_state_send(@extschema@.concentration_state) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'kam_concentration_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.concentration_state (
+	INPUT = @extschema@.concentration_state_in,
+	OUTPUT = @extschema@.concentration_state_out,
+	RECEIVE = @extschema@.concentration_state_recv,
+	SEND = @extschema@.concentration_state_send,
+	INTERNALLENGTH = VARIABLE,
+	ALIGNMENT = double,
+	STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.concentration_state IS
+	'State of kam.gini, kam.top_share, kam.pareto_fraction and kam.pareto_sums: every non-negative value seen and the fraction or share; exact text form "v1 <fraction or -> {<value>,...}"';
+
+-- The same for the model fits (sql/kam/40_value.sql): their shared state is
+-- the storable type kam.fit_state in 0.2.0.
+DROP AGGREGATE @extschema@.bgnbd_fit(integer, float8, float8);
+DROP AGGREGATE @extschema@.bgnbd_fit(integer, float8, float8, float8);
+DROP AGGREGATE @extschema@.paretonbd_fit(integer, float8, float8);
+DROP AGGREGATE @extschema@.paretonbd_fit(integer, float8, float8, float8);
+DROP AGGREGATE @extschema@.gammagamma_fit(integer, float8);
+DROP AGGREGATE @extschema@.gammagamma_fit(integer, float8, float8);
+DROP AGGREGATE @extschema@.sbg_fit(integer, boolean);
+DROP AGGREGATE @extschema@.sbg_fit(integer, boolean, float8);
+DROP FUNCTION @extschema@.bgnbd_trans(internal, integer, float8, float8);
+DROP FUNCTION @extschema@.bgnbd_trans(internal, integer, float8, float8, float8);
+DROP FUNCTION @extschema@.bgnbd_final(internal);
+DROP FUNCTION @extschema@.paretonbd_trans(internal, integer, float8, float8);
+DROP FUNCTION @extschema@.paretonbd_trans(internal, integer, float8, float8, float8);
+DROP FUNCTION @extschema@.paretonbd_final(internal);
+DROP FUNCTION @extschema@.gammagamma_trans(internal, integer, float8);
+DROP FUNCTION @extschema@.gammagamma_trans(internal, integer, float8, float8);
+DROP FUNCTION @extschema@.gammagamma_final(internal);
+DROP FUNCTION @extschema@.sbg_trans(internal, integer, boolean);
+DROP FUNCTION @extschema@.sbg_trans(internal, integer, boolean, float8);
+DROP FUNCTION @extschema@.sbg_final(internal);
+DROP FUNCTION @extschema@.fitstate_combine(internal, internal);
+DROP FUNCTION @extschema@.fitstate_serialize(internal);
+DROP FUNCTION @extschema@.fitstate_deserialize(bytea, internal);
+CREATE TYPE @extschema@.fit_state;
+CREATE FUNCTION @extschema@.fit_state_in(cstring) RETURNS @extschema@.fit_state
+	AS 'MODULE_PATHNAME', 'kam_fit_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.fit_state_out(@extschema@.fit_state) RETURNS cstring
+	AS 'MODULE_PATHNAME', 'kam_fit_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.fit_state_recv(internal) RETURNS @extschema@.fit_state
+	AS 'MODULE_PATHNAME', 'kam_fit_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.fit_state_send(@extschema@.fit_state) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'kam_fit_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE @extschema@.fit_state (
+	INPUT = @extschema@.fit_state_in,
+	OUTPUT = @extschema@.fit_state_out,
+	RECEIVE = @extschema@.fit_state_recv,
+	SEND = @extschema@.fit_state_send,
+	INTERNALLENGTH = VARIABLE,
+	ALIGNMENT = double,
+	STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.fit_state IS
+	'State of the fit and information aggregates: the weighted histogram of distinct input rows (and the model of an information aggregate); exact text form "v1 <keys> <rows> <- or [model,...]> {(key,...;weight),...}"';
+
 -- 0.2.0's registry of view column comments (sql/kam/00_core.sql); the replayed
 -- section fills it, grants and comments it.
 CREATE TABLE @extschema@.report_view_columns (

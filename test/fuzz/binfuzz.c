@@ -1,12 +1,13 @@
 /*
  * binfuzz.c -- seeded fuzzing of the binary input (receive functions) of
- * kam's base types: kam.rfm_state, kam.activity, kam.survival.
+ * kam's base types: kam.rfm_state, kam.activity, kam.survival,
+ * kam.concentration_state, kam.fit_state.
  *
  *   binfuzz -d CONNINFO -a CODES [-s SEED] [-n MUTATIONS] [-t TYPE] [-v]
  *   binfuzz -d CONNINFO -a CODES -t TYPE -x HEX      (replay one input)
  *
- * The seed values are the rows of fz.seed_rfm_state, fz.seed_activity and
- * fz.seed_survival (column v), fetched in binary (their send form).  Each
+ * The seed values are the rows of fz.seed_rfm_state, fz.seed_activity,
+ * fz.seed_survival, fz.seed_concentration_state and fz.seed_fit_state (column v), fetched in binary (their send form).  Each
  * mutation of a seed is sent as a binary parameter of the type's OID, so it
  * goes straight to the type's receive function:
  *
@@ -233,7 +234,8 @@ typedef struct Field
 
 typedef struct Layout
 {
-	int			count_off;		/* offset of the int32 count, -1 if none */
+	int			count_off;		/* offset of the count, -1 if none */
+	int			count_size;		/* its size: 4 (int32) or 8 (int64) */
 	int			entries_off;	/* where the entries start */
 	int			entry_size;
 	int			n;				/* entries in the seed */
@@ -246,10 +248,12 @@ enum TypeId
 	T_RFM,
 	T_ACT,
 	T_KM,
+	T_CONC,
+	T_FIT,
 	N_TYPES
 };
 
-static const char *type_names[N_TYPES] = {"rfm_state", "activity", "survival"};
+static const char *type_names[N_TYPES] = {"rfm_state", "activity", "survival", "concentration_state", "fit_state"};
 
 static void
 add_field(Layout *l, int off, int size, int kind)
@@ -269,6 +273,63 @@ layout_of(int type, const unsigned char *d, int len, Layout *l)
 {
 	memset(l, 0, offsetof(Layout, f));
 	l->count_off = -1;
+	l->count_size = 4;
+	if (type == T_CONC)
+	{
+		/* format, flag, param (float8), n (int64), n float8 values */
+		if (len < 18 || d[0] != 1)
+			return 0;
+		add_field(l, 0, 1, F_FORMAT);
+		add_field(l, 1, 1, F_FLAGS);
+		add_field(l, 2, 8, F_TIME);
+		add_field(l, 10, 8, F_COUNT64);
+		l->count_off = 10;
+		l->count_size = 8;
+		l->n = (int32_t) get_be(d + 10, 8);
+		l->entries_off = 18;
+		l->entry_size = 8;
+		if (l->n < 0 || 18 + (long) l->n * 8 != len)
+			return 0;
+		for (int i = 0; i < l->n; i++)
+			add_field(l, 18 + i * 8, 8, F_TIME);
+		return 1;
+	}
+	if (type == T_FIT)
+	{
+		/* format, nkeys (int32), nrows, nentries (int64), nmodel (int32), model, entries */
+		int			nkeys,
+					nmodel;
+
+		if (len < 25 || d[0] != 1)
+			return 0;
+		nkeys = (int32_t) get_be(d + 1, 4);
+		nmodel = (int32_t) get_be(d + 21, 4);
+		if (nkeys < 1 || nkeys > 3 || nmodel < 0 || nmodel > 4 || len < 25 + 8 * nmodel)
+			return 0;
+		add_field(l, 0, 1, F_FORMAT);
+		add_field(l, 1, 4, F_ORDERS32);
+		add_field(l, 5, 8, F_COUNT64);
+		add_field(l, 13, 8, F_COUNT64);
+		add_field(l, 21, 4, F_ORDERS32);
+		l->count_off = 13;
+		l->count_size = 8;
+		l->n = (int32_t) get_be(d + 13, 8);
+		for (int k = 0; k < nmodel; k++)
+			add_field(l, 25 + 8 * k, 8, F_TIME);
+		l->entries_off = 25 + 8 * nmodel;
+		l->entry_size = 8 * nkeys + 16;
+		if (l->n < 0 || l->entries_off + (long) l->n * l->entry_size != len)
+			return 0;
+		for (int i = 0; i < l->n; i++)
+		{
+			int			o = l->entries_off + i * l->entry_size;
+
+			for (int k = 0; k < nkeys; k++)
+				add_field(l, o + 8 * k, 8, F_TIME);
+			add_field(l, o + 8 * nkeys, 16, F_SUM);
+		}
+		return 1;
+	}
 	if (type == T_RFM)
 	{
 		int			asof;
@@ -858,8 +919,9 @@ static Layout lay,
 static void
 set_count(int type, Buf *b, int32_t n)
 {
-	if (lay.count_off >= 0 && b->len >= lay.count_off + 4)
-		put_be(b->d + lay.count_off, 4, (uint32_t) n);
+	if (lay.count_off >= 0 && b->len >= lay.count_off + lay.count_size)
+		put_be(b->d + lay.count_off, lay.count_size,
+			   lay.count_size == 8 ? (uint64_t) (int64_t) n : (uint64_t) (uint32_t) n);
 	(void) type;
 }
 
@@ -932,7 +994,7 @@ mutate(int type, int cls, const Buf *seed, const Buf *other, Buf *out)
 			}
 		case M_RANDOM:
 			{
-				int			keep = rndn(2) ? (lay.count_off >= 0 ? lay.count_off + 4 : 1) : 0;
+				int			keep = rndn(2) ? (lay.count_off >= 0 ? lay.count_off + lay.count_size : 1) : 0;
 				int			k = rndn(rndn(4) ? 64 : 512);
 
 				out->len = keep < out->len ? keep : out->len;
@@ -1079,7 +1141,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: binfuzz -d CONNINFO -a CODE,CODE,... [-s SEED] [-n MUTATIONS_PER_TYPE] "
-			"[-t rfm_state|activity|survival] [-x HEX] [-v]\n");
+			"[-t rfm_state|activity|survival|concentration_state|fit_state] [-x HEX] [-v]\n");
 	exit(2);
 }
 
@@ -1135,7 +1197,8 @@ main(int argc, char **argv)
 	connect_db();
 	{
 		PGresult   *res = PQexec(conn, "SELECT 'kam.rfm_state'::regtype::oid, 'kam.activity'::regtype::oid, "
-								 "'kam.survival'::regtype::oid, current_user, "
+								 "'kam.survival'::regtype::oid, 'kam.concentration_state'::regtype::oid, "
+								 "'kam.fit_state'::regtype::oid, current_user, "
 								 "(SELECT rolsuper FROM pg_roles WHERE rolname = current_user)");
 
 		if (PQresultStatus(res) != PGRES_TUPLES_OK)
@@ -1146,7 +1209,7 @@ main(int argc, char **argv)
 		for (int t = 0; t < N_TYPES; t++)
 			type_oid[t] = (unsigned int) strtoul(PQgetvalue(res, 0, t), NULL, 10);
 		printf("binfuzz: as role %s (superuser: %s), seed %llu, %ld mutations per type\n",
-			   PQgetvalue(res, 0, 3), PQgetvalue(res, 0, 4), (unsigned long long) seed, iters);
+			   PQgetvalue(res, 0, N_TYPES), PQgetvalue(res, 0, N_TYPES + 1), (unsigned long long) seed, iters);
 		PQclear(res);
 	}
 
@@ -1215,7 +1278,7 @@ main(int argc, char **argv)
 		}
 	}
 
-	printf("%-10s %-8s %8s %8s %8s %5s  %s\n", "type", "class", "inputs", "accepted", "normal.", "bad",
+	printf("%-19s %-8s %8s %8s %8s %5s  %s\n", "type", "class", "inputs", "accepted", "normal.", "bad",
 		   "SQLSTATEs of the rejections");
 	for (int t = 0; t < N_TYPES; t++)
 	{
@@ -1238,11 +1301,11 @@ main(int argc, char **argv)
 				snprintf(one, sizeof(one), "%s%s:%ld", i ? " " : "", st->code_s[i], st->code_n[i]);
 				strncat(line, one, sizeof(line) - strlen(line) - 1);
 			}
-			printf("%-10s %-8s %8ld %8ld %8ld %5ld  %s\n", type_names[t], class_names[c], st->tried, st->accepted,
+			printf("%-19s %-8s %8ld %8ld %8ld %5ld  %s\n", type_names[t], class_names[c], st->tried, st->accepted,
 				   st->normalized, st->bad, line);
 		}
 		if (tot)
-			printf("%-10s %-8s %8ld %8ld\n", type_names[t], "total", tot, acc);
+			printf("%-19s %-8s %8ld %8ld\n", type_names[t], "total", tot, acc);
 	}
 	if (findings)
 		printf("binfuzz: %ld findings (seed %llu)\n", findings, (unsigned long long) seed);

@@ -66,8 +66,32 @@ UNION ALL SELECT kam.km_fit(d, e) FROM (VALUES (5e-324::float8, true), (2.225073
 UNION ALL SELECT kam.km_fit(1, true)
 UNION ALL SELECT kam.km_fit(g * 1.000000001, g % 2 = 0) FROM generate_series(1, 40) g;
 
+-- the aggregates' states: the transition functions without a final function
+CREATE TABLE fz.seed_concentration_state (id serial, v kam.concentration_state);
+CREATE TABLE fz.seed_fit_state (id serial, v kam.fit_state);
+CREATE AGGREGATE fz.conc(float8) (sfunc = kam.gini_trans, stype = kam.concentration_state);
+CREATE AGGREGATE fz.conc(float8, float8) (sfunc = kam.top_share_trans, stype = kam.concentration_state);
+CREATE AGGREGATE fz.rft(integer, float8, float8, float8) (sfunc = kam.bgnbd_trans, stype = kam.fit_state);
+CREATE AGGREGATE fz.gg(integer, float8, float8) (sfunc = kam.gammagamma_trans, stype = kam.fit_state);
+CREATE AGGREGATE fz.sbg(integer, boolean) (sfunc = kam.sbg_trans, stype = kam.fit_state);
+CREATE AGGREGATE fz.info(kam.bgnbd, integer, float8, float8) (sfunc = kam.bgnbd_information_trans, stype = kam.fit_state);
+INSERT INTO fz.seed_concentration_state (v)
+SELECT fz.conc(abs(amount)) FROM fz.orders WHERE c IN (1, 2, 31, 32, 33) GROUP BY c
+UNION ALL SELECT fz.conc(abs(amount), 0.2) FROM fz.orders WHERE c IN (3, 34) GROUP BY c
+UNION ALL SELECT fz.conc(v, 1) FROM (VALUES (5e-324::float8), (2.2250738585072009e-308), (0), (1.7976931348623157e308)) x(v)
+UNION ALL SELECT fz.conc(NULL::float8, 0.5)
+UNION ALL SELECT fz.conc(g / 3.0) FROM generate_series(1, 50) g;
+INSERT INTO fz.seed_fit_state (v)
+SELECT fz.rft(g % 7, least((g % 7) * 0.5, (g % 11) * 0.25 + 3.5), 3.5 + (g % 11) * 0.25, 1 + (g % 3) * 0.5) FROM generate_series(1, 200) g GROUP BY g % 3
+UNION ALL SELECT fz.rft(1, 1e-300, 1.7976931348623157e308, 0.000000001)
+UNION ALL SELECT fz.gg(1 + g % 5, 0.1 + g % 13, 1e12) FROM generate_series(1, 60) g
+UNION ALL SELECT fz.sbg(1 + g % 9, g % 4 = 0) FROM generate_series(1, 60) g
+UNION ALL SELECT fz.info((0.24, 4.41, 0.79, 2.43, 0, 0, 0, true)::kam.bgnbd, g % 4, (g % 4) * 0.5, 3) FROM generate_series(1, 40) g;
+
 GRANT USAGE ON SCHEMA fz TO kam_binfuzz;
 GRANT SELECT ON ALL TABLES IN SCHEMA fz TO kam_binfuzz;
 SELECT 'rfm_state' AS type, count(*), sum(length(kam.rfm_state_send(v))) AS bytes FROM fz.seed_rfm_state
 UNION ALL SELECT 'activity', count(*), sum(length(kam.activity_send(v))) FROM fz.seed_activity
-UNION ALL SELECT 'survival', count(*), sum(length(kam.km_survival_send(v))) FROM fz.seed_survival;
+UNION ALL SELECT 'survival', count(*), sum(length(kam.km_survival_send(v))) FROM fz.seed_survival
+UNION ALL SELECT 'concentration_state', count(*), sum(length(kam.concentration_state_send(v))) FROM fz.seed_concentration_state
+UNION ALL SELECT 'fit_state', count(*), sum(length(kam.fit_state_send(v))) FROM fz.seed_fit_state;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Binary-input fuzzing of kam's base types (kam.rfm_state, kam.activity,
-# kam.survival): test/fuzz/binfuzz.c, a small libpq client, sends seeded
+# kam.survival, and the aggregate states kam.concentration_state and
+# kam.fit_state): test/fuzz/binfuzz.c, a small libpq client, sends seeded
 # mutations of real values (truncated at every length, bytes appended, counts
 # set to 0, -1, 2^31-1 and huge, random bytes, bit flips, other format, period
 # and flag bytes, out-of-range dates, timestamps, sums and floats, entries
