@@ -404,8 +404,9 @@ vis AS MATERIALIZED (
 	 WHERE v.visited_at >= ((p.as_of + 1) - 7 * p.visit_weeks)::timestamp AT TIME ZONE p.tz AND v.visited_at < p.end_at
 	 GROUP BY v.customer_id),
 -- (models_ready read from p: once, and on Citus by the coordinator, whose
--- kam.models the workers don't have)
-cv AS MATERIALIZED (
+-- kam.models the workers don't have; not MATERIALIZED: Citus 13 can't plan a
+-- CTE of its own with customer_value's outer join and this pseudoconstant qual)
+cv AS (
 	SELECT x.customer_id, x.p_alive, x.clv_12m
 	  FROM @extschema@.customer_value x WHERE (SELECT p.models_ready FROM p)),
 a AS (
