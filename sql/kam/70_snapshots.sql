@@ -17,6 +17,13 @@
 --     table cannot be captured: then the views always compute live.
 --   * kam.refresh() recomputes every view into its store in one transaction
 --     and clears exactly the log rows that were committed before it began.
+--     When the fingerprint is the last refresh's and no TRUNCATE is logged,
+--     the customer-local views (kam.snapshot_local_views) are recomputed
+--     only for the logged customers (through the index on the bound
+--     customer column), the others in full.
+--   * Real-time merged reads: while only rows are pending, a customer-local
+--     view returns the stored rows of the customers not logged plus live
+--     rows computed for the logged ones (kam.snapshot_mode 'merge').
 --   * Fresh means: the store was refreshed, nothing is logged since, every
 --     bound relation is captured, the fingerprint of everything else the rows
 --     depend on (settings, as_of, TimeZone, bindings, policies, models,
@@ -524,8 +531,9 @@ COMMENT ON FUNCTION @extschema@.snapshot_sync_triggers(boolean) IS
 -- kam.snapshot_<view> has the view's columns (created from the catalog;
 -- re-created, empty, when they changed) and replaces the view by the
 -- store-or-live union, the live part being the registered definition filled
--- in for the current bindings, as kam.rebuild_views() created it.  It reads no
--- data and runs only text kam wrote.
+-- in for the current bindings, as kam.rebuild_views() created it; a
+-- customer-local view gets the merged branches too and an index on its
+-- store's customer column.  It reads no data and runs only text kam wrote.
 CREATE FUNCTION @extschema@.snapshot_attach(p_view text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
@@ -734,7 +742,13 @@ COMMENT ON FUNCTION @extschema@.snapshot_check_indexes() IS
 'Warns, with the CREATE INDEX as hint, when a bound orders or customers table has no index starting with its customer column; internal';
 
 -- kam.refresh(): every report view recomputed into its store, all or
--- nothing.  One at a time (the lock on kam.bindings, as every maintenance
+-- nothing.  Incremental when the store is complete for the current
+-- fingerprint, every write since the last refresh was captured and none was
+-- a TRUNCATE: then each customer-local view (kam.snapshot_local_views) that
+-- was stored last time has the stored rows of the logged customers deleted
+-- and their live rows inserted (kam.snapshot_local_sql, the ids a constant
+-- array: an index scan of the bound tables); the other views are
+-- recomputed in full (they read the local views' stores, already updated).  One at a time (the lock on kam.bindings, as every maintenance
 -- function takes); readers are not blocked and see the old rows until it
 -- commits.  The configuration tables are locked against writes, so the
 -- fingerprint taken first is what the rows are computed with.  The log rows
@@ -745,7 +759,8 @@ COMMENT ON FUNCTION @extschema@.snapshot_check_indexes() IS
 -- reads the ones already stored in this transaction (kam.snapshot_fresh).
 -- JIT is off: the views' plans cross its cost thresholds, and compiling them
 -- took four times as long as computing them (demo data: 57 s against 11 s).
--- Returns the number of customers recomputed.
+-- Returns the number of customers recomputed (the distinct logged customers
+-- when incremental, else every customer).
 CREATE FUNCTION @extschema@.refresh()
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
