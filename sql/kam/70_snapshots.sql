@@ -74,7 +74,7 @@ COMMENT ON TABLE @extschema@.snapshot_state IS
 COMMENT ON COLUMN @extschema@.snapshot_state.singleton IS 'Always true: the table has at most one row';
 COMMENT ON COLUMN @extschema@.snapshot_state.refreshed_at IS 'Start time of the transaction of the last completed refresh';
 COMMENT ON COLUMN @extschema@.snapshot_state.duration IS 'Wall-clock time the last refresh took to compute and store the views';
-COMMENT ON COLUMN @extschema@.snapshot_state.customers IS 'Customers recomputed by the last refresh: the distinct logged customers when it was incremental, else every customer in kam.customers';
+COMMENT ON COLUMN @extschema@.snapshot_state.customers IS 'Customers recomputed by the last refresh: when it was incremental the distinct customers logged for the orders and customers bindings, else every customer in kam.customers';
 COMMENT ON COLUMN @extschema@.snapshot_state.fingerprint IS 'md5 of everything besides the data the stored rows depend on (kam.snapshot_fingerprint()) at the refresh';
 COMMENT ON COLUMN @extschema@.snapshot_state.bindings_fingerprint IS 'md5 of the bindings at the refresh (kam.snapshot_bindings_fingerprint())';
 COMMENT ON COLUMN @extschema@.snapshot_state.incremental IS 'True when the last refresh recomputed only the logged customers of the customer-local views (kam.snapshot_local_views); false: every view in full';
@@ -180,8 +180,9 @@ $$;
 COMMENT ON FUNCTION @extschema@.snapshot_readable() IS
 'True when the current role may read every bound relation, each is a table, and row-level security filters none of them for it; internal';
 
--- The customers logged since the last refresh (distinct, as text), for the
--- real-time reads of the customer-local views.  Only a role that may read the
+-- The customers logged since the last refresh for the orders and customers
+-- bindings (distinct, as text; the customer-local views read nothing else),
+-- for the real-time reads of the customer-local views.  Only a role that may read the
 -- store (kam.snapshot_readable, evaluated for the reader: a function in a
 -- view runs as the caller) gets them; the log's customers are not otherwise
 -- readable.  A security barrier keeps a reader's own conditions from being
@@ -190,9 +191,10 @@ CREATE VIEW @extschema@.snapshot_pending_customers WITH (security_barrier = true
 	SELECT pg_catalog.array_agg(DISTINCT u.id) AS customer_ids
 	  FROM @extschema@.snapshot_log l
 	 CROSS JOIN LATERAL pg_catalog.unnest(l.customer_ids) u(id)
-	 WHERE (SELECT @extschema@.snapshot_readable());
+	 WHERE l.kind OPERATOR(pg_catalog.=) ANY (ARRAY['orders', 'customers']::pg_catalog.text[])
+	   AND (SELECT @extschema@.snapshot_readable());
 COMMENT ON VIEW @extschema@.snapshot_pending_customers IS
-'The distinct customers logged since the last kam.refresh(), as text, for the real-time reads of the customer-local views (empty for a role that may not read the store); internal';
+'The distinct customers logged for the orders and customers bindings since the last kam.refresh(), as text, for the real-time reads of the customer-local views (empty for a role that may not read the store); internal';
 COMMENT ON COLUMN @extschema@.snapshot_pending_customers.customer_ids IS 'The logged customers as text (NULL when none, or when you may not read the store)';
 GRANT SELECT ON @extschema@.snapshot_pending_customers TO PUBLIC;
 
@@ -759,8 +761,8 @@ COMMENT ON FUNCTION @extschema@.snapshot_check_indexes() IS
 -- reads the ones already stored in this transaction (kam.snapshot_fresh).
 -- JIT is off: the views' plans cross its cost thresholds, and compiling them
 -- took four times as long as computing them (demo data: 57 s against 11 s).
--- Returns the number of customers recomputed (the distinct logged customers
--- when incremental, else every customer).
+-- Returns the number of customers recomputed (when incremental the distinct
+-- customers logged for the orders and customers bindings, else every one).
 CREATE FUNCTION @extschema@.refresh()
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
@@ -813,9 +815,11 @@ BEGIN
 				   AND NOT EXISTS (SELECT 1 FROM @extschema@.snapshot_log l
 									WHERE l.id OPERATOR(pg_catalog.=) ANY (ids) AND l.customer_ids IS NULL);
 	IF incr THEN
+		-- (the local views read only kam.orders and kam.customers)
 		dirty := ARRAY(SELECT DISTINCT u.id FROM @extschema@.snapshot_log l
 						CROSS JOIN LATERAL unnest(l.customer_ids) u(id)
-						WHERE l.id OPERATOR(pg_catalog.=) ANY (ids));
+						WHERE l.id OPERATOR(pg_catalog.=) ANY (ids)
+						  AND l.kind OPERATOR(pg_catalog.=) ANY (ARRAY['orders', 'customers']::text[]));
 	END IF;
 	PERFORM set_config('kam.snapshot_refreshing', done, true);
 	FOR v IN SELECT r.name FROM @extschema@.report_views r
