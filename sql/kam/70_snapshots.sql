@@ -249,9 +249,13 @@ COMMENT ON FUNCTION @extschema@.snapshot_live_sql(text) IS
 -- kam.orders, kam.customers and of another local view becomes a subquery
 -- filtered on its customer column = ANY (p_ids cast to that column's type),
 -- which PostgreSQL pushes into the scan of the bound table (an index scan on
--- the bound customer column).  NULL when p_view is not local or a customer
--- column has a type kam does not cast to (kam.snapshot_id_type).
-CREATE FUNCTION @extschema@.snapshot_local_sql(p_view text, p_ids text)
+-- the bound customer column).  p_inline: another local view is replaced by
+-- its own definition for those customers instead (the merged reads: reading
+-- that view would scan its store for customers it does not hold; a refresh
+-- reads the store it has just updated, by its index).  NULL when p_view is
+-- not local or a customer column has a type kam does not cast to
+-- (kam.snapshot_id_type).
+CREATE FUNCTION @extschema@.snapshot_local_sql(p_view text, p_ids text, p_inline boolean)
 RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -261,6 +265,7 @@ DECLARE
 	r record;
 	typ text;
 	pat text;
+	sub text;
 BEGIN
 	IF d IS NULL OR NOT EXISTS (SELECT 1 FROM @extschema@.snapshot_local_views l WHERE l.name OPERATOR(pg_catalog.=) p_view) THEN
 		RETURN NULL;
@@ -273,19 +278,23 @@ BEGIN
 			  ORDER BY x.k, x.rel LOOP
 		pat := '@extschema@\.' OPERATOR(pg_catalog.||) r.rel OPERATOR(pg_catalog.||) '\M';
 		CONTINUE WHEN d !~ pat;
-		typ := @extschema@.snapshot_id_type(to_regclass(format('@extschema@.%I', r.rel)), r.col);
-		IF typ IS NULL THEN
+		IF p_inline AND r.rel OPERATOR(pg_catalog.<>) ALL (ARRAY['orders', 'customers']::text[]) THEN
+			sub := '(' OPERATOR(pg_catalog.||) @extschema@.snapshot_local_sql(r.rel, p_ids, true) OPERATOR(pg_catalog.||) ')';
+		ELSE
+			typ := @extschema@.snapshot_id_type(to_regclass(format('@extschema@.%I', r.rel)), r.col);
+			sub := format('(SELECT * FROM @extschema@.%I k WHERE k.%I OPERATOR(pg_catalog.=) ANY ((%s)::%s[]))',
+						  r.rel, r.col, p_ids, typ);
+		END IF;
+		IF sub IS NULL THEN
 			RETURN NULL;
 		END IF;
 		-- (a backslash is special in regexp_replace's replacement)
-		d := regexp_replace(d, pat,
-				replace(format('(SELECT * FROM @extschema@.%I k WHERE k.%I OPERATOR(pg_catalog.=) ANY ((%s)::%s[]))',
-							   r.rel, r.col, p_ids, typ), E'\\', E'\\\\'), 'g');
+		d := regexp_replace(d, pat, replace(sub, E'\\', E'\\\\'), 'g');
 	END LOOP;
 	RETURN d;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.snapshot_local_sql(text, text) IS
+COMMENT ON FUNCTION @extschema@.snapshot_local_sql(text, text, boolean) IS
 'The live definition of a customer-local report view computed only for the given customers (reads of the bound tables filtered on their customer column); internal';
 
 -- Every relation whose writes the store depends on: each bound relation and
@@ -612,7 +621,7 @@ BEGIN
 	SELECT l.customer_column INTO col FROM @extschema@.snapshot_local_views l WHERE l.name OPERATOR(pg_catalog.=) p_view;
 	IF col IS NOT NULL THEN
 		typ := @extschema@.snapshot_id_type(to_regclass(format('@extschema@.%I', store)), col);
-		merged := @extschema@.snapshot_local_sql(p_view, pending);
+		merged := @extschema@.snapshot_local_sql(p_view, pending, true);
 	END IF;
 	IF typ IS NOT NULL AND merged IS NOT NULL THEN
 		IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index i
@@ -832,7 +841,7 @@ BEGIN
 			SELECT l.customer_column INTO col FROM @extschema@.snapshot_local_views l WHERE l.name OPERATOR(pg_catalog.=) v.name;
 			IF col IS NOT NULL THEN
 				typ := @extschema@.snapshot_id_type(to_regclass(format('@extschema@.%I', 'snapshot_' OPERATOR(pg_catalog.||) v.name)), col);
-				part := @extschema@.snapshot_local_sql(v.name, format('%L::pg_catalog.text[]', dirty));
+				part := @extschema@.snapshot_local_sql(v.name, format('%L::pg_catalog.text[]', dirty), false);
 			END IF;
 		END IF;
 		IF typ IS NOT NULL AND part IS NOT NULL THEN

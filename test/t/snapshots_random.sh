@@ -186,6 +186,22 @@ else
 	echo "ok      after a refresh kam.customer_summary reads its store; the live branch is never executed"
 fi
 
+# what an incremental refresh runs for a local view: the bound tables read by
+# index scans on the customer column (= ANY of the ids, a constant array)
+plan=$(kam_psql -d "$db" -At <<'SQL'
+SELECT 'EXPLAIN (COSTS OFF) SELECT * FROM ('
+	|| kam.snapshot_local_sql('customer_summary', quote_literal('{3,5,8}') || '::text[]', false) || ') q' \gexec
+SQL
+)
+if ! grep -Eq "Index (Only )?Scan .* on orders_p_old" <<<"$plan" || ! grep -Eq "Index (Only )?Scan .* on customers" <<<"$plan" ||
+	grep -Eq "Seq Scan on (orders_p|customers)" <<<"$plan"; then
+	echo "FAILED  the per-customer computation of kam.customer_summary does not look the customers up by index:"
+	printf '%s\n' "$plan" | head -30
+	fail=1
+else
+	echo "ok      the per-customer computation reads the bound tables by index scans on the customer column"
+fi
+
 for r in $(seq "$rounds"); do
 	opts=
 	if ((r % 5 == 0)); then opts=$PARALLEL; fi
