@@ -182,21 +182,42 @@ COMMENT ON FUNCTION @extschema@.snapshot_readable() IS
 
 -- The customers logged since the last refresh for the orders and customers
 -- bindings (distinct, as text; the customer-local views read nothing else),
--- for the real-time reads of the customer-local views.  Only a role that may read the
--- store (kam.snapshot_readable, evaluated for the reader: a function in a
--- view runs as the caller) gets them; the log's customers are not otherwise
--- readable.  A security barrier keeps a reader's own conditions from being
--- evaluated before that check.
-CREATE VIEW @extschema@.snapshot_pending_customers WITH (security_barrier = true) AS
-	SELECT pg_catalog.array_agg(DISTINCT u.id) AS customer_ids
-	  FROM @extschema@.snapshot_log l
-	 CROSS JOIN LATERAL pg_catalog.unnest(l.customer_ids) u(id)
-	 WHERE l.kind OPERATOR(pg_catalog.=) ANY (ARRAY['orders', 'customers']::pg_catalog.text[])
-	   AND (SELECT @extschema@.snapshot_readable());
-COMMENT ON VIEW @extschema@.snapshot_pending_customers IS
-'The distinct customers logged for the orders and customers bindings since the last kam.refresh(), as text, for the real-time reads of the customer-local views (empty for a role that may not read the store); internal';
-COMMENT ON COLUMN @extschema@.snapshot_pending_customers.customer_ids IS 'The logged customers as text (NULL when none, or when you may not read the store)';
-GRANT SELECT ON @extschema@.snapshot_pending_customers TO PUBLIC;
+-- for the real-time reads of the customer-local views; '{}' when there are
+-- none.  SECURITY DEFINER (the log's customers are not readable otherwise),
+-- so it checks, like kam.snapshot_readable, the session's role (SET ROLE,
+-- else the login role): every bound relation is a table it may read and
+-- row-level security filters none of them for it (it is neither superuser,
+-- nor BYPASSRLS, nor an owner the policies do not force).  NULL otherwise,
+-- and then kam.snapshot_mode does not read merged.
+CREATE FUNCTION @extschema@.snapshot_pending_ids()
+RETURNS text[]
+LANGUAGE sql STABLE PARALLEL RESTRICTED
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+	WITH me AS (
+		SELECT r.oid, r.rolsuper OR r.rolbypassrls AS bypass
+		  FROM pg_catalog.pg_roles r
+		 WHERE r.rolname OPERATOR(pg_catalog.=) CASE WHEN current_setting('role') OPERATOR(pg_catalog.=) 'none'
+													  THEN session_user::text ELSE current_setting('role') END)
+	SELECT CASE WHEN EXISTS (SELECT 1 FROM @extschema@.bindings) AND EXISTS (SELECT 1 FROM me)
+					 AND NOT EXISTS (
+						SELECT 1 FROM @extschema@.bindings b
+						 CROSS JOIN me
+						  LEFT JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) b.relation::oid
+						 WHERE c.oid IS NULL
+							OR c.relkind OPERATOR(pg_catalog.<>) ALL (ARRAY['r', 'p', 'm']::"char"[])
+							OR NOT has_table_privilege(me.oid, c.oid, 'SELECT')
+							OR (c.relrowsecurity AND NOT me.bypass
+								AND (c.relforcerowsecurity OR NOT pg_has_role(me.oid, c.relowner, 'USAGE'))))
+				THEN COALESCE((SELECT array_agg(DISTINCT u.id)
+								 FROM @extschema@.snapshot_log l
+								CROSS JOIN LATERAL unnest(l.customer_ids) u(id)
+								WHERE l.kind OPERATOR(pg_catalog.=) ANY (ARRAY['orders', 'customers']::text[])),
+							  ARRAY[]::text[]) END
+$$;
+COMMENT ON FUNCTION @extschema@.snapshot_pending_ids() IS
+'The distinct customers logged for the orders and customers bindings since the last kam.refresh(), as text, for the merged reads; NULL for a session role that may not read the store; internal';
 
 -- The type to turn the logged customers (text) back into values of column
 -- p_col of p_rel for an index look-up, as SQL text; NULL when that would run
@@ -384,7 +405,8 @@ BEGIN
 		RETURN 'store';
 	END IF;
 	IF (p_view IS NULL OR EXISTS (SELECT 1 FROM @extschema@.snapshot_local_views l WHERE l.name OPERATOR(pg_catalog.=) p_view))
-	   AND NOT EXISTS (SELECT 1 FROM @extschema@.snapshot_log l WHERE l.customer_count IS NULL) THEN
+	   AND NOT EXISTS (SELECT 1 FROM @extschema@.snapshot_log l WHERE l.customer_count IS NULL)
+	   AND @extschema@.snapshot_pending_ids() IS NOT NULL THEN
 		RETURN 'merge';
 	END IF;
 	RETURN 'live';
@@ -560,7 +582,7 @@ DECLARE
 	col text;
 	typ text;
 	merged text;
-	pending text := '(SELECT p.customer_ids FROM @extschema@.snapshot_pending_customers p)';
+	pending text := '(SELECT @extschema@.snapshot_pending_ids())';
 BEGIN
 	IF NOT COALESCE(@extschema@.setting('snapshots'::text)::boolean, false) THEN
 		RETURN;

@@ -239,7 +239,7 @@ for r in $(seq "$rounds"); do
 			if [ "$(kam_psql -d "$db" -At -c "SET ROLE $role" -c "SELECT reads_merged FROM kam.snapshot_status")" != f ]; then
 				echo "FAILED  round $r: $role (row-level security) reads merged"; fail=1
 			fi
-			n=$(kam_psql -d "$db" -At -c "SET ROLE $role" -c "SELECT coalesce(cardinality(customer_ids), 0) FROM kam.snapshot_pending_customers")
+			n=$(kam_psql -d "$db" -At -c "SET ROLE $role" -c "SELECT coalesce(cardinality(kam.snapshot_pending_ids()), 0)")
 			if [ "$n" != 0 ]; then echo "FAILED  round $r: $role sees $n logged customers"; fail=1; fi
 			n=$(kam_psql -d "$db" -At -c "SET ROLE $role" -c "SELECT count(*) FROM kam.snapshot_customer_summary")
 			if [ "$n" != 0 ]; then echo "FAILED  round $r: $role reads $n rows of the store table"; fail=1; fi
