@@ -182,42 +182,31 @@ COMMENT ON FUNCTION @extschema@.snapshot_readable() IS
 
 -- The customers logged since the last refresh for the orders and customers
 -- bindings (distinct, as text; the customer-local views read nothing else),
--- for the real-time reads of the customer-local views; '{}' when there are
--- none.  SECURITY DEFINER (the log's customers are not readable otherwise),
--- so it checks, like kam.snapshot_readable, the session's role (SET ROLE,
--- else the login role): every bound relation is a table it may read and
--- row-level security filters none of them for it (it is neither superuser,
--- nor BYPASSRLS, nor an owner the policies do not force).  NULL otherwise,
--- and then kam.snapshot_mode does not read merged.
+-- for the merged reads of the customer-local views; '{}' when there are
+-- none.  It runs as its caller: only a role that may read the log's
+-- customers (kam's owner, and the roles granted SELECT on kam.snapshot_log)
+-- and the store (kam.snapshot_readable) gets them; NULL for any other, and
+-- then kam.snapshot_mode does not read merged (the views compute live while
+-- anything is pending, as for every view that is not customer-local).
 CREATE FUNCTION @extschema@.snapshot_pending_ids()
 RETURNS text[]
-LANGUAGE sql STABLE PARALLEL RESTRICTED
-SECURITY DEFINER
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
 AS $$
-	WITH me AS (
-		SELECT r.oid, r.rolsuper OR r.rolbypassrls AS bypass
-		  FROM pg_catalog.pg_roles r
-		 WHERE r.rolname OPERATOR(pg_catalog.=) CASE WHEN current_setting('role') OPERATOR(pg_catalog.=) 'none'
-													  THEN session_user::text ELSE current_setting('role') END)
-	SELECT CASE WHEN EXISTS (SELECT 1 FROM @extschema@.bindings) AND EXISTS (SELECT 1 FROM me)
-					 AND NOT EXISTS (
-						SELECT 1 FROM @extschema@.bindings b
-						 CROSS JOIN me
-						  LEFT JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) b.relation::oid
-						 WHERE c.oid IS NULL
-							OR c.relkind OPERATOR(pg_catalog.<>) ALL (ARRAY['r', 'p', 'm']::"char"[])
-							OR NOT has_table_privilege(me.oid, c.oid, 'SELECT')
-							OR (c.relrowsecurity AND NOT me.bypass
-								AND (c.relforcerowsecurity OR NOT pg_has_role(me.oid, c.relowner, 'USAGE'))))
-				THEN COALESCE((SELECT array_agg(DISTINCT u.id)
-								 FROM @extschema@.snapshot_log l
-								CROSS JOIN LATERAL unnest(l.customer_ids) u(id)
-								WHERE l.kind OPERATOR(pg_catalog.=) ANY (ARRAY['orders', 'customers']::text[])),
-							  ARRAY[]::text[]) END
+BEGIN
+	IF NOT has_column_privilege('@extschema@.snapshot_log'::regclass, 'customer_ids', 'SELECT')
+	   OR NOT @extschema@.snapshot_readable() THEN
+		RETURN NULL;
+	END IF;
+	RETURN COALESCE((SELECT array_agg(DISTINCT u.id)
+					   FROM @extschema@.snapshot_log l
+					  CROSS JOIN LATERAL unnest(l.customer_ids) u(id)
+					  WHERE l.kind OPERATOR(pg_catalog.=) ANY (ARRAY['orders', 'customers']::text[])),
+					ARRAY[]::text[]);
+END
 $$;
 COMMENT ON FUNCTION @extschema@.snapshot_pending_ids() IS
-'The distinct customers logged for the orders and customers bindings since the last kam.refresh(), as text, for the merged reads; NULL for a session role that may not read the store; internal';
+'The distinct customers logged for the orders and customers bindings since the last kam.refresh(), as text, for the merged reads; NULL for a role that may not read them or the store; internal';
 
 -- The type to turn the logged customers (text) back into values of column
 -- p_col of p_rel for an index look-up, as SQL text; NULL when that would run
