@@ -17,6 +17,13 @@
 --     table cannot be captured: then the views always compute live.
 --   * kam.refresh() recomputes every view into its store in one transaction
 --     and clears exactly the log rows that were committed before it began.
+--     When the fingerprint is the last refresh's and no TRUNCATE is logged,
+--     the customer-local views (kam.snapshot_local_views) are recomputed
+--     only for the logged customers (through the index on the bound
+--     customer column), the others in full.
+--   * Real-time merged reads: while only rows are pending, a customer-local
+--     view returns the stored rows of the customers not logged plus live
+--     rows computed for the logged ones (kam.snapshot_mode 'merge').
 --   * Fresh means: the store was refreshed, nothing is logged since, every
 --     bound relation is captured, the fingerprint of everything else the rows
 --     depend on (settings, as_of, TimeZone, bindings, policies, models,
@@ -59,21 +66,52 @@ CREATE TABLE @extschema@.snapshot_state (
 	customers bigint NOT NULL,
 	fingerprint text NOT NULL,
 	bindings_fingerprint text NOT NULL,
-	failed_views text[] NOT NULL
+	failed_views text[] NOT NULL,
+	incremental boolean NOT NULL DEFAULT false
 );
 COMMENT ON TABLE @extschema@.snapshot_state IS
 'The last completed kam.refresh() of the snapshot store: when, how long, how many customers, and the fingerprint of what the rows depend on';
 COMMENT ON COLUMN @extschema@.snapshot_state.singleton IS 'Always true: the table has at most one row';
 COMMENT ON COLUMN @extschema@.snapshot_state.refreshed_at IS 'Start time of the transaction of the last completed refresh';
 COMMENT ON COLUMN @extschema@.snapshot_state.duration IS 'Wall-clock time the last refresh took to compute and store the views';
-COMMENT ON COLUMN @extschema@.snapshot_state.customers IS 'Customers recomputed by the last refresh (every customer in kam.customers: refreshes are full)';
+COMMENT ON COLUMN @extschema@.snapshot_state.customers IS 'Customers recomputed by the last refresh: when it was incremental the distinct customers logged for the orders and customers bindings, else every customer in kam.customers';
 COMMENT ON COLUMN @extschema@.snapshot_state.fingerprint IS 'md5 of everything besides the data the stored rows depend on (kam.snapshot_fingerprint()) at the refresh';
 COMMENT ON COLUMN @extschema@.snapshot_state.bindings_fingerprint IS 'md5 of the bindings at the refresh (kam.snapshot_bindings_fingerprint())';
+COMMENT ON COLUMN @extschema@.snapshot_state.incremental IS 'True when the last refresh recomputed only the logged customers of the customer-local views (kam.snapshot_local_views); false: every view in full';
 COMMENT ON COLUMN @extschema@.snapshot_state.failed_views IS 'Report views whose computation raised an error in the last refresh (e.g. no stored model yet): they always compute live, and show the error';
 GRANT SELECT ON @extschema@.snapshot_state TO PUBLIC;
 -- kept by pg_dump (a restored database has other OIDs, so the fingerprint no
 -- longer matches and the views compute live until the next refresh)
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.snapshot_state', '');
+
+-- The customer-local report views: each output row belongs to one customer
+-- (customer_column), and a customer's rows depend only on that customer's
+-- rows in kam.orders and kam.customers (directly or through another local
+-- view) plus what the fingerprint covers (settings, as_of, policies, models).
+-- For these, kam.refresh() recomputes only the logged customers and the
+-- real-time reads combine the stored rows of the other customers with live
+-- rows of the logged ones.  The rest rank, threshold or total across
+-- customers (customer_tier: Pareto ranks over all customers; the per-period
+-- and per-manager views; customer_survival: one curve of all customers;
+-- account_health: scores against the whole portfolio) and are recomputed in
+-- full.
+CREATE TABLE @extschema@.snapshot_local_views (
+	name text PRIMARY KEY,
+	customer_column text NOT NULL,
+	reason text NOT NULL
+);
+COMMENT ON TABLE @extschema@.snapshot_local_views IS
+'The customer-local report views (one customer per row, computed from that customer''s rows only): refreshed and read per logged customer by the snapshot store';
+COMMENT ON COLUMN @extschema@.snapshot_local_views.name IS 'Report view name (kam.report_views.name)';
+COMMENT ON COLUMN @extschema@.snapshot_local_views.customer_column IS 'The view''s column holding the customer of each row';
+COMMENT ON COLUMN @extschema@.snapshot_local_views.reason IS 'Why the view''s rows of a customer depend only on that customer''s rows';
+GRANT SELECT ON @extschema@.snapshot_local_views TO PUBLIC;
+INSERT INTO @extschema@.snapshot_local_views (name, customer_column, reason) VALUES
+	('customer_summary', 'customer_id', 'kam.customers joined to the rfm state of the same customer''s orders (GROUP BY customer)'),
+	('customer_value', 'customer_id', 'a row of kam.customer_summary with the stored models (in the fingerprint)'),
+	('customer_activity', 'customer_id', 'the activity signature of the customer''s orders (GROUP BY customer)'),
+	('customer_retention', 'customer_id', 'the customer''s kam.customer_activity row summarised, joined to the same customer in kam.customers')
+ON CONFLICT (name) DO UPDATE SET customer_column = excluded.customer_column, reason = excluded.reason;
 
 -- The bindings as text: kind, relation oid and columns of each.
 CREATE FUNCTION @extschema@.snapshot_bindings_fingerprint()
@@ -141,6 +179,133 @@ AS $$
 $$;
 COMMENT ON FUNCTION @extschema@.snapshot_readable() IS
 'True when the current role may read every bound relation, each is a table, and row-level security filters none of them for it; internal';
+
+-- The customers logged since the last refresh for the orders and customers
+-- bindings (distinct, as text; the customer-local views read nothing else),
+-- for the merged reads of the customer-local views; '{}' when there are
+-- none.  It runs as its caller: only a role that may read the log's
+-- customers (kam's owner, and the roles granted SELECT on kam.snapshot_log)
+-- and the store (kam.snapshot_readable) gets them; NULL for any other, and
+-- then kam.snapshot_mode does not read merged (the views compute live while
+-- anything is pending, as for every view that is not customer-local).
+CREATE FUNCTION @extschema@.snapshot_pending_ids()
+RETURNS text[]
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF NOT has_column_privilege('@extschema@.snapshot_log'::regclass, 'customer_ids', 'SELECT')
+	   OR NOT @extschema@.snapshot_readable() THEN
+		RETURN NULL;
+	END IF;
+	RETURN COALESCE((SELECT array_agg(DISTINCT u.id)
+					   FROM @extschema@.snapshot_log l
+					  CROSS JOIN LATERAL unnest(l.customer_ids) u(id)
+					  WHERE l.kind OPERATOR(pg_catalog.=) ANY (ARRAY['orders', 'customers']::text[])),
+					ARRAY[]::text[]);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.snapshot_pending_ids() IS
+'The distinct customers logged for the orders and customers bindings since the last kam.refresh(), as text, for the merged reads; NULL for a role that may not read them or the store; internal';
+
+-- The type to turn the logged customers (text) back into values of column
+-- p_col of p_rel for an index look-up, as SQL text; NULL when that would run
+-- code kam does not trust or could not match exactly: a domain (its checks),
+-- a composite, range or array, a cast from text that is not pg_catalog's, or
+-- a column collation other than the default.  Then kam does not recompute or
+-- read per customer (full refreshes, live reads while anything is pending).
+CREATE FUNCTION @extschema@.snapshot_id_type(p_rel regclass, p_col text)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT format_type(a.atttypid, NULL)
+	  FROM pg_catalog.pg_attribute a
+	  JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) a.atttypid
+	 WHERE a.attrelid OPERATOR(pg_catalog.=) p_rel::oid
+	   AND a.attname OPERATOR(pg_catalog.=) p_col::name
+	   AND a.attnum OPERATOR(pg_catalog.>) 0::int2 AND NOT a.attisdropped
+	   AND t.typtype OPERATOR(pg_catalog.=) ANY (ARRAY['b', 'e']::"char"[])
+	   AND t.typcategory OPERATOR(pg_catalog.<>) 'A'::"char"
+	   AND a.attcollation OPERATOR(pg_catalog.=) ANY (ARRAY[0, 100]::oid[])
+	   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_cast k
+					   JOIN pg_catalog.pg_proc f ON f.oid OPERATOR(pg_catalog.=) k.castfunc
+					  WHERE k.castsource OPERATOR(pg_catalog.=) 'pg_catalog.text'::pg_catalog.regtype::oid
+						AND k.casttarget OPERATOR(pg_catalog.=) a.atttypid
+						AND f.pronamespace OPERATOR(pg_catalog.<>) 'pg_catalog'::pg_catalog.regnamespace::oid)
+$$;
+COMMENT ON FUNCTION @extschema@.snapshot_id_type(regclass, text) IS
+'SQL name of the type the logged customers are cast to for column p_col of p_rel; NULL when that cast is not one kam trusts; internal';
+
+-- The live definition of report view p_view as kam.rebuild_views() creates
+-- it for the current bindings (the customers binding counted as bound when
+-- only the orders are: kam.customers is then derived from them).
+CREATE FUNCTION @extschema@.snapshot_live_sql(p_view text)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT @extschema@.optional_relations(r.definition,
+			ARRAY(SELECT b.kind FROM @extschema@.bindings b
+				  UNION SELECT 'customers'::text FROM @extschema@.bindings b WHERE b.kind OPERATOR(pg_catalog.=) 'orders'))
+	  FROM @extschema@.report_views r
+	 WHERE r.name OPERATOR(pg_catalog.=) p_view
+$$;
+COMMENT ON FUNCTION @extschema@.snapshot_live_sql(text) IS
+'The live definition of a report view for the current bindings; internal';
+
+-- The live definition of customer-local view p_view computed only for the
+-- customers p_ids (an SQL expression of type text[]): every read of
+-- kam.orders, kam.customers and of another local view becomes a subquery
+-- filtered on its customer column = ANY (p_ids cast to that column's type),
+-- which PostgreSQL pushes into the scan of the bound table (an index scan on
+-- the bound customer column).  p_inline: another local view is replaced by
+-- its own definition for those customers instead (the merged reads: reading
+-- that view would scan its store for customers it does not hold; a refresh
+-- reads the store it has just updated, by its index).  NULL when p_view is
+-- not local or a customer column has a type kam does not cast to
+-- (kam.snapshot_id_type).
+CREATE FUNCTION @extschema@.snapshot_local_sql(p_view text, p_ids text, p_inline boolean)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	d text := @extschema@.snapshot_live_sql(p_view);
+	r record;
+	typ text;
+	pat text;
+	sub text;
+BEGIN
+	IF d IS NULL OR NOT EXISTS (SELECT 1 FROM @extschema@.snapshot_local_views l WHERE l.name OPERATOR(pg_catalog.=) p_view) THEN
+		RETURN NULL;
+	END IF;
+	FOR r IN SELECT x.rel, x.col
+			   FROM (SELECT 'orders'::text AS rel, 'customer_id'::text AS col, 1 AS k
+					 UNION ALL SELECT 'customers', 'customer_id', 2
+					 UNION ALL SELECT l.name, l.customer_column, 3 FROM @extschema@.snapshot_local_views l) x
+			  WHERE to_regclass(format('@extschema@.%I', x.rel)) IS NOT NULL
+			  ORDER BY x.k, x.rel LOOP
+		pat := '@extschema@\.' OPERATOR(pg_catalog.||) r.rel OPERATOR(pg_catalog.||) '\M';
+		CONTINUE WHEN d !~ pat;
+		IF p_inline AND r.rel OPERATOR(pg_catalog.<>) ALL (ARRAY['orders', 'customers']::text[]) THEN
+			sub := '(' OPERATOR(pg_catalog.||) @extschema@.snapshot_local_sql(r.rel, p_ids, true) OPERATOR(pg_catalog.||) ')';
+		ELSE
+			typ := @extschema@.snapshot_id_type(to_regclass(format('@extschema@.%I', r.rel)), r.col);
+			sub := format('(SELECT * FROM @extschema@.%I k WHERE k.%I OPERATOR(pg_catalog.=) ANY ((%s)::%s[]))',
+						  r.rel, r.col, p_ids, typ);
+		END IF;
+		IF sub IS NULL THEN
+			RETURN NULL;
+		END IF;
+		-- (a backslash is special in regexp_replace's replacement)
+		d := regexp_replace(d, pat, replace(sub, E'\\', E'\\\\'), 'g');
+	END LOOP;
+	RETURN d;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.snapshot_local_sql(text, text, boolean) IS
+'The live definition of a customer-local report view computed only for the given customers (reads of the bound tables filtered on their customer column); internal';
 
 -- Every relation whose writes the store depends on: each bound relation and
 -- every partition or inheritance child under it.
@@ -218,11 +383,14 @@ $$;
 COMMENT ON FUNCTION @extschema@.snapshot_captured() IS
 'True when every bound relation (with its partitions and children) is a table whose writes kam''s triggers capture; internal';
 
--- Whether kam.X reads its store now.  kam.snapshot_reads = 'live' (a session
--- setting, for comparisons) forces live reads; inside kam.refresh(), the
--- views it has already stored in this transaction are read from the store.
-CREATE FUNCTION @extschema@.snapshot_fresh(p_view text)
-RETURNS boolean
+-- How kam.X reads now: 'store' (its stored rows), 'merge' (a customer-local
+-- view: the stored rows of the customers not logged since the refresh plus
+-- live rows of the logged ones) or 'live'.  kam.snapshot_reads = 'live' (a
+-- session setting, for comparisons) forces live reads; inside kam.refresh(),
+-- the views it has already stored in this transaction are read from the
+-- store.  p_view NULL: any customer-local view.
+CREATE FUNCTION @extschema@.snapshot_mode(p_view text)
+RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -232,29 +400,52 @@ DECLARE
 	st @extschema@.snapshot_state;
 BEGIN
 	IF refreshing LIKE ',%' THEN
-		RETURN strpos(refreshing, ',' OPERATOR(pg_catalog.||) p_view OPERATOR(pg_catalog.||) ',') OPERATOR(pg_catalog.>) 0;
+		RETURN CASE WHEN strpos(refreshing, ',' OPERATOR(pg_catalog.||) p_view OPERATOR(pg_catalog.||) ',') OPERATOR(pg_catalog.>) 0
+					THEN 'store' ELSE 'live' END;
 	END IF;
 	IF reads OPERATOR(pg_catalog.=) 'live' THEN
-		RETURN false;
+		RETURN 'live';
 	ELSIF COALESCE(reads, '') OPERATOR(pg_catalog.<>) ALL (ARRAY['', 'auto']) THEN
 		RAISE EXCEPTION 'invalid value "%" for kam.snapshot_reads', reads
 			USING ERRCODE = 'invalid_parameter_value',
 				  HINT = 'Use auto (the store while it is fresh) or live (always compute live).';
 	END IF;
 	IF NOT COALESCE(@extschema@.setting('snapshots'::text)::boolean, false) THEN
-		RETURN false;
+		RETURN 'live';
 	END IF;
 	SELECT * INTO st FROM @extschema@.snapshot_state;
 	IF NOT FOUND OR p_view OPERATOR(pg_catalog.=) ANY (st.failed_views) OR NOT @extschema@.snapshot_readable() THEN
-		RETURN false;
+		RETURN 'live';
 	END IF;
 	IF NOT COALESCE(@extschema@.setting('snapshot_realtime'::text)::boolean, true) THEN
-		RETURN st.bindings_fingerprint OPERATOR(pg_catalog.=) @extschema@.snapshot_bindings_fingerprint();
+		RETURN CASE WHEN st.bindings_fingerprint OPERATOR(pg_catalog.=) @extschema@.snapshot_bindings_fingerprint()
+					THEN 'store' ELSE 'live' END;
 	END IF;
-	RETURN NOT EXISTS (SELECT 1 FROM @extschema@.snapshot_log)
-		   AND @extschema@.snapshot_captured()
-		   AND st.fingerprint OPERATOR(pg_catalog.=) @extschema@.snapshot_fingerprint();
+	IF NOT @extschema@.snapshot_captured()
+	   OR st.fingerprint OPERATOR(pg_catalog.<>) @extschema@.snapshot_fingerprint() THEN
+		RETURN 'live';
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM @extschema@.snapshot_log) THEN
+		RETURN 'store';
+	END IF;
+	IF (p_view IS NULL OR EXISTS (SELECT 1 FROM @extschema@.snapshot_local_views l WHERE l.name OPERATOR(pg_catalog.=) p_view))
+	   AND NOT EXISTS (SELECT 1 FROM @extschema@.snapshot_log l WHERE l.customer_count IS NULL)
+	   AND @extschema@.snapshot_pending_ids() IS NOT NULL THEN
+		RETURN 'merge';
+	END IF;
+	RETURN 'live';
 END
+$$;
+COMMENT ON FUNCTION @extschema@.snapshot_mode(text) IS
+'How report view kam.X reads now: store (fresh), merge (a customer-local view with pending writes: stored rows plus live rows of the logged customers) or live; internal';
+
+-- Whether kam.X reads only its store now (kam.snapshot_mode is 'store').
+CREATE FUNCTION @extschema@.snapshot_fresh(p_view text)
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT @extschema@.snapshot_mode(p_view) OPERATOR(pg_catalog.=) 'store'
 $$;
 COMMENT ON FUNCTION @extschema@.snapshot_fresh(text) IS
 'Whether report view kam.X reads its snapshot store now (snapshots on, refreshed, nothing changed since, the reader not filtered by row-level security); internal';
@@ -371,8 +562,9 @@ COMMENT ON FUNCTION @extschema@.snapshot_sync_triggers(boolean) IS
 -- kam.snapshot_<view> has the view's columns (created from the catalog;
 -- re-created, empty, when they changed) and replaces the view by the
 -- store-or-live union, the live part being the registered definition filled
--- in for the current bindings, as kam.rebuild_views() created it.  It reads no
--- data and runs only text kam wrote.
+-- in for the current bindings, as kam.rebuild_views() created it; a
+-- customer-local view gets the merged branches too and an index on its
+-- store's customer column.  It reads no data and runs only text kam wrote.
 CREATE FUNCTION @extschema@.snapshot_attach(p_view text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
@@ -385,19 +577,18 @@ DECLARE
 	live text;
 	owner text := (SELECT e.extowner::regrole::text FROM pg_catalog.pg_extension e
 					WHERE e.extname OPERATOR(pg_catalog.=) 'kam');
+	col text;
+	typ text;
+	merged text;
+	pending text := '(SELECT @extschema@.snapshot_pending_ids())';
 BEGIN
 	IF NOT COALESCE(@extschema@.setting('snapshots'::text)::boolean, false) THEN
 		RETURN;
 	END IF;
-	-- the bound kinds as kam.rebuild_views() counts them (customers: derived from the orders when unbound)
-	SELECT @extschema@.optional_relations(r.definition,
-			ARRAY(SELECT b.kind FROM @extschema@.bindings b
-				  UNION SELECT 'customers'::text FROM @extschema@.bindings b WHERE b.kind OPERATOR(pg_catalog.=) 'orders'))
-	  INTO live
-	  FROM @extschema@.report_views r
-	 WHERE r.name OPERATOR(pg_catalog.=) p_view
-	   AND (SELECT c.relkind FROM pg_catalog.pg_class c
-			 WHERE c.oid OPERATOR(pg_catalog.=) to_regclass(format('@extschema@.%I', p_view))::oid) OPERATOR(pg_catalog.=) 'v'::"char";
+	IF (SELECT c.relkind FROM pg_catalog.pg_class c
+		 WHERE c.oid OPERATOR(pg_catalog.=) to_regclass(format('@extschema@.%I', p_view))::oid) OPERATOR(pg_catalog.=) 'v'::"char" THEN
+		live := @extschema@.snapshot_live_sql(p_view);
+	END IF;
 	IF live IS NULL THEN
 		RAISE EXCEPTION '"%" is not an existing report view', p_view
 			USING ERRCODE = 'invalid_parameter_value',
@@ -444,6 +635,33 @@ BEGIN
 		EXECUTE format('CREATE POLICY refresh_insert ON @extschema@.%I FOR INSERT WITH CHECK (true)', store);
 		-- an empty store: the last refresh is no longer complete
 		DELETE FROM @extschema@.snapshot_state;
+	END IF;
+	-- a customer-local view: the logged customers are looked up through an
+	-- index on the store's customer column, and read merged (see below)
+	SELECT l.customer_column INTO col FROM @extschema@.snapshot_local_views l WHERE l.name OPERATOR(pg_catalog.=) p_view;
+	IF col IS NOT NULL THEN
+		typ := @extschema@.snapshot_id_type(to_regclass(format('@extschema@.%I', store)), col);
+		merged := @extschema@.snapshot_local_sql(p_view, pending, true);
+	END IF;
+	IF typ IS NOT NULL AND merged IS NOT NULL THEN
+		IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index i
+						 JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) i.indrelid
+													   AND a.attnum OPERATOR(pg_catalog.=) i.indkey[0]
+						WHERE i.indrelid OPERATOR(pg_catalog.=) to_regclass(format('@extschema@.%I', store))::oid
+						  AND a.attname OPERATOR(pg_catalog.=) col::name) THEN
+			EXECUTE format('CREATE INDEX ON @extschema@.%I (%I)', store, col);
+		END IF;
+		-- four branches, each behind a one-time filter (only those of the
+		-- mode run): the store; in mode merge the stored rows of the customers
+		-- not logged plus the live rows of the logged ones; live
+		EXECUTE format('CREATE OR REPLACE VIEW @extschema@.%I WITH (security_invoker = true) AS '
+					   'SELECT * FROM @extschema@.%I s WHERE (SELECT @extschema@.snapshot_mode(%L::pg_catalog.text)) OPERATOR(pg_catalog.=) ''store'' '
+					   'UNION ALL SELECT * FROM @extschema@.%I s WHERE (SELECT @extschema@.snapshot_mode(%L::pg_catalog.text)) OPERATOR(pg_catalog.=) ''merge'' '
+					   'AND NOT EXISTS (SELECT 1 FROM pg_catalog.unnest((%s)::%s[]) d(id) WHERE d.id OPERATOR(pg_catalog.=) s.%I) '
+					   'UNION ALL SELECT * FROM (%s) m WHERE (SELECT @extschema@.snapshot_mode(%L::pg_catalog.text)) OPERATOR(pg_catalog.=) ''merge'' '
+					   'UNION ALL SELECT * FROM (%s) l WHERE (SELECT @extschema@.snapshot_mode(%L::pg_catalog.text)) OPERATOR(pg_catalog.=) ''live''',
+					   p_view, store, p_view, store, p_view, pending, typ, col, merged, p_view, live, p_view);
+		RETURN;
 	END IF;
 	EXECUTE format('CREATE OR REPLACE VIEW @extschema@.%I WITH (security_invoker = true) AS '
 				   'SELECT * FROM @extschema@.%I s WHERE (SELECT @extschema@.snapshot_fresh(%L::pg_catalog.text)) '
@@ -521,8 +739,47 @@ $$;
 COMMENT ON FUNCTION @extschema@.snapshot_check_reads() IS
 'Raises 42501 when row-level security would filter what kam.refresh() reads of the bound tables; internal';
 
+-- Warns when a bound orders or customers table has no index whose first
+-- column is its bound customer column: kam.refresh() and the real-time reads
+-- look the logged customers up through it, and read every row without one.
+-- The hint is the statement that creates it.
+CREATE FUNCTION @extschema@.snapshot_check_indexes()
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	r record;
+BEGIN
+	FOR r IN SELECT b.kind, b.relation, b.columns OPERATOR(pg_catalog.->>) 'customer' AS col
+			   FROM @extschema@.bindings b
+			   JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) b.relation::oid
+			  WHERE b.kind OPERATOR(pg_catalog.=) ANY (ARRAY['orders', 'customers']::text[])
+				AND c.relkind OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'p']::"char"[])
+				AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index i
+								  JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) i.indrelid
+																AND a.attnum OPERATOR(pg_catalog.=) i.indkey[0]
+								 WHERE i.indrelid OPERATOR(pg_catalog.=) b.relation::oid
+								   AND i.indpred IS NULL
+								   AND a.attname OPERATOR(pg_catalog.=) (b.columns OPERATOR(pg_catalog.->>) 'customer')::name)
+			  ORDER BY b.kind LOOP
+		RAISE WARNING 'no index on % (bound as %) starts with its customer column %', r.relation, r.kind, quote_ident(r.col)
+			USING DETAIL = 'kam.refresh() and the real-time reads look the changed customers up by that column; without an index they read every row.',
+				  HINT = format('CREATE INDEX ON %s (%I);', r.relation, r.col);
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.snapshot_check_indexes() IS
+'Warns, with the CREATE INDEX as hint, when a bound orders or customers table has no index starting with its customer column; internal';
+
 -- kam.refresh(): every report view recomputed into its store, all or
--- nothing.  One at a time (the lock on kam.bindings, as every maintenance
+-- nothing.  Incremental when the store is complete for the current
+-- fingerprint, every write since the last refresh was captured and none was
+-- a TRUNCATE: then each customer-local view (kam.snapshot_local_views) that
+-- was stored last time has the stored rows of the logged customers deleted
+-- and their live rows inserted (kam.snapshot_local_sql, the ids a constant
+-- array: an index scan of the bound tables); the other views are
+-- recomputed in full (they read the local views' stores, already updated).  One at a time (the lock on kam.bindings, as every maintenance
 -- function takes); readers are not blocked and see the old rows until it
 -- commits.  The configuration tables are locked against writes, so the
 -- fingerprint taken first is what the rows are computed with.  The log rows
@@ -533,7 +790,8 @@ COMMENT ON FUNCTION @extschema@.snapshot_check_reads() IS
 -- reads the ones already stored in this transaction (kam.snapshot_fresh).
 -- JIT is off: the views' plans cross its cost thresholds, and compiling them
 -- took four times as long as computing them (demo data: 57 s against 11 s).
--- Returns the number of customers recomputed.
+-- Returns the number of customers recomputed (when incremental the distinct
+-- customers logged for the orders and customers bindings, else every one).
 CREATE FUNCTION @extschema@.refresh()
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE
@@ -550,6 +808,12 @@ DECLARE
 	failed text[] := ARRAY[]::text[];
 	msg text;
 	n bigint := 0;
+	st @extschema@.snapshot_state;
+	incr boolean;
+	dirty text[];
+	col text;
+	typ text;
+	part text;
 BEGIN
 	LOCK TABLE @extschema@.bindings IN SHARE ROW EXCLUSIVE MODE;
 	LOCK TABLE @extschema@.settings, @extschema@.tier_policy, @extschema@.loyalty_ladder, @extschema@.rfm_segment_map,
@@ -569,16 +833,49 @@ BEGIN
 	END IF;
 	PERFORM @extschema@.check_trusted_read('kam.refresh()'::text);
 	PERFORM @extschema@.snapshot_check_reads();
+	PERFORM @extschema@.snapshot_check_indexes();
 	fp := @extschema@.snapshot_fingerprint();
 	bfp := @extschema@.snapshot_bindings_fingerprint();
+	-- incremental: the store is complete for the same fingerprint, every
+	-- write since was captured, and none was a TRUNCATE
+	SELECT * INTO st FROM @extschema@.snapshot_state;
+	incr := FOUND AND st.fingerprint OPERATOR(pg_catalog.=) fp
+				   AND @extschema@.snapshot_captured() AND @extschema@.snapshot_readable()
+				   AND NOT EXISTS (SELECT 1 FROM @extschema@.snapshot_log l
+									WHERE l.id OPERATOR(pg_catalog.=) ANY (ids) AND l.customer_ids IS NULL);
+	IF incr THEN
+		-- (the local views read only kam.orders and kam.customers)
+		dirty := ARRAY(SELECT DISTINCT u.id FROM @extschema@.snapshot_log l
+						CROSS JOIN LATERAL unnest(l.customer_ids) u(id)
+						WHERE l.id OPERATOR(pg_catalog.=) ANY (ids)
+						  AND l.kind OPERATOR(pg_catalog.=) ANY (ARRAY['orders', 'customers']::text[]));
+	END IF;
 	PERFORM set_config('kam.snapshot_refreshing', done, true);
 	FOR v IN SELECT r.name FROM @extschema@.report_views r
 			  WHERE to_regclass(format('@extschema@.snapshot_%s', r.name)) IS NOT NULL
 			  ORDER BY r.position LOOP
-		EXECUTE format('DELETE FROM @extschema@.%I', 'snapshot_' OPERATOR(pg_catalog.||) v.name);
+		-- a customer-local view stored completely last time: only the logged customers
+		part := NULL;
+		typ := NULL;
+		IF incr AND v.name OPERATOR(pg_catalog.<>) ALL (st.failed_views) THEN
+			SELECT l.customer_column INTO col FROM @extschema@.snapshot_local_views l WHERE l.name OPERATOR(pg_catalog.=) v.name;
+			IF col IS NOT NULL THEN
+				typ := @extschema@.snapshot_id_type(to_regclass(format('@extschema@.%I', 'snapshot_' OPERATOR(pg_catalog.||) v.name)), col);
+				part := @extschema@.snapshot_local_sql(v.name, format('%L::pg_catalog.text[]', dirty), false);
+			END IF;
+		END IF;
+		IF typ IS NOT NULL AND part IS NOT NULL THEN
+			EXECUTE format('DELETE FROM @extschema@.%I s WHERE s.%I OPERATOR(pg_catalog.=) ANY (%L::pg_catalog.text[]::%s[])',
+						   'snapshot_' OPERATOR(pg_catalog.||) v.name, col, dirty, typ);
+		ELSE
+			part := NULL;
+			EXECUTE format('DELETE FROM @extschema@.%I', 'snapshot_' OPERATOR(pg_catalog.||) v.name);
+		END IF;
 		BEGIN
-			EXECUTE format('INSERT INTO @extschema@.%I SELECT * FROM @extschema@.%I',
-						   'snapshot_' OPERATOR(pg_catalog.||) v.name, v.name);
+			EXECUTE format('INSERT INTO @extschema@.%I SELECT * FROM %s',
+						   'snapshot_' OPERATOR(pg_catalog.||) v.name,
+						   COALESCE('(' OPERATOR(pg_catalog.||) part OPERATOR(pg_catalog.||) ') q',
+									format('@extschema@.%I', v.name)));
 			done := done OPERATOR(pg_catalog.||) v.name OPERATOR(pg_catalog.||) ',';
 			PERFORM set_config('kam.snapshot_refreshing', done, true);
 		EXCEPTION WHEN insufficient_privilege THEN
@@ -592,16 +889,19 @@ BEGIN
 		END;
 	END LOOP;
 	PERFORM set_config('kam.snapshot_refreshing', '', true);
-	IF to_regclass('@extschema@.customers') IS NOT NULL THEN
+	IF incr THEN
+		n := cardinality(dirty);
+	ELSIF to_regclass('@extschema@.customers') IS NOT NULL THEN
 		SELECT count(*) INTO n FROM @extschema@.customers;
 	END IF;
 	DELETE FROM @extschema@.snapshot_log l WHERE l.id OPERATOR(pg_catalog.=) ANY (ids);
 	INSERT INTO @extschema@.snapshot_state AS s (singleton, refreshed_at, duration, customers, fingerprint,
-												 bindings_fingerprint, failed_views)
-	VALUES (true, now(), clock_timestamp() OPERATOR(pg_catalog.-) t0, n, fp, bfp, failed)
+												 bindings_fingerprint, failed_views, incremental)
+	VALUES (true, now(), clock_timestamp() OPERATOR(pg_catalog.-) t0, n, fp, bfp, failed, incr)
 	ON CONFLICT (singleton) DO UPDATE SET refreshed_at = excluded.refreshed_at, duration = excluded.duration,
 		customers = excluded.customers, fingerprint = excluded.fingerprint,
-		bindings_fingerprint = excluded.bindings_fingerprint, failed_views = excluded.failed_views;
+		bindings_fingerprint = excluded.bindings_fingerprint, failed_views = excluded.failed_views,
+		incremental = excluded.incremental;
 	RETURN n;
 END
 $$;
@@ -615,9 +915,15 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
 	LOCK TABLE @extschema@.bindings IN SHARE ROW EXCLUSIVE MODE;
+	-- writes to a relation without kam's triggers (a new partition) were not
+	-- logged: the stored rows are no base for an incremental refresh
+	IF NOT @extschema@.snapshot_captured() THEN
+		DELETE FROM @extschema@.snapshot_state;
+	END IF;
 	PERFORM @extschema@.set('snapshots'::text, 'on'::text);
 	PERFORM @extschema@.snapshot_sync_triggers(true);
 	PERFORM @extschema@.rebuild_views();
+	PERFORM @extschema@.snapshot_check_indexes();
 END
 $$;
 COMMENT ON FUNCTION @extschema@.enable_snapshots() IS
@@ -653,6 +959,8 @@ CREATE VIEW @extschema@.snapshot_status WITH (security_invoker = true) AS
 		   (SELECT COALESCE(sum(l.customer_count), 0) FROM @extschema@.snapshot_log l) AS pending_customers,
 		   EXISTS (SELECT 1 FROM @extschema@.snapshot_log l WHERE l.customer_count IS NULL) AS pending_all,
 		   @extschema@.snapshot_fresh(NULL::text) AS reads_store,
+		   s.incremental AS last_refresh_incremental,
+		   @extschema@.snapshot_mode(NULL::text) OPERATOR(pg_catalog.=) 'merge' AS reads_merged,
 		   CASE WHEN COALESCE(@extschema@.setting('snapshots'::text)::boolean, false)
 				THEN @extschema@.snapshot_uncaptured() ELSE ARRAY[]::text[] END AS uncaptured
 	  FROM (SELECT) one
@@ -668,6 +976,8 @@ COMMENT ON COLUMN @extschema@.snapshot_status.views_not_stored IS 'Report views 
 COMMENT ON COLUMN @extschema@.snapshot_status.pending_invalidations IS 'Write statements on bound tables logged since the last refresh (each makes the views compute live until the next)';
 COMMENT ON COLUMN @extschema@.snapshot_status.pending_customers IS 'Customers those statements touched, counted once per statement (a customer written by two statements counts twice)';
 COMMENT ON COLUMN @extschema@.snapshot_status.pending_all IS 'True when a TRUNCATE since the last refresh invalidated every customer';
+COMMENT ON COLUMN @extschema@.snapshot_status.last_refresh_incremental IS 'True when the last refresh recomputed only the logged customers of the customer-local views (the others in full); NULL when the store was never filled';
+COMMENT ON COLUMN @extschema@.snapshot_status.reads_merged IS 'True when your reads of the customer-local views combine stored rows with live rows of the customers logged since the last refresh right now';
 COMMENT ON COLUMN @extschema@.snapshot_status.reads_store IS 'True when your reads of the report views come from the store right now (else they compute live)';
 COMMENT ON COLUMN @extschema@.snapshot_status.uncaptured IS 'With snapshots on: the bound relations, partitions and children whose writes kam does not capture (a view, a foreign table, a partition created or attached since kam.enable_snapshots(): run it again); while one is listed, real-time reads compute live';
 GRANT SELECT ON @extschema@.snapshot_status TO PUBLIC;

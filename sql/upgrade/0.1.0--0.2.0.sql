@@ -220,9 +220,10 @@ CREATE TRIGGER policy_truncate BEFORE TRUNCATE ON @extschema@.health_policy
 	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.policy_guard('name');
 
 -- The snapshot store (sql/kam/70_snapshots.sql): a boolean setting type for
--- its two settings, the invalidation log and the state of the last refresh
--- (the replayed section comments and grants them); the time_zone setting
--- (sql/kam/00_core.sql) has a type of its own.
+-- its two settings, the invalidation log, the state of the last refresh and
+-- the list of customer-local views (the replayed section comments, grants and
+-- fills them); the time_zone setting (sql/kam/00_core.sql) has a type of its
+-- own.
 ALTER TABLE @extschema@.setting_defaults DROP CONSTRAINT setting_defaults_type_check;
 ALTER TABLE @extschema@.setting_defaults ADD CONSTRAINT setting_defaults_type_check
 	CHECK (type OPERATOR(pg_catalog.=) ANY (ARRAY['date', 'period', 'integer', 'float8', 'text', 'boolean', 'time_zone']::pg_catalog.text[]));
@@ -240,5 +241,11 @@ CREATE TABLE @extschema@.snapshot_state (
 	customers bigint NOT NULL,
 	fingerprint text NOT NULL,
 	bindings_fingerprint text NOT NULL,
-	failed_views text[] NOT NULL
+	failed_views text[] NOT NULL,
+	incremental boolean NOT NULL DEFAULT false
+);
+CREATE TABLE @extschema@.snapshot_local_views (
+	name text PRIMARY KEY,
+	customer_column text NOT NULL,
+	reason text NOT NULL
 );

@@ -11,7 +11,15 @@
 #      and 200 one-row INSERTs (in one DO block) into the bound orders, with
 #      the trigger and with it disabled, each rolled back, in a warm session
 #      (the statement ran once before), alternating.  KAM_BENCH_PARTS=triggers
-#      runs only this part.
+#      runs only this part;
+#   4. after 1% new orders (half for existing customers spread over all of
+#      them, half for new customers): SELECT * of each customer-local view,
+#      read merged, against the same view live; the incremental kam.refresh()
+#      against a full one over the same data (forced by a logged TRUNCATE), with
+#      the time each spent in the customer-local and in the other views (from
+#      pg_stat_statements, which the bench cluster preloads, tracking off
+#      except in the refresh's session).  KAM_BENCH_PARTS=incremental runs only
+#      this part.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -23,7 +31,8 @@ kam_ensure_deps
 kam_workdir
 trap kam_cleanup EXIT
 kam_build_stage
-kam_cluster_start -c shared_buffers=512MB -c work_mem=64MB -c max_parallel_workers_per_gather=2 -c jit=off
+kam_cluster_start -c shared_buffers=512MB -c work_mem=64MB -c max_parallel_workers_per_gather=2 -c jit=off \
+	-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=none
 t0=$(date +%s)
 kam_load_demo bench "$customers" "$orders" 42 >/dev/null
 kam_log "loaded $customers customers, $orders orders in $(($(date +%s) - t0)) s"
@@ -41,8 +50,9 @@ wall_ms() { kam_psql -d bench -At -c "$1" -c '\timing on' -c "$2" | sed -n 's/^T
 
 declare -A store live
 refresh_t=() alllive_t=()
-# KAM_BENCH_PARTS=triggers: only part 3
-[ "${KAM_BENCH_PARTS:-all}" = triggers ] && KAM_VIEW_RUNS=0 || KAM_VIEW_RUNS=$KAM_BENCH_RUNS
+# KAM_BENCH_PARTS=triggers or incremental: only part 3 or 4
+parts=${KAM_BENCH_PARTS:-all}
+[ "$parts" = all ] && KAM_VIEW_RUNS=$KAM_BENCH_RUNS || KAM_VIEW_RUNS=0
 for ((r = 0; r < KAM_VIEW_RUNS; r++)); do
 	refresh_t+=("$(wall_ms "SET client_min_messages = warning" "SELECT kam.refresh()")")
 	sum=0
@@ -76,6 +86,78 @@ for v in $views; do
 	awk -v v="$v" -v s="$s" -v l="$l" 'BEGIN { printf "| `kam.%s` | %.1f | %.1f | %.3f |\n", v, s, l, s / l }'
 done
 fi
+
+if [ "$parts" = all ] || [ "$parts" = incremental ]; then
+kam_psql -d bench -c "CREATE EXTENSION pg_stat_statements" >/dev/null
+locals=$(kam_psql -d bench -At -c "SELECT l.name FROM kam.snapshot_local_views l JOIN kam.report_views r USING (name)
+	WHERE to_regclass('kam.' || l.name) IS NOT NULL ORDER BY r.position")
+new_orders=$((orders / 100))
+# ms the refresh just run spent in the statements that write the stores of
+# the customer-local views (LOCAL = true) or of the others
+split_ms() {
+	kam_psql -d bench -At -c "SELECT coalesce(round(sum(total_exec_time)::numeric, 1), 0) FROM pg_stat_statements
+		WHERE query ~ '^(INSERT INTO|DELETE FROM) kam\.snapshot_[a-z_]+'
+		  AND (substring(query from 'kam\.snapshot_([a-z_]+)') = ANY (string_to_array('$(tr '\n' ' ' <<<"$locals")', ' '))) = $1"
+}
+# refresh_ms: ms of kam.refresh() with pg_stat_statements tracking it, reset first; then the split
+refresh_ms() {
+	kam_psql -d bench -At -c "SELECT pg_stat_statements_reset()" >/dev/null
+	wall_ms "SET client_min_messages = warning; SET pg_stat_statements.track = 'all'" "SELECT kam.refresh()"
+}
+declare -A merged mlive
+inc_t=() full_t=() inc_local=() inc_other=() full_local=() full_other=() inc_n=()
+for ((r = 0; r < KAM_BENCH_RUNS; r++)); do
+	kam_psql -d bench -At -c "SET client_min_messages = warning" -c "SELECT kam.refresh()" >/dev/null
+	# 1% new orders: half spread over the existing customers, half for new ones (10 orders each)
+	kam_psql -d bench >/dev/null <<SQL
+SET client_min_messages = warning;
+INSERT INTO demo.customers (customer_id, name, account_manager)
+SELECT m + g, 'bench new ' || (m + g), 'mgr 1' FROM generate_series(1, $((new_orders / 20))) g,
+	(SELECT max(customer_id) AS m FROM demo.customers) x;
+INSERT INTO demo.orders (order_id, customer_id, ordered_at, amount, margin)
+SELECT m + g, CASE WHEN g % 2 = 0 THEN 1 + (g * 7919) % $customers
+				   ELSE (SELECT max(customer_id) FROM demo.customers) - (g / 2) % $((new_orders / 20)) END,
+	   timestamptz '2025-12-30 10:00+00' - interval '1 day' * (g % 300), 10 + g % 90, 1
+  FROM generate_series(1, $new_orders) g, (SELECT max(order_id) AS m FROM demo.orders) x;
+SQL
+	[ "$(kam_psql -d bench -At -c "SELECT reads_merged FROM kam.snapshot_status")" = t ] ||
+		{ kam_log "bench: the local views do not read merged"; exit 1; }
+	for v in $locals; do
+		merged[$v]+="$(wall_ms "SELECT 1" "SELECT * FROM kam.$v") "
+		mlive[$v]+="$(wall_ms "SET kam.snapshot_reads = 'live'" "SELECT * FROM kam.$v") "
+	done
+	inc_t+=("$(refresh_ms)")
+	inc_local+=("$(split_ms true)") inc_other+=("$(split_ms false)")
+	[ "$(kam_psql -d bench -At -c "SELECT last_refresh_incremental FROM kam.snapshot_status")" = t ] ||
+		{ kam_log "bench: the refresh was not incremental"; exit 1; }
+	inc_n+=("$(kam_psql -d bench -At -c "SELECT customers_recomputed FROM kam.snapshot_status")")
+	# the same data, refreshed in full: a logged TRUNCATE rules the incremental refresh out
+	kam_psql -d bench -c "INSERT INTO kam.snapshot_log (kind, customer_ids) VALUES ('orders', NULL)" >/dev/null
+	full_t+=("$(refresh_ms)")
+	full_local+=("$(split_ms true)") full_other+=("$(split_ms false)")
+done
+it=$(printf '%s\n' "${inc_t[@]}" | median)
+ft=$(printf '%s\n' "${full_t[@]}" | median)
+echo
+echo "### Incremental refresh and merged reads after $new_orders new orders (1%; $(printf '%s\n' "${inc_n[@]}" | median) customers logged), median of $KAM_BENCH_RUNS"
+echo
+echo "| refresh | ms | ratio | in the customer-local views ms | in the other views ms |"
+echo "|---|---:|---:|---:|---:|"
+awk -v t="$ft" -v l="$(printf '%s\n' "${full_local[@]}" | median)" -v o="$(printf '%s\n' "${full_other[@]}" | median)" \
+	'BEGIN { printf "| full `kam.refresh()`, baseline | %.0f | 1.00 | %.0f | %.0f |\n", t, l, o }'
+awk -v t="$it" -v b="$ft" -v l="$(printf '%s\n' "${inc_local[@]}" | median)" -v o="$(printf '%s\n' "${inc_other[@]}" | median)" \
+	'BEGIN { printf "| incremental `kam.refresh()` | %.0f | %.3f | %.0f | %.0f |\n", t, t / b, l, o }'
+echo
+echo "| customer-local view, 1% pending | merged ms | live ms | merged / live |"
+echo "|---|---:|---:|---:|"
+for v in $locals; do
+	s=$(tr ' ' '\n' <<<"${merged[$v]}" | grep . | median)
+	l=$(tr ' ' '\n' <<<"${mlive[$v]}" | grep . | median)
+	awk -v v="$v" -v s="$s" -v l="$l" 'BEGIN { printf "| `kam.%s` | %.1f | %.1f | %.3f |\n", v, s, l, s / l }'
+done
+kam_psql -d bench -At -c "SET client_min_messages = warning" -c "SELECT kam.refresh()" >/dev/null
+fi
+[ "$parts" = incremental ] && exit 0
 
 # the triggers' cost: the same statements with the triggers enabled and disabled
 ins10k="INSERT INTO demo.orders SELECT m + g, 1 + (g * 7919) % $customers, timestamptz '2025-12-30 10:00+00', 10 + g % 90, 1

@@ -11,7 +11,12 @@
 # refresh the views must really read the store: kam.snapshot_status says so
 # and EXPLAIN ANALYZE shows the live branch never executed.  With
 # snapshot_realtime off the views must show the last refresh, pending writes
-# or not.  Some rounds run with parallel query forced.  Two roles under
+# or not.  With only rows pending (no TRUNCATE, setting or as_of change) the
+# customer-local views must read merged (the store read, no sequential scan
+# of the bound tables run) and the next refresh be incremental over exactly
+# the customers logged for the orders and customers; a last rows-only round
+# makes sure both paths are taken whatever the seed.  Some rounds run with
+# parallel query forced.  Two roles under
 # row-level security read exactly what the live views show them (never the
 # company-wide store), and a role without SELECT on the tables is refused.
 set -euo pipefail
@@ -78,7 +83,7 @@ END \$\$;
 SELECT kam.enable_snapshots();
 SQL
 
-fail=0
+fail=0 incremental_refreshes=0 merged_reads=0
 nviews=$(kam_psql -d "$db" -At -c "SELECT count(*) FROM snaptest.view_md5s()")
 # compare LABEL [ROLE] [PGOPTIONS]: every view as read vs live
 compare() {
@@ -103,8 +108,29 @@ reads_store() { # reads_store [ROLE]: t or f
 	[ "${1:-postgres}" = postgres ] && set="RESET ROLE"
 	kam_psql -d "$db" -At -c "$set" -c "SELECT reads_store FROM kam.snapshot_status"
 }
+# what the test itself knows happened since the last refresh: a TRUNCATE, a
+# setting or as_of change (either makes the next refresh full)
+truncated=0 changed=1
 refresh() { # refresh LABEL [PGOPTIONS]
+	# the customers logged for the orders and customers before the refresh
+	# (what an incremental one recomputes: the local views read nothing else)
+	local logged got
+	logged=$(kam_psql -d "$db" -At -c "SELECT count(DISTINCT u) FROM kam.snapshot_log, unnest(customer_ids) u
+		WHERE kind IN ('orders', 'customers')")
 	PGOPTIONS="${2:-}" kam_psql -d "$db" -At -c "SET client_min_messages = error" -c "SELECT kam.refresh()" >/dev/null
+	got=$(kam_psql -d "$db" -At -c "SELECT last_refresh_incremental || ' ' || customers_recomputed FROM kam.snapshot_status")
+	if ((!truncated && !changed)); then
+		if [ "$got" != "true $logged" ]; then
+			echo "FAILED  $1: nothing but rows changed, yet the refresh was not incremental over the $logged logged customers: $got"
+			fail=1
+		else
+			incremental_refreshes=$((incremental_refreshes + 1))
+		fi
+	elif ((truncated)) && [ "${got%% *}" != false ]; then
+		echo "FAILED  $1: a TRUNCATE was logged, yet the refresh was incremental: $got"
+		fail=1
+	fi
+	truncated=0 changed=0
 	kam_psql -d "$db" -At -c "SELECT v || ' ' || h FROM snaptest.view_md5s()" >"$work/last_refresh"
 	if [ "$(reads_store)" != t ]; then
 		echo "FAILED  $1: after a refresh with nothing pending the views do not read the store"
@@ -112,6 +138,28 @@ refresh() { # refresh LABEL [PGOPTIONS]
 		fail=1
 	fi
 	compare "$1, after refresh" postgres "${2:-}"
+}
+
+check_merged() {
+	# only rows changed since the refresh: the customer-local views read
+	# merged (the store for the clean customers, computed just now for the
+	# logged ones); after a TRUNCATE they compute live
+	merged=$(kam_psql -d "$db" -At -c "SELECT reads_merged FROM kam.snapshot_status")
+	pending=$(kam_psql -d "$db" -At -c "SELECT pending_invalidations FROM kam.snapshot_status")
+	if ((!truncated && !changed && pending > 0)); then
+		plan=$(kam_psql -d "$db" -At -c "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) SELECT * FROM kam.customer_summary")
+		if [ "$merged" != t ] || ! grep -Eq "on snapshot_customer_summary s_1 \(actual rows=[1-9]" <<<"$plan" ||
+			grep -E "Seq Scan on (orders_p|customers)" <<<"$plan" | grep -vq "never executed"; then
+			echo "FAILED  $1: with only rows pending kam.customer_summary does not read merged (reads_merged $merged):"
+			printf '%s\n' "$plan" | head -40
+			fail=1
+		else
+			merged_reads=$((merged_reads + 1))
+		fi
+	elif ((truncated)) && [ "$merged" != f ]; then
+		echo "FAILED  $1: a TRUNCATE is pending, yet the views read merged"
+		fail=1
+	fi
 }
 
 # The random writes of one round (bash RANDOM is seeded above).
@@ -139,15 +187,16 @@ writes() {
 		7) sql+="UPDATE demo.customers SET account_manager = (SELECT account_manager FROM demo.customers WHERE customer_id = 1 + ($c * 13) % 2000)
 				WHERE customer_id = $c;" ;;
 		8) sql+="INSERT INTO demo.visits SELECT (SELECT max(visit_id) FROM demo.visits) + 1, $c, timestamptz '2025-12-01 10:00+00' - interval '1 day' * ($d % 90);" ;;
-		9) sql+="TRUNCATE demo.feedback; INSERT INTO demo.feedback SELECT * FROM demo.feedback_all WHERE feedback_id % 7 <> $((d % 7));" ;;
+		9) sql+="TRUNCATE demo.feedback; INSERT INTO demo.feedback SELECT * FROM demo.feedback_all WHERE feedback_id % 7 <> $((d % 7));"
+		   truncated=1 ;;
 		10) sql+="UPDATE demo.complaints SET closed_at = NULL WHERE customer_id = $c;
 				 DELETE FROM demo.visits WHERE customer_id = $((c % 1000 + 1));" ;;
 		esac
 	done
-	case $((RANDOM % 6)) in
-	0) sql+="SELECT kam.set('period', (ARRAY['week', 'month', 'quarter'])[1 + $((RANDOM % 3))]);" ;;
-	1) sql+="SELECT kam.set('as_of', (date '2025-12-31' - $((RANDOM % 60)))::text);" ;;
-	2) sql+="SELECT kam.set('churn_after', '$((1 + RANDOM % 3))');" ;;
+	case $((RANDOM % 8)) in
+	0) sql+="SELECT kam.set('period', (ARRAY['week', 'month', 'quarter'])[1 + $((RANDOM % 3))]);"; changed=1 ;;
+	1) sql+="SELECT kam.set('as_of', (date '2025-12-31' - $((RANDOM % 60)))::text);"; changed=1 ;;
+	2) sql+="SELECT kam.set('churn_after', '$((1 + RANDOM % 3))');"; changed=1 ;;
 	esac
 	kam_psql -d "$db" -c "SET client_min_messages = warning" -c "$sql" >/dev/null
 }
@@ -164,6 +213,22 @@ else
 	echo "ok      after a refresh kam.customer_summary reads its store; the live branch is never executed"
 fi
 
+# what an incremental refresh runs for a local view: the bound tables read by
+# index scans on the customer column (= ANY of the ids, a constant array)
+plan=$(kam_psql -d "$db" -At <<'SQL'
+SELECT 'EXPLAIN (COSTS OFF) SELECT * FROM ('
+	|| kam.snapshot_local_sql('customer_summary', quote_literal('{3,5,8}') || '::text[]', false) || ') q' \gexec
+SQL
+)
+if ! grep -Eq "Index (Only )?Scan .* on orders_p_old" <<<"$plan" || ! grep -Eq "Index (Only )?Scan .* on customers" <<<"$plan" ||
+	grep -Eq "Seq Scan on (orders_p|customers)" <<<"$plan"; then
+	echo "FAILED  the per-customer computation of kam.customer_summary does not look the customers up by index:"
+	printf '%s\n' "$plan" | head -30
+	fail=1
+else
+	echo "ok      the per-customer computation reads the bound tables by index scans on the customer column"
+fi
+
 for r in $(seq "$rounds"); do
 	opts=
 	if ((r % 5 == 0)); then opts=$PARALLEL; fi
@@ -173,12 +238,18 @@ for r in $(seq "$rounds"); do
 		echo "FAILED  round $r: changes are pending, yet the views read the store"
 		fail=1
 	fi
+	check_merged "round $r"
 	if ((RANDOM % 2)); then refresh "round $r" "$opts"; fi
 	if ((r % 4 == 0)); then
 		# the roles under row-level security: live, exactly what the live views show them
 		for role in $ra $rb; do
 			compare "round $r" "$role"
 			if [ "$(reads_store "$role")" != f ]; then echo "FAILED  round $r: $role (row-level security) reads the store"; fail=1; fi
+			if [ "$(kam_psql -d "$db" -At -c "SET ROLE $role" -c "SELECT reads_merged FROM kam.snapshot_status")" != f ]; then
+				echo "FAILED  round $r: $role (row-level security) reads merged"; fail=1
+			fi
+			n=$(kam_psql -d "$db" -At -c "SET ROLE $role" -c "SELECT coalesce(cardinality(kam.snapshot_pending_ids()), 0)")
+			if [ "$n" != 0 ]; then echo "FAILED  round $r: $role sees $n logged customers"; fail=1; fi
 			n=$(kam_psql -d "$db" -At -c "SET ROLE $role" -c "SELECT count(*) FROM kam.snapshot_customer_summary")
 			if [ "$n" != 0 ]; then echo "FAILED  round $r: $role reads $n rows of the store table"; fail=1; fi
 		done
@@ -198,6 +269,14 @@ for r in $(seq "$rounds"); do
 	echo "round $r done (pending: $(kam_psql -d "$db" -At -c "SELECT pending_invalidations FROM kam.snapshot_status"))"
 done
 
+# one more round of row writes only, whatever the seed chose before: the
+# local views must read merged, and the refresh be incremental
+refresh "before the rows-only round"
+kam_psql -d "$db" -c "INSERT INTO demo.orders_p SELECT (SELECT max(order_id) FROM demo.orders_p) + g, 1 + g * 37,
+	timestamptz '2025-11-20 10:00+00', 77, 7 FROM generate_series(1, 20) g" >/dev/null
+compare "rows-only round, before refresh"
+check_merged "rows-only round"
+
 # a role without SELECT on the tables is refused even while the store is fresh
 refresh "last refresh"
 if out=$(kam_psql -d "$db" -At -c "SET ROLE $rc" -c "SELECT count(*) FROM kam.customer_summary" 2>&1); then
@@ -211,6 +290,40 @@ else
 fi
 n=$(kam_psql -d "$db" -At -c "SET ROLE $rc" -c "SELECT count(*) FROM kam.snapshot_customer_summary")
 if [ "$n" != 0 ]; then echo "FAILED  $rc reads $n rows of the store table"; fail=1; fi
+
+# at least a few rounds took each new path (the seed decides which)
+if ((incremental_refreshes < 1 || merged_reads < 1)); then
+	echo "FAILED  only $incremental_refreshes incremental refreshes and $merged_reads merged reads were checked"
+	fail=1
+else
+	echo "ok      $incremental_refreshes incremental refreshes recomputed exactly the logged customers; $merged_reads merged reads"
+fi
+
+# a bound table without an index on its customer column: enabling and
+# refreshing warn, and the hint (quoted identifiers) is the statement to run
+kam_psql -d "$db" >/dev/null <<'SQL'
+SET client_min_messages = warning;
+CREATE TABLE demo."Order Lines" ("Customer Id" bigint, ordered_at timestamptz, amount numeric, margin numeric);
+INSERT INTO demo."Order Lines" SELECT customer_id, ordered_at, amount, margin FROM demo.orders_p;
+SELECT kam.bind_orders('demo."Order Lines"', 'Customer Id', 'ordered_at', 'amount', 'margin');
+SQL
+for call in "kam.enable_snapshots()" "kam.refresh()"; do
+	out=$(kam_psql -d "$db" -c "\set VERBOSITY verbose" -c "SELECT $call" 2>&1 >/dev/null)
+	hint=$(sed -n 's/^HINT:  //p' <<<"$out" | grep "CREATE INDEX" || true)
+	if [ "$hint" != 'CREATE INDEX ON demo."Order Lines" ("Customer Id");' ]; then
+		echo "FAILED  $call over a table without an index on its customer column: no warning with the CREATE INDEX hint:"
+		printf '%s\n' "$out" | head -8
+		fail=1
+	fi
+done
+kam_psql -d "$db" -c "$hint" >/dev/null
+out=$(kam_psql -d "$db" -c "SELECT kam.refresh()" 2>&1 >/dev/null)
+if grep -q "no index" <<<"$out"; then
+	echo "FAILED  the hint's index did not silence the warning: $out"
+	fail=1
+else
+	echo "ok      a bound table without an index on its customer column: a warning whose hint creates it"
+fi
 
 if ((fail)); then exit 1; fi
 echo "ok      $rounds seeded rounds: every report view equals the live computation before and after each refresh (serial, parallel forced, two roles under row-level security)"
