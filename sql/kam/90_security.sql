@@ -234,8 +234,9 @@ BEGIN
 		@extschema@.models, @extschema@.deleted_defaults TO %s WITH GRANT OPTION', owner);
 	EXECUTE pg_catalog.format('GRANT INSERT, UPDATE, DELETE, TRUNCATE ON @extschema@.tier_policy,
 		@extschema@.loyalty_ladder, @extschema@.rfm_segment_map, @extschema@.health_policy TO %s WITH GRANT OPTION', owner);
-	-- the snapshot store's log and state (kam.refresh, kam.disable_snapshots)
-	EXECUTE pg_catalog.format('GRANT DELETE ON @extschema@.snapshot_log TO %s WITH GRANT OPTION', owner);
+	-- the snapshot store's log (its customers: the incremental refresh and
+	-- merged reads) and state (kam.refresh, kam.disable_snapshots)
+	EXECUTE pg_catalog.format('GRANT SELECT, DELETE ON @extschema@.snapshot_log TO %s WITH GRANT OPTION', owner);
 	EXECUTE pg_catalog.format('GRANT INSERT, UPDATE, DELETE ON @extschema@.snapshot_state TO %s WITH GRANT OPTION', owner);
 	-- a trigger on a table runs kam.snapshot_capture() as kam's owner: only
 	-- those who configure kam may attach it (kam.snapshot_sync_triggers)

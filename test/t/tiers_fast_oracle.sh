@@ -169,7 +169,8 @@ INSERT INTO hand.orders SELECT * FROM hand.cases;
 SQL
 		cat "$KAM_ROOT/test/t/tiers_fast_oracle.sql"
 		for tz in UTC America/Sao_Paulo; do
-			echo "SET TimeZone = '$tz';"
+			# the oracle floors in the session's zone, the views in the time_zone setting's
+			echo "SET TimeZone = '$tz'; SELECT kam.set('time_zone', '$tz');"
 			for asof in 2025-06-30 2025-06-15 2024-02-29; do
 				echo "SELECT kam.set('as_of', '$asof');"
 				echo "SELECT kam.set('period', 'month');"
@@ -182,7 +183,7 @@ SQL
 				done
 			done
 		done
-		echo "SELECT kam.set('as_of', '2025-06-30'); SELECT kam.set('period', 'month'); SET TimeZone = 'UTC';"
+		echo "SELECT kam.set('as_of', '2025-06-30'); SELECT kam.set('period', 'month'); SET TimeZone = 'UTC'; SELECT kam.set('time_zone', 'UTC');"
 		# policies: revenue rules, tied ranks, no catch-all; then none
 		cat <<'SQL'
 DELETE FROM kam.tier_policy;
