@@ -175,7 +175,7 @@ writes() {
 		1) sql+="INSERT INTO demo.orders_p SELECT (SELECT max(order_id) FROM demo.orders_p) + 1, $c,
 				timestamptz '2023-01-15 09:00+00' + interval '1 day' * $d, 123.45, 20;" ;;      # back-dated
 		2) sql+="UPDATE demo.orders_p SET customer_id = 1 + (customer_id + $d) % 2000
-				WHERE order_id IN (SELECT order_id FROM demo.orders_p WHERE customer_id = $c LIMIT 3);" ;;  # moved
+				WHERE order_id IN (SELECT order_id FROM demo.orders_p WHERE customer_id = $c ORDER BY order_id LIMIT 3);" ;;  # moved
 		3) sql+="DELETE FROM demo.orders_p WHERE order_id = (SELECT order_id FROM demo.orders_p WHERE customer_id = $c
 				ORDER BY ordered_at DESC, order_id DESC LIMIT 1);" ;;                             # last order
 		4) sql+="DELETE FROM demo.orders_p WHERE customer_id = $c;" ;;                          # every order
