@@ -45,6 +45,17 @@ SELECT kam.refresh();
 SQL
 views=$(kam_psql -d bench -At -c "SELECT name FROM kam.report_views WHERE to_regclass('kam.' || name) IS NOT NULL ORDER BY position")
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+# view_ratios A B VIEWS: a table row per view of the medians of A[view] and
+# B[view] (space-separated ms, associative arrays named A and B) and A / B
+view_ratios() {
+	local -n a=$1 b=$2
+	local v s l
+	for v in $3; do
+		s=$(tr ' ' '\n' <<<"${a[$v]}" | grep . | median)
+		l=$(tr ' ' '\n' <<<"${b[$v]}" | grep . | median)
+		awk -v v="$v" -v s="$s" -v l="$l" 'BEGIN { printf "| `kam.%s` | %.1f | %.1f | %.3f |\n", v, s, l, s / l }'
+	done
+}
 # wall ms of one statement (psql's \timing), client transfer included
 wall_ms() { kam_psql -d bench -At -c "$1" -c '\timing on' -c "$2" | sed -n 's/^Time: \([0-9.]*\) ms.*$/\1/p' | tail -n 1; }
 
@@ -80,11 +91,7 @@ bench_row "\`kam.refresh()\` (full)" "$rf" "$al"
 echo
 echo "| view | store ms | live ms | store / live |"
 echo "|---|---:|---:|---:|"
-for v in $views; do
-	s=$(tr ' ' '\n' <<<"${store[$v]}" | grep . | median)
-	l=$(tr ' ' '\n' <<<"${live[$v]}" | grep . | median)
-	awk -v v="$v" -v s="$s" -v l="$l" 'BEGIN { printf "| `kam.%s` | %.1f | %.1f | %.3f |\n", v, s, l, s / l }'
-done
+view_ratios store live "$views"
 fi
 
 if [ "$parts" = all ] || [ "$parts" = incremental ]; then
@@ -150,11 +157,7 @@ awk -v t="$it" -v b="$ft" -v l="$(printf '%s\n' "${inc_local[@]}" | median)" -v 
 echo
 echo "| customer-local view, 1% pending | merged ms | live ms | merged / live |"
 echo "|---|---:|---:|---:|"
-for v in $locals; do
-	s=$(tr ' ' '\n' <<<"${merged[$v]}" | grep . | median)
-	l=$(tr ' ' '\n' <<<"${mlive[$v]}" | grep . | median)
-	awk -v v="$v" -v s="$s" -v l="$l" 'BEGIN { printf "| `kam.%s` | %.1f | %.1f | %.3f |\n", v, s, l, s / l }'
-done
+view_ratios merged mlive "$locals"
 kam_psql -d bench -At -c "SET client_min_messages = warning" -c "SELECT kam.refresh()" >/dev/null
 fi
 [ "$parts" = incremental ] && exit 0
